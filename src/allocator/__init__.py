@@ -1,0 +1,43 @@
+"""allocator: decide how a public funding frame is best spent.
+
+The short path, in a notebook::
+
+    import allocator
+    problem = allocator.Problem.from_frame(df, frame=2_300_000,
+                                           weights={"green": 0.4, "smart": 0.3, "innovation": 0.3})
+    solution = allocator.solve(problem)
+    solution.to_frame()
+    allocator.compare(solution, allocator.rank_and_fund(problem))
+"""
+
+from allocator.baseline import Comparison, compare, rank_and_fund
+from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
+from allocator.formulation import Formulation, build
+from allocator.model import Application, Criterion, Options, Problem
+from allocator.solution import Decision, Reason, Solution
+from allocator.solve import solve
+from allocator.status import Status
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Application",
+    "AllocatorError",
+    "Comparison",
+    "Criterion",
+    "Decision",
+    "Formulation",
+    "InfeasibleError",
+    "InputError",
+    "Options",
+    "PolicyError",
+    "Problem",
+    "Reason",
+    "Solution",
+    "SolverError",
+    "Status",
+    "build",
+    "compare",
+    "rank_and_fund",
+    "solve",
+]

@@ -1,0 +1,156 @@
+"""HiGHS in-process through highspy's matrix API: the default backend.
+
+The model's arrays go to HiGHS in one ``passModel`` call; edits (objective, rows, bounds)
+change the loaded model in place, so a sweep pays for loading once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from allocator.backends.base import RawResult, quiet_stdout
+from allocator.exceptions import SolverError
+from allocator.linear import LinearModel
+from allocator.status import Status
+
+__all__ = ["HighsBackend", "highs_version"]
+
+
+def _highspy():  # type: ignore[no-untyped-def]
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - highspy is a dependency
+        raise SolverError("highspy is not installed; pip install highspy") from exc
+    return highspy
+
+
+def highs_version() -> str:
+    """Version of the HiGHS library behind highspy."""
+    hs = _highspy()
+    try:
+        from importlib.metadata import version
+
+        return version("highspy")
+    except Exception:  # pragma: no cover
+        return str(getattr(hs, "__version__", "unknown"))
+
+
+def new_highs(threads: int | None = 1):  # type: ignore[no-untyped-def]
+    """A silent ``Highs`` instance (no banner, no log)."""
+    hs = _highspy()
+    with quiet_stdout():
+        h = hs.Highs()
+        h.setOptionValue("output_flag", False)
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    return h
+
+
+class HighsBackend:
+    """A :class:`~allocator.linear.LinearModel` loaded into HiGHS."""
+
+    name = "highs"
+
+    def __init__(self, model: LinearModel, *, threads: int | None = 1, options: dict[str, object] | None = None):
+        hs = _highspy()
+        self._hs = hs
+        self.version = highs_version()
+        self.h = new_highs(threads)
+        for k, v in (options or {}).items():
+            self.h.setOptionValue(k, v)
+        self.n_cols = model.n_cols
+        inf = hs.kHighsInf
+        lp = hs.HighsLp()
+        lp.num_col_ = model.n_cols
+        lp.num_row_ = model.n_rows
+        lp.col_cost_ = model.objective.astype(float)
+        lp.col_lower_ = np.where(np.isinf(model.col_lower), -inf, model.col_lower)
+        lp.col_upper_ = np.where(np.isinf(model.col_upper), inf, model.col_upper)
+        lp.row_lower_ = np.where(np.isinf(model.row_lower), -inf, model.row_lower)
+        lp.row_upper_ = np.where(np.isinf(model.row_upper), inf, model.row_upper)
+        lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = model.start.astype(np.int32)
+        lp.a_matrix_.index_ = model.index.astype(np.int32)
+        lp.a_matrix_.value_ = model.value.astype(float)
+        lp.a_matrix_.num_col_ = model.n_cols
+        lp.a_matrix_.num_row_ = model.n_rows
+        lp.sense_ = hs.ObjSense.kMaximize
+        lp.integrality_ = [
+            hs.HighsVarType.kInteger if flag else hs.HighsVarType.kContinuous for flag in model.integer
+        ]
+        status = self.h.passModel(lp)
+        if status == hs.HighsStatus.kError:
+            raise SolverError("HiGHS refused the model (passModel returned an error)")
+        self.n_rows = model.n_rows
+
+    def set_objective(self, c: np.ndarray, *, maximize: bool = True) -> None:
+        """Replace the objective; ``maximize=False`` minimises."""
+        hs = self._hs
+        idx = np.arange(self.n_cols, dtype=np.int32)
+        self.h.changeColsCost(self.n_cols, idx, np.asarray(c, dtype=float))
+        self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+
+    def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
+        """Add a row ``lower <= coefs . x[cols] <= upper``."""
+        inf = self._hs.kHighsInf
+        lo = -inf if np.isinf(lower) else float(lower)
+        hi = inf if np.isinf(upper) else float(upper)
+        cols = np.asarray(cols, dtype=np.int32)
+        self.h.addRow(lo, hi, len(cols), cols, np.asarray(coefs, dtype=float))
+        self.n_rows += 1
+        return self.n_rows - 1
+
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        """Change one row's bounds."""
+        inf = self._hs.kHighsInf
+        self.h.changeRowBounds(row, -inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper)
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change column bounds."""
+        cols = np.asarray(cols, dtype=np.int32)
+        self.h.changeColsBounds(len(cols), cols, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
+
+    def solve(
+        self,
+        *,
+        time_limit: float | None,
+        rel_gap: float,
+        abs_gap: float,
+        start: np.ndarray | None = None,
+    ) -> RawResult:
+        """Run HiGHS; map its model status to :class:`Status`."""
+        hs, h = self._hs, self.h
+        h.setOptionValue("mip_rel_gap", float(rel_gap))
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else float("inf"))
+        if start is not None:
+            sol = hs.HighsSolution()
+            sol.col_value = list(np.asarray(start, dtype=float))
+            sol.value_valid = True
+            h.setSolution(sol)
+        t0 = time.perf_counter()
+        run = h.run()
+        runtime = time.perf_counter() - t0
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        S = hs.HighsModelStatus
+        if run == hs.HighsStatus.kError and not has_x:
+            return RawResult(Status.ERROR, None, None, None, runtime, f"HiGHS error: {h.modelStatusToString(ms)}")
+        if ms == S.kOptimal:
+            status = Status.OPTIMAL
+        elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+            return RawResult(Status.INFEASIBLE, None, None, None, runtime, h.modelStatusToString(ms))
+        elif has_x:
+            status = Status.FEASIBLE
+        elif ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kSolutionLimit):
+            return RawResult(Status.NO_SOLUTION, None, None, None, runtime, h.modelStatusToString(ms))
+        else:
+            return RawResult(Status.ERROR, None, None, None, runtime, f"HiGHS: {h.modelStatusToString(ms)}")
+        if not has_x:
+            return RawResult(Status.ERROR, None, None, None, runtime, "HiGHS reported a status without a solution")
+        x = np.array(h.getSolution().col_value, dtype=float)
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+        return RawResult(status, x, float(info.objective_function_value), bound, runtime, h.modelStatusToString(ms))

@@ -1,0 +1,442 @@
+"""The domain model: a call's criteria, its applications, and the problem to solve.
+
+Everything here is a frozen pydantic model: it validates on construction, round-trips
+through JSON (``problem.model_dump_json()`` / ``Problem.model_validate_json(text)``) and
+publishes a JSON Schema (``Problem.model_json_schema()``). Variants are made with
+``model_copy(update=...)`` or the ``with_*`` helpers, never by mutation.
+
+Money is in whole currency units (kroner): every amount is an ``int``. Scores are real
+numbers on each criterion's scale; a criterion's contribution is normalised to a ratio
+scale on which *not funding is worth 0* (see :mod:`allocator.scoring`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from allocator.exceptions import AllocatorError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Application",
+    "Criterion",
+    "Options",
+    "Problem",
+    "Money",
+    "format_validation_error",
+]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Money = Annotated[int, Field(strict=False)]
+"""Whole currency units. Floats with a fractional part are refused."""
+
+
+def format_validation_error(exc: ValidationError, what: str) -> str:
+    """Turn a pydantic ValidationError into one readable paragraph naming each field."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or what
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        given = err.get("input")
+        shown = "" if isinstance(given, (dict, list, tuple)) else f" (given {given!r})"
+        parts.append(f"{what}: field '{loc}'{shown}: {msg}")
+    return "; ".join(parts)
+
+
+class _Frozen(BaseModel):
+    """Base: frozen, no unknown fields, and pydantic errors re-raised as AllocatorError."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InputError(format_validation_error(exc, type(self).__name__)) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise InputError(format_validation_error(exc, cls.__name__)) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise InputError(format_validation_error(exc, cls.__name__)) from None
+
+
+def _whole_amount(value: Any, field: str, *, allow_zero: bool = False) -> int:
+    """Validate money: a whole number of currency units (1e6 and 2300000.0 are fine)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{field} must be a whole amount, not a boolean")
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{field} {value} must be {'at least 0' if allow_zero else 'greater than 0'}")
+    return value
+
+
+class Criterion(_Frozen):
+    """An assessment criterion: its weight, its scale and an optional eligibility threshold.
+
+    Parameters
+    ----------
+    name
+        Identifier used as the score key and column name (``green``, ``smart``, ...).
+    weight
+        Non-negative weight. Weights need not sum to 1; only their ratios matter.
+    scale_min, scale_max
+        The scale the scores are given on (for example 1 to 7, or 0 to 5).
+    threshold
+        Eligibility threshold on this criterion's raw score: an application scoring
+        below it is never funded, whatever its other scores.
+    label
+        Display name ("Green transition").
+    """
+
+    name: str
+    weight: float = Field(ge=0)
+    scale_min: float = 0.0
+    scale_max: float = 1.0
+    threshold: float | None = None
+    label: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(
+                f"criterion name {v!r} must be an identifier (letters, digits, _), e.g. 'green'"
+            )
+        return v
+
+    @field_validator("weight", "scale_min", "scale_max")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+    @model_validator(mode="after")
+    def _scale(self) -> Criterion:
+        if not self.scale_max > self.scale_min:
+            raise ValueError(
+                f"criterion '{self.name}': scale_max {self.scale_max} must exceed scale_min {self.scale_min}"
+            )
+        if self.scale_max <= 0:
+            raise ValueError(
+                f"criterion '{self.name}': scale_max {self.scale_max} must be positive (ratio scale)"
+            )
+        if self.threshold is not None and not (self.scale_min <= self.threshold <= self.scale_max):
+            raise ValueError(
+                f"criterion '{self.name}': threshold {self.threshold} lies outside its scale "
+                f"[{self.scale_min}, {self.scale_max}]"
+            )
+        return self
+
+    @property
+    def display(self) -> str:
+        """The label if set, else the name."""
+        return self.label or self.name
+
+
+Scalar = str | int | float | bool | None
+
+
+class Application(_Frozen):
+    """One application to the call.
+
+    Parameters
+    ----------
+    id
+        Unique identifier (the case number, "2022-0042").
+    requested
+        Requested amount, whole kroner, > 0.
+    minimum
+        Smallest grant that still makes the project viable (partial funding); at most
+        ``requested``. ``None``: see :attr:`Options.min_share`.
+    total_cost
+        The project's total cost, for co-financing rules.
+    category
+        Theme or kind ("cluster: water technology", "network").
+    tags
+        Free labels usable by rules ("Telemark", "new applicant").
+    scores
+        Raw score per criterion name, on that criterion's scale.
+    attributes
+        Any other column, kept for rules and reports.
+    """
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    applicant: str = ""
+    requested: int
+    minimum: int | None = None
+    total_cost: int | None = None
+    category: str = ""
+    tags: tuple[str, ...] = ()
+    scores: dict[str, float] = Field(default_factory=dict)
+    attributes: dict[str, Scalar] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> str:
+        if isinstance(v, bool) or v is None:
+            raise ValueError("id must be a non-empty text or number")
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip()
+        if not s:
+            raise ValueError("id must not be empty")
+        return s
+
+    @field_validator("requested", mode="before")
+    @classmethod
+    def _requested(cls, v: Any) -> int:
+        return _whole_amount(v, "requested amount")
+
+    @field_validator("minimum", "total_cost", mode="before")
+    @classmethod
+    def _optional_amount(cls, v: Any, info: Any) -> int | None:
+        if v is None:
+            return None
+        return _whole_amount(v, info.field_name.replace("_", " "))
+
+    @field_validator("scores")
+    @classmethod
+    def _finite_scores(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, s in v.items():
+            if not math.isfinite(s):
+                raise ValueError(f"score '{k}' is {s}; give a finite number on the criterion's scale")
+        return v
+
+    @model_validator(mode="after")
+    def _minimum_le_requested(self) -> Application:
+        if self.minimum is not None and self.minimum > self.requested:
+            raise ValueError(
+                f"application '{self.id}': minimum {self.minimum} exceeds the requested amount "
+                f"{self.requested}; lower the minimum or leave it empty"
+            )
+        return self
+
+
+class Options(_Frozen):
+    """How the decision is made.
+
+    Parameters
+    ----------
+    partial
+        Allow partial funding: a grant anywhere between the application's minimum and its
+        request, in multiples of ``step`` above the minimum (the request itself is always
+        allowed). Its value is proportional to the share granted.
+    step
+        Granularity of partial grants, whole kroner.
+    min_share
+        With partial funding, the minimum for applications that declare none, as a share of
+        the request (rounded up to whole kroner). ``None``: ``step`` (or the request, if smaller).
+    normalisation
+        ``"max"``: a criterion contributes score / scale_max (0 = not funding, the default);
+        ``"range"``: (score - scale_min) / (scale_max - scale_min).
+    min_total_score
+        Eligibility threshold on the weighted total score (same units as the ``score``
+        column of the decisions). ``None``: no threshold.
+    tie_break
+        Keys applied, in order, among portfolios of equal value: a criterion name (prefer the
+        higher total of that criterion over the funded applications, weighted by the share
+        granted), ``"-granted"`` (prefer the lower total grant) or ``"granted"``. The final
+        key is always the application id (prefer funding the smaller id). By default, the
+        criterion ``green`` if the problem has it, then the lower total grant.
+    """
+
+    partial: bool = False
+    step: int = 10_000
+    min_share: float | None = Field(default=None, gt=0, le=1)
+    normalisation: Literal["max", "range"] = "max"
+    min_total_score: float | None = None
+    tie_break: tuple[str, ...] | None = None
+
+    @field_validator("step", mode="before")
+    @classmethod
+    def _step(cls, v: Any) -> int:
+        return _whole_amount(v, "step")
+
+
+def _unique(names: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise ValueError(f"{what} {n!r} appears more than once; {what}s must be unique")
+        seen.add(n)
+
+
+class Problem(_Frozen):
+    """A call to decide: the frame, the criteria and their weights, the applications.
+
+    Build one from a table with :meth:`from_frame` (or :func:`allocator.read_csv`,
+    :func:`allocator.read_excel`, :func:`allocator.read_pabulib`), or directly::
+
+        >>> from allocator import Problem, Criterion, Application
+        >>> p = Problem(
+        ...     frame=100_000,
+        ...     criteria=[Criterion(name="green", weight=1, scale_max=5)],
+        ...     applications=[
+        ...         Application(id="A", requested=60_000, scores={"green": 4}),
+        ...         Application(id="B", requested=50_000, scores={"green": 3}),
+        ...     ],
+        ... )
+        >>> p.total_requested
+        110000
+    """
+
+    name: str = ""
+    currency: str = "NOK"
+    frame: int
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    applications: tuple[Application, ...] = Field(min_length=1)
+    options: Options = Field(default_factory=Options)
+
+    @field_validator("frame", mode="before")
+    @classmethod
+    def _frame(cls, v: Any) -> int:
+        return _whole_amount(v, "frame")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Problem:
+        _unique((c.name for c in self.criteria), "criterion")
+        _unique((a.id for a in self.applications), "application id")
+        if sum(c.weight for c in self.criteria) <= 0:
+            raise ValueError("all criterion weights are 0; give at least one a positive weight")
+        names = {c.name for c in self.criteria}
+        for a in self.applications:
+            missing = names - a.scores.keys()
+            if missing:
+                raise ValueError(
+                    f"application '{a.id}' has no score for {sorted(missing)}; "
+                    "give a score for every criterion"
+                )
+            extra = a.scores.keys() - names
+            if extra:
+                raise ValueError(
+                    f"application '{a.id}' has scores for unknown criteria {sorted(extra)}; "
+                    f"the criteria are {sorted(names)}"
+                )
+            for c in self.criteria:
+                s = a.scores[c.name]
+                if not (c.scale_min <= s <= c.scale_max):
+                    raise ValueError(
+                        f"application '{a.id}': score {s} for '{c.name}' lies outside its scale "
+                        f"[{c.scale_min:g}, {c.scale_max:g}]; correct the score or the scale"
+                    )
+        if self.options.tie_break is not None:
+            for key in self.options.tie_break:
+                if key.lstrip("-") not in names | {"granted"}:
+                    raise ValueError(
+                        f"tie_break key {key!r} is neither a criterion ({sorted(names)}) "
+                        "nor 'granted' / '-granted'"
+                    )
+        return self
+
+    # ------------------------------------------------------------------ views
+    @property
+    def ids(self) -> list[str]:
+        """Application ids in input order."""
+        return [a.id for a in self.applications]
+
+    @property
+    def total_requested(self) -> int:
+        """Sum of all requested amounts."""
+        return sum(a.requested for a in self.applications)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Criterion weights by name."""
+        return {c.name: c.weight for c in self.criteria}
+
+    def criterion(self, name: str) -> Criterion:
+        """The criterion called ``name``; AllocatorError naming the known ones otherwise."""
+        for c in self.criteria:
+            if c.name == name:
+                return c
+        raise AllocatorError(
+            f"unknown criterion {name!r}; the criteria are {[c.name for c in self.criteria]}"
+        )
+
+    def application(self, id: str) -> Application:
+        """The application with this id; AllocatorError otherwise."""
+        for a in self.applications:
+            if a.id == id:
+                return a
+        raise AllocatorError(f"unknown application id {id!r}")
+
+    # -------------------------------------------------------------- variants
+    def with_weights(self, weights: Mapping[str, float] | None = None, /, **kw: float) -> Problem:
+        """A copy with new weights for the named criteria (others keep theirs)."""
+        new = dict(weights or {}, **kw)
+        unknown = set(new) - {c.name for c in self.criteria}
+        if unknown:
+            raise AllocatorError(
+                f"unknown criteria in weights: {sorted(unknown)}; "
+                f"the criteria are {[c.name for c in self.criteria]}"
+            )
+        crits = [c.model_copy(update={"weight": float(new[c.name])}) if c.name in new else c for c in self.criteria]
+        return self._rebuilt(criteria=crits)
+
+    def with_frame(self, frame: int) -> Problem:
+        """A copy with another frame."""
+        return self._rebuilt(frame=frame)
+
+    def with_options(self, **options: Any) -> Problem:
+        """A copy with some options changed (``partial=True``, ``step=5000`` ...)."""
+        return self._rebuilt(options=self.options.model_dump() | options)
+
+    def _rebuilt(self, **update: Any) -> Problem:
+        """Copy with validation (model_copy alone would skip it)."""
+        data = {k: getattr(self, k) for k in type(self).model_fields}
+        data.update(update)
+        return type(self)(**data)
+
+    # ------------------------------------------------------------- adapters
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        frame: int,
+        weights: Mapping[str, float],
+        **kwargs: Any,
+    ) -> Problem:
+        """Build a problem from a DataFrame; see :func:`allocator.adapters.pandas.problem_from_frame`."""
+        from allocator.adapters.pandas import problem_from_frame
+
+        return problem_from_frame(df, frame=frame, weights=weights, **kwargs)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The applications as a DataFrame (one row each, one column per criterion)."""
+        from allocator.adapters.pandas import problem_to_frame
+
+        return problem_to_frame(self)

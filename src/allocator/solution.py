@@ -1,0 +1,184 @@
+"""Results: the decision on each application, and the solve that produced them.
+
+A :class:`Solution` is plain data (pydantic, frozen): it can be stored as JSON, compared,
+tabulated with :meth:`Solution.to_frame` (input order kept) and shown in a notebook.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.status import Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Reason", "Decision", "Solution", "Status"]
+
+
+class Reason(str, Enum):
+    """Why an application was, or was not, funded (the ``reason`` column)."""
+
+    FUNDED = "funded"
+    FUNDED_PARTIALLY = "funded_partially"
+    INELIGIBLE = "ineligible"
+    OUTRANKED = "outranked"
+    TOO_LARGE = "too_large"
+    LOCKED_IN = "locked_in"
+    LOCKED_OUT = "locked_out"
+    BLOCKED_BY_RULE = "blocked_by_rule"
+    NOT_DECIDED = "not_decided"
+
+
+class Decision(BaseModel):
+    """The decision on one application.
+
+    Attributes
+    ----------
+    funded
+        Whether it receives a grant.
+    granted
+        The grant, whole kroner (0 if not funded).
+    score
+        Its weighted score (the value of funding it in full).
+    value
+        What it contributes to the objective: ``score * granted / requested``.
+    rank
+        Its place by weighted score, 1 = best (ties share the better place).
+    reason, note
+        A reason code and one sentence in words.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str = ""
+    applicant: str = ""
+    category: str = ""
+    requested: int
+    granted: int
+    funded: bool
+    score: float
+    value: float
+    rank: int
+    eligible: bool = True
+    reason: Reason
+    note: str = ""
+    binding_rules: tuple[str, ...] = ()
+
+
+class Solution(BaseModel):
+    """The outcome of :func:`allocator.solve`.
+
+    ``status`` comes first: decisions exist only when ``status.has_solution``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Status
+    message: str = ""
+    problem_name: str = ""
+    currency: str = "NOK"
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    frame: int
+    total_granted: int = 0
+    frame_left: int = 0
+    n_funded: int = 0
+    solver: str = ""
+    solver_version: str = ""
+    runtime_s: float = 0.0
+    solves: int = 0
+    tie_break: tuple[str, ...] = ()
+    binding_rules: tuple[str, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    diagnosis: Any = Field(default=None, description="Why no portfolio exists (infeasible rules).")
+
+    # ------------------------------------------------------------------ access
+    @property
+    def funded_ids(self) -> list[str]:
+        """Ids of the funded applications, in input order."""
+        return [d.id for d in self.decisions if d.funded]
+
+    @property
+    def grants(self) -> dict[str, int]:
+        """Grant per application id (0 when not funded)."""
+        return {d.id: d.granted for d in self.decisions}
+
+    def decision(self, id: str) -> Decision:
+        """The decision on application ``id``."""
+        for d in self.decisions:
+            if d.id == id:
+                return d
+        from allocator.exceptions import AllocatorError
+
+        raise AllocatorError(f"unknown application id {id!r}")
+
+    # ---------------------------------------------------------------- exports
+    def to_frame(self) -> pd.DataFrame:
+        """One row per application, in the input's order.
+
+        Columns: ``id``, ``title``, ``applicant``, ``category``, ``requested``, ``granted``,
+        ``funded``, ``score``, ``value``, ``rank``, ``eligible``, ``reason``, ``note``,
+        ``binding_rules``.
+        """
+        import pandas as pd
+
+        cols = list(Decision.model_fields)
+        rows = [d.model_dump(mode="json") for d in self.decisions]
+        df = pd.DataFrame(rows, columns=cols)
+        if len(df):
+            df["binding_rules"] = ["; ".join(r) for r in df["binding_rules"]]
+        return df.astype({"requested": "int64", "granted": "int64", "funded": "bool", "rank": "int64"})
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers as a dict (one row of a scenario table)."""
+        return {
+            "status": self.status.value,
+            "objective": self.objective,
+            "n_funded": self.n_funded,
+            "total_granted": self.total_granted,
+            "frame": self.frame,
+            "frame_left": self.frame_left,
+            "gap": self.gap,
+            "solver": self.solver,
+            "runtime_s": self.runtime_s,
+        }
+
+    # ----------------------------------------------------------------- display
+    def __str__(self) -> str:
+        head = f"Solution({self.status.value}"
+        if self.status.has_solution:
+            head += (
+                f", value {self.objective:.4f}, {self.n_funded} funded, "
+                f"{self.total_granted:,} of {self.frame:,} {self.currency}"
+            )
+            if self.gap:
+                head += f", gap {self.gap:.3%}"
+        head += f", {self.solver} {self.runtime_s:.3f}s)"
+        return head
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr style='{'' if d.funded else 'color:#888'}'><td>{escape(d.id)}</td><td>{escape(d.title)}</td>"
+            f"<td style='text-align:right'>{d.requested:,}</td><td style='text-align:right'>{d.granted:,}</td>"
+            f"<td style='text-align:right'>{d.score:.3f}</td><td>{escape(d.reason.value)}</td>"
+            f"<td>{escape(d.note)}</td></tr>"
+            for d in self.decisions
+        )
+        gap = f", gap {self.gap:.3%}" if self.gap else ""
+        value = f"{self.objective:.4f}" if self.objective is not None else "-"
+        return (
+            f"<div><b>{escape(self.problem_name or 'allocator')}</b>: {escape(self.status.value)}, value {value}, "
+            f"{self.n_funded} funded, {self.total_granted:,} of {self.frame:,} {escape(self.currency)} "
+            f"({self.frame_left:,} left){gap}; {escape(self.solver)} {self.runtime_s:.3f}s"
+            "<table><thead><tr><th>id</th><th>title</th><th>requested</th><th>granted</th><th>score</th>"
+            f"<th>reason</th><th>note</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
