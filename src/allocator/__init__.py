@@ -11,6 +11,7 @@ The short path, in a notebook::
 """
 
 from allocator.baseline import Comparison, compare, rank_and_fund
+from allocator.examples import load_example
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
 from allocator.formulation import Formulation, build
 from allocator.model import Application, Criterion, Options, Problem
@@ -38,6 +39,7 @@ __all__ = [
     "Status",
     "build",
     "compare",
+    "load_example",
     "rank_and_fund",
     "solve",
 ]

@@ -1,37 +1,431 @@
-"""DataFrame <-> Problem. (Minimal version; the full column mapping is in progress.)"""
+"""DataFrame <-> Problem: read a table of applications, validating every cell.
+
+:func:`problem_from_frame` is the door through which tables come in (CSV and Excel files
+are read into a DataFrame first, see :mod:`allocator.adapters.tables`). Every mistake in
+the table becomes one :class:`~allocator.exceptions.InputError` that names the row, the
+column as the table names it, the value and the fix, for example::
+
+    row 3 (id '2022-R2-03'), column 'Søknadsbeløp': -5000 must be greater than 0;
+    give the requested amount in whole kroner
+
+Rows are numbered from 1 at the first data row (line 2 of a file with a header row), in
+the table's order, whatever its index. The caller's DataFrame is never modified.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import numbers
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from allocator.model import Application, Criterion, Problem
+from allocator.adapters._columns import FIELDS, resolve_columns
+from allocator.adapters._parse import (
+    CellError,
+    parse_amount,
+    parse_number,
+    parse_tags,
+    parse_text,
+    show,
+    to_scalar,
+)
+from allocator.exceptions import AllocatorError, InputError
+from allocator.model import Application, Criterion, Options, Problem
 
 __all__ = ["problem_from_frame", "problem_to_frame"]
 
+Scale = tuple[float, float]
 
-def problem_from_frame(df: pd.DataFrame, *, frame: int, weights: Mapping[str, float], **kwargs: Any) -> Problem:
-    scales = kwargs.pop("scales", {}) or {}
-    apps = []
-    for _, row in df.iterrows():
-        apps.append(
-            Application(
-                id=row["id"],
-                requested=row["requested"],
-                scores={k: float(row[k]) for k in weights},
-                minimum=None if "minimum" not in df or pd.isna(row["minimum"]) else row["minimum"],
-            )
+_AMOUNT_FIX = {
+    "requested": "give the requested amount in whole kroner, greater than 0",
+    "minimum": "give the smallest viable grant in whole kroner, greater than 0, or leave the cell empty",
+    "total_cost": "give the total project cost in whole kroner, greater than 0, or leave the cell empty",
+}
+
+
+def _where(row: int | None, id_: str | None, column: Hashable) -> str:
+    at = f"row {row}" if row is not None else "the table"
+    if id_:
+        at += f" (id {id_!r})"
+    return f"{at}, column {str(column)!r}"
+
+
+def _cell_error(row: int, id_: str | None, column: Hashable, value: Any, why: str, fix: str) -> InputError:
+    return InputError(
+        f"{_where(row, id_, column)}: {show(value)} {why}; {fix}",
+        row=row,
+        column=str(column),
+        value=value,
+    )
+
+
+def _check_frame(frame: Any) -> int:
+    fix = "give the frame (the total budget) in whole kroner, greater than 0, e.g. frame=2_300_000"
+    try:
+        amount = parse_amount(frame)
+    except CellError as exc:
+        raise InputError(f"frame {show(frame)} {exc}; {fix}", column="frame", value=frame) from None
+    if amount is None or amount <= 0:
+        what = "is missing" if amount is None else "must be greater than 0"
+        raise InputError(f"frame {show(frame)} {what}; {fix}", column="frame", value=frame)
+    return amount
+
+
+def _check_weights(weights: Any) -> dict[str, float]:
+    example = "e.g. weights={'green': 0.4, 'smart': 0.3, 'innovation': 0.3}"
+    if not isinstance(weights, Mapping) or not weights:
+        raise InputError(
+            f"weights {weights!r} name no criterion; give a mapping from criterion (score column) to weight, {example}",
+            column="weights",
+            value=weights,
         )
-    crits = [Criterion(name=k, weight=w, scale_max=scales.get(k, float(df[k].max()) or 1.0)) for k, w in weights.items()]
-    return Problem(frame=frame, criteria=crits, applications=apps, **kwargs)
+    out: dict[str, float] = {}
+    for name, w in weights.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise InputError(
+                f"weights: criterion name {name!r} must be an identifier (letters, digits, _); "
+                f"map it to its column by keyword, e.g. weights={{'green': 0.4}}, green={str(name)!r}",
+                column=str(name),
+                value=name,
+            )
+        if name in FIELDS:
+            raise InputError(
+                f"weights: {name!r} is an application field, not a criterion; give criteria such as 'green', {example}",
+                column=name,
+                value=w,
+            )
+        try:
+            value = parse_number(w)
+        except CellError as exc:
+            raise InputError(f"weights: weight {show(w)} of {name!r} {exc}; {example}", column=name, value=w) from None
+        if value is None or value < 0:
+            raise InputError(
+                f"weights: weight {show(w)} of {name!r} must be a number of at least 0; weights are "
+                f"relative importances, {example}",
+                column=name,
+                value=w,
+            )
+        out[name] = value
+    if sum(out.values()) <= 0:
+        raise InputError(
+            f"weights: every weight is 0 ({out}); give at least one criterion a positive weight",
+            column="weights",
+            value=dict(weights),
+        )
+    return out
+
+
+def _per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:
+    """``arg`` as a mapping over criteria: one value for all, or a mapping with known keys."""
+    if arg is None:
+        return {}
+    if not isinstance(arg, Mapping):
+        return {n: arg for n in names}
+    unknown = [k for k in arg if k not in names]
+    if unknown:
+        raise InputError(
+            f"{what} names unknown criterion {unknown[0]!r}; the criteria (keys of weights) are {names}",
+            column=str(unknown[0]),
+            value=arg[unknown[0]],
+        )
+    return dict(arg)
+
+
+def _scale(name: str, spec: Any, column: Hashable, observed_max: float | None) -> Scale:
+    """(min, max) from a scales entry (a pair or a maximum), or the default (0, column max)."""
+    fix = f"give scales={{{name!r}: (min, max)}} with min < max and max > 0, e.g. (1, 7)"
+    if spec is None:
+        hi = observed_max if observed_max is not None and observed_max > 0 else 1.0
+        return 0.0, hi
+    try:
+        if isinstance(spec, (tuple, list)):
+            if len(spec) != 2:
+                raise CellError("is not a pair (min, max)")
+            lo, hi = parse_number(spec[0]), parse_number(spec[1])
+        else:
+            lo, hi = 0.0, parse_number(spec)
+    except CellError as exc:
+        raise InputError(f"scale {spec!r} of criterion {name!r} {exc}; {fix}", column=str(column), value=spec) from None
+    if lo is None or hi is None or not hi > lo or hi <= 0:
+        raise InputError(f"scale {spec!r} of criterion {name!r} is not a valid range; {fix}", column=str(column), value=spec)
+    return lo, hi
+
+
+def _options(options: Any, min_total_score: float | None) -> Options:
+    if options is None:
+        opts = Options()
+    elif isinstance(options, Options):
+        opts = options
+    elif isinstance(options, Mapping):
+        opts = Options(**options)
+    else:
+        raise InputError(f"options {options!r} must be an Options object or a dict of options", value=options)
+    if min_total_score is not None:
+        opts = Options(**(opts.model_dump() | {"min_total_score": min_total_score}))
+    return opts
+
+
+def problem_from_frame(
+    df: pd.DataFrame,
+    *,
+    frame: int,
+    weights: Mapping[str, float],
+    scales: Mapping[str, Any] | Any = None,
+    thresholds: Mapping[str, float] | None = None,
+    labels: Mapping[str, str] | None = None,
+    options: Options | Mapping[str, Any] | None = None,
+    name: str = "",
+    currency: str = "NOK",
+    min_total_score: float | None = None,
+    **columns: Hashable,
+) -> Problem:
+    """Build a :class:`~allocator.model.Problem` from a table of applications.
+
+    Parameters
+    ----------
+    df
+        One row per application. Required columns: ``id``, ``requested`` and one score
+        column per criterion named in ``weights``. Optional: ``minimum``, ``total_cost``,
+        ``title``, ``applicant``, ``category``, ``tags`` (separated by ';' or ',').
+        Common Norwegian headers are recognised (Søknadsnr, Søknadsbeløp, Grønn omstilling,
+        ...; see :mod:`allocator.adapters._columns`), ignoring case and extra spaces.
+        Every other column is kept in ``Application.attributes`` under its header, so that
+        rules can select applications by any column.
+    frame
+        The total budget, whole kroner, > 0 (``"2 300 000"`` is accepted).
+    weights
+        Criterion name -> weight (>= 0, not all 0; only ratios matter). Each name is a
+        score column, or is mapped to one by keyword (``green="Grønn omstilling"``).
+    scales
+        The scale of each criterion: a mapping criterion -> ``(min, max)`` or ``max``, or
+        one such value for all criteria. **Default: (0, the largest score in that column)**
+        (1 if that largest score is not positive). Give the real scale whenever you know it:
+        the default makes the best application in the table the scale's top.
+    thresholds
+        Criterion -> eligibility threshold on its raw score (default: none).
+    labels
+        Criterion -> display name. Default: the column header when it differs from the
+        criterion's name ("Grønn omstilling"), else none.
+    options
+        An :class:`~allocator.model.Options` or a dict of its fields (default: ``Options()``,
+        binary funding).
+    name, currency
+        The call's name and currency (default ``"NOK"``).
+    min_total_score
+        Eligibility threshold on the weighted total score; sets ``options.min_total_score``.
+    **columns
+        Column mapping, ``field or criterion = column header``: ``id="Søknadsnr"``,
+        ``requested="Søknadsbeløp"``, ``green="Grønn omstilling"``.
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    InputError
+        For a missing column, an empty table, duplicate ids, an amount that is not a
+        positive whole number, a minimum above the request, an empty or non-numeric score
+        or one outside its scale, bad weights, scales or frame. The message names the row
+        (from 1 at the first data row), the id, the column, the value and the fix; the
+        error's ``row``, ``column`` and ``value`` attributes carry the same.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"Søknadsnr": ["A", "B"], "Søknadsbeløp": ["150 000", "kr 90.000"],
+    ...                    "Grønn omstilling": [6, 4], "Fylkesdel": ["Telemark", "Vestfold"]})
+    >>> p = problem_from_frame(df, frame=200_000, weights={"green": 1}, scales=(1, 7))
+    >>> [(a.id, a.requested, a.scores["green"], a.attributes) for a in p.applications]
+    [('A', 150000, 6.0, {'Fylkesdel': 'Telemark'}), ('B', 90000, 4.0, {'Fylkesdel': 'Vestfold'})]
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame of applications, got {type(df).__name__}", value=type(df).__name__)
+    frame_amount = _check_frame(frame)
+    w = _check_weights(weights)
+    crits = list(w)
+    if df.columns.has_duplicates:
+        dup = str(df.columns[df.columns.duplicated()][0])
+        raise InputError(f"column {dup!r} appears more than once; give each column its own header", column=dup)
+    found = resolve_columns(list(df.columns), crits, columns)
+    if len(df) == 0:
+        raise InputError(
+            f"the table has no rows (columns {[str(c) for c in df.columns]}); give one row per application",
+            value=0,
+        )
+    scale_spec = _per_criterion(scales, crits, "scales")
+    thr = _per_criterion(thresholds, crits, "thresholds")
+    lab = _per_criterion(labels, crits, "labels")
+    cells = {field: df[col].tolist() for field, col in found.items()}
+    used = set(found.values())
+    extra = [c for c in df.columns if c not in used]
+    extra_cells = {c: df[c].tolist() for c in extra}
+
+    ids = _read_ids(cells["id"], found["id"])
+    scores = {c: _read_scores(cells[c], found[c], ids) for c in crits}
+    criteria = []
+    for c in crits:
+        observed = [s for s in scores[c] if s is not None]
+        lo, hi = _scale(c, scale_spec.get(c), found[c], max(observed) if observed else None)
+        _check_in_scale(scores[c], found[c], ids, c, lo, hi, c in scale_spec)
+        label = lab.get(c)
+        if label is None:
+            label = str(found[c]) if str(found[c]) != c else ""
+        threshold = thr.get(c)
+        if threshold is not None:
+            t = parse_number(threshold) if not isinstance(threshold, bool) else None
+            if t is None or not lo <= t <= hi:
+                raise InputError(
+                    f"threshold {threshold!r} of criterion {c!r} lies outside its scale [{lo:g}, {hi:g}]; "
+                    f"give a threshold on the scale, or the scale with scales={{{c!r}: (min, max)}}",
+                    column=str(found[c]),
+                    value=threshold,
+                )
+            threshold = t
+        criteria.append(
+            Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label))
+        )
+    apps = []
+    for i, id_ in enumerate(ids):
+        row = i + 1
+        amounts = {f: _amount(cells, found, f, i, id_) for f in ("requested", "minimum", "total_cost") if f in found}
+        req, mini = amounts["requested"], amounts.get("minimum")
+        if mini is not None and req is not None and mini > req:
+            col = found["minimum"]
+            raise _cell_error(
+                row, id_, col, cells["minimum"][i],
+                f"exceeds the requested amount {req}",
+                "lower the minimum to at most the request, or leave it empty",
+            )
+        attrs = {str(c): to_scalar(extra_cells[c][i]) for c in extra}
+        try:
+            apps.append(
+                Application(
+                    id=id_,
+                    title=parse_text(cells["title"][i]) if "title" in cells else "",
+                    applicant=parse_text(cells["applicant"][i]) if "applicant" in cells else "",
+                    category=parse_text(cells["category"][i]) if "category" in cells else "",
+                    tags=parse_tags(cells["tags"][i]) if "tags" in cells else (),
+                    requested=req,
+                    minimum=mini,
+                    total_cost=amounts.get("total_cost"),
+                    scores={c: scores[c][i] for c in crits},
+                    attributes=attrs,
+                )
+            )
+        except AllocatorError as exc:  # pragma: no cover - every field is checked above
+            raise InputError(f"row {row} (id {id_!r}): {exc}", row=row) from None
+    return Problem(
+        name=name,
+        currency=currency,
+        frame=frame_amount,
+        criteria=criteria,
+        applications=apps,
+        options=_options(options, min_total_score),
+    )
+
+
+def _read_ids(values: list[Any], column: Hashable) -> list[str]:
+    ids: list[str] = []
+    first: dict[str, int] = {}
+    for i, v in enumerate(values):
+        row = i + 1
+        if isinstance(v, bool) or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
+                                   and math.isfinite(float(v)) and not float(v).is_integer()):
+            raise _cell_error(row, None, column, v, "is not a usable id", "give a text or whole-number id")
+        text = parse_text(v)
+        if not text:
+            raise _cell_error(row, None, column, v, "is not an id", "give every application a unique id")
+        if text in first:
+            raise InputError(
+                f"rows {first[text]} and {row}, column {str(column)!r}: id {text!r} appears twice; "
+                "give every application a unique id",
+                row=row,
+                column=str(column),
+                value=v,
+            )
+        first[text] = row
+        ids.append(text)
+    return ids
+
+
+def _read_scores(values: list[Any], column: Hashable, ids: list[str]) -> list[float]:
+    out: list[float] = []
+    for i, v in enumerate(values):
+        try:
+            s = parse_number(v)
+        except CellError as exc:
+            raise _cell_error(i + 1, ids[i], column, v, str(exc), "give a score on the criterion's scale") from None
+        if s is None:
+            raise _cell_error(
+                i + 1, ids[i], column, v, "is not a score",
+                "give a score on the criterion's scale in every row (0 if it truly scored nothing)",
+            )
+        out.append(s)
+    return out
+
+
+def _check_in_scale(
+    scores: list[float], column: Hashable, ids: list[str], name: str, lo: float, hi: float, given: bool
+) -> None:
+    for i, s in enumerate(scores):
+        if not lo <= s <= hi:
+            fix = (
+                f"correct the score, or the scale given as scales={{{name!r}: ({lo:g}, {hi:g})}}"
+                if given
+                else f"correct the score, or give the scale with scales={{{name!r}: (min, max)}} "
+                f"(the default scale runs from 0 to the column's largest score)"
+            )
+            raise _cell_error(i + 1, ids[i], column, s, f"lies outside the scale [{lo:g}, {hi:g}]", fix)
+
+
+def _amount(cells: dict[str, list[Any]], found: dict[str, Hashable], field: str, i: int, id_: str) -> int | None:
+    value = cells[field][i]
+    column = found[field]
+    try:
+        amount = parse_amount(value)
+    except CellError as exc:
+        raise _cell_error(i + 1, id_, column, value, str(exc), _AMOUNT_FIX[field]) from None
+    if amount is None:
+        if field == "requested":
+            raise _cell_error(i + 1, id_, column, value, "is not an amount", _AMOUNT_FIX[field])
+        return None
+    if amount <= 0:
+        raise _cell_error(i + 1, id_, column, value, "must be greater than 0", _AMOUNT_FIX[field])
+    return amount
 
 
 def problem_to_frame(problem: Problem) -> pd.DataFrame:
-    rows = []
-    for a in problem.applications:
-        rows.append({"id": a.id, "title": a.title, "applicant": a.applicant, "requested": a.requested,
-                     "minimum": a.minimum, "total_cost": a.total_cost, "category": a.category,
-                     "tags": ";".join(a.tags), **a.scores, **a.attributes})
-    return pd.DataFrame(rows)
+    """The applications as a DataFrame, readable again by :func:`problem_from_frame`.
+
+    Columns: ``id``, ``title``, ``applicant``, ``category``, ``requested``, ``minimum``,
+    ``total_cost`` (nullable integers), ``tags`` (joined with ';'), one column per
+    criterion (its name), then the attributes (those whose name is not already a column).
+
+    Examples
+    --------
+    >>> from allocator.examples import load_example
+    >>> problem_to_frame(load_example()).columns[:8].tolist()
+    ['id', 'title', 'applicant', 'category', 'requested', 'minimum', 'total_cost', 'tags']
+    """
+    apps = problem.applications
+    data: dict[str, Any] = {
+        "id": [a.id for a in apps],
+        "title": [a.title for a in apps],
+        "applicant": [a.applicant for a in apps],
+        "category": [a.category for a in apps],
+        "requested": pd.array([a.requested for a in apps], dtype="int64"),
+        "minimum": pd.array([a.minimum for a in apps], dtype="Int64"),
+        "total_cost": pd.array([a.total_cost for a in apps], dtype="Int64"),
+        "tags": [";".join(a.tags) for a in apps],
+    }
+    for c in problem.criteria:
+        data[c.name] = [a.scores[c.name] for a in apps]
+    keys: list[str] = []
+    for a in apps:
+        keys.extend(k for k in a.attributes if k not in keys and k not in data)
+    for k in keys:
+        data[k] = [a.attributes.get(k) for a in apps]
+    return pd.DataFrame(data)
