@@ -15,6 +15,7 @@ from allocator.examples import load_example
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
 from allocator.formulation import Formulation, build
 from allocator.model import Application, Criterion, Options, Problem
+from allocator.report import write_report
 from allocator.solution import Decision, Reason, Solution
 from allocator.solve import solve
 from allocator.status import Status
@@ -42,4 +43,5 @@ __all__ = [
     "load_example",
     "rank_and_fund",
     "solve",
+    "write_report",
 ]
