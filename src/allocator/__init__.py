@@ -10,6 +10,7 @@ The short path, in a notebook::
     allocator.compare(solution, allocator.rank_and_fund(problem))
 """
 
+from allocator.adapters.tables import read_problem, read_table, write_decisions
 from allocator.baseline import Comparison, compare, rank_and_fund
 from allocator.examples import load_example
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
@@ -42,6 +43,9 @@ __all__ = [
     "compare",
     "load_example",
     "rank_and_fund",
+    "read_problem",
+    "read_table",
     "solve",
+    "write_decisions",
     "write_report",
 ]
