@@ -61,6 +61,7 @@ class HighsBackend:
         for k, v in (options or {}).items():
             self.h.setOptionValue(k, v)
         self.n_cols = model.n_cols
+        self._cost = model.objective.astype(float).copy()
         inf = hs.kHighsInf
         lp = hs.HighsLp()
         lp.num_col_ = model.n_cols
@@ -89,7 +90,8 @@ class HighsBackend:
         """Replace the objective; ``maximize=False`` minimises."""
         hs = self._hs
         idx = np.arange(self.n_cols, dtype=np.int32)
-        self.h.changeColsCost(self.n_cols, idx, np.asarray(c, dtype=float))
+        self._cost = np.asarray(c, dtype=float).copy()
+        self.h.changeColsCost(self.n_cols, idx, self._cost)
         self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
 
     def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
@@ -152,5 +154,12 @@ class HighsBackend:
         if not has_x:
             return RawResult(Status.ERROR, None, None, None, runtime, "HiGHS reported a status without a solution")
         x = np.array(h.getSolution().col_value, dtype=float)
+        objective = float(info.objective_function_value)
+        if start is not None and abs(float(self._cost @ x) - objective) > 1e-6 * max(1.0, abs(objective)):
+            # HiGHS 1.16: when presolve alone solves the MIP, getSolution() can return the
+            # start given with setSolution() while the objective is the true optimum's.
+            # Drop the start and solve again.
+            h.clearSolver()
+            return self.solve(time_limit=time_limit, rel_gap=rel_gap, abs_gap=abs_gap, start=None)
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-        return RawResult(status, x, float(info.objective_function_value), bound, runtime, h.modelStatusToString(ms))
+        return RawResult(status, x, objective, bound, runtime, h.modelStatusToString(ms))
