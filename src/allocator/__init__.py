@@ -10,6 +10,7 @@ The short path, in a notebook::
     allocator.compare(solution, allocator.rank_and_fund(problem))
 """
 
+from allocator.adapters.pabulib import read_pabulib
 from allocator.adapters.tables import read_problem, read_table, write_decisions
 from allocator.baseline import Comparison, compare, rank_and_fund
 from allocator.examples import load_example
@@ -45,6 +46,7 @@ __all__ = [
     "rank_and_fund",
     "read_problem",
     "read_table",
+    "read_pabulib",
     "solve",
     "write_decisions",
     "write_report",
