@@ -31,12 +31,13 @@ breadth                   Aktørbredde
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Hashable, Mapping, Sequence
 
 from allocator.exceptions import InputError
 
-__all__ = ["FIELDS", "REQUIRED", "ALIASES", "normalise_header", "resolve_columns"]
+__all__ = ["ALIASES", "FIELDS", "REQUIRED", "normalise_header", "resolve_columns", "text_columns"]
 
 FIELDS: tuple[str, ...] = ("id", "title", "applicant", "requested", "minimum", "total_cost", "category", "tags")
 """The application fields a table can carry (criteria come on top)."""
@@ -162,12 +163,24 @@ def resolve_columns(
         used[col] = name
     for name in (*REQUIRED, *criteria):
         if name not in found:
-            what = _DESCRIBE.get(name, f"the scores of criterion {name!r}")
             hint = ALIASES.get(name, ())
             known = f" (recognised headers: {', '.join(repr(h) for h in (name, *hint))})" if hint else ""
+            close = difflib.get_close_matches(normalise_header(name), list(by_norm), n=1, cutoff=0.6)
+            guess = f" (did you mean {str(by_norm[close[0]][0])!r}?)" if close else ""
+            if name in REQUIRED:
+                head = f"missing column {name!r} for {_DESCRIBE[name]}{known}"
+                fix = f"name the column that holds it with {name}='<column>'"
+            else:
+                head = f"weights name criterion {name!r}, but the table has no column {name!r}{known}"
+                fix = f"map it to its score column with {name}='<column>', or correct the name in weights"
             raise InputError(
-                f"missing column {name!r} for {what}{known}; the table has columns {_listing(columns)}; "
-                f"name the column that holds it with {name}='<column>'",
+                f"{head}; the table has columns {_listing(columns)}{guess}; {fix}",
                 column=name,
             )
     return found
+
+
+def text_columns(headers: Sequence[Hashable]) -> list[Hashable]:
+    """The headers of columns to read as text: the id (keeps leading zeros) and the tags."""
+    wanted = {normalise_header(h) for f in ("id", "tags") for h in (f, *ALIASES.get(f, ()))}
+    return [h for h in headers if normalise_header(h) in wanted]

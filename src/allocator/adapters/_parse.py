@@ -25,10 +25,10 @@ __all__ = [
     "is_missing",
     "parse_amount",
     "parse_number",
-    "parse_text",
     "parse_tags",
-    "to_scalar",
+    "parse_text",
     "show",
+    "to_scalar",
 ]
 
 
@@ -137,7 +137,7 @@ def parse_amount(value: Any) -> int | None:
     >>> parse_amount("150 000,50")
     Traceback (most recent call last):
     ...
-    allocator.adapters._parse.CellError: is not a whole amount (150000.50); give whole kroner
+    allocator.adapters._parse.CellError: is not a whole number of kroner
     """
     if is_missing(value):
         return None
@@ -150,14 +150,14 @@ def parse_amount(value: Any) -> int | None:
         if not math.isfinite(f):
             raise CellError("is not a finite amount")
         if not f.is_integer():
-            raise CellError(f"is not a whole amount ({f:g}); give whole kroner")
+            raise CellError("is not a whole number of kroner")
         return int(f)
     if isinstance(value, str):
         d = _decimal_from_text(value)
         if not d.is_finite():
             raise CellError("is not a finite amount")
         if d != d.to_integral_value():
-            raise CellError(f"is not a whole amount ({d}); give whole kroner")
+            raise CellError("is not a whole number of kroner")
         return int(d)
     raise CellError(f"is a {type(value).__name__}, not an amount")
 

@@ -21,9 +21,17 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.adapters._columns import FIELDS, resolve_columns
+from allocator.adapters._arguments import (
+    check_frame,
+    check_weights,
+    make_options,
+    per_criterion,
+    scale_of,
+)
+from allocator.adapters._columns import resolve_columns
 from allocator.adapters._parse import (
     CellError,
+    is_missing,
     parse_amount,
     parse_number,
     parse_tags,
@@ -35,8 +43,6 @@ from allocator.exceptions import AllocatorError, InputError
 from allocator.model import Application, Criterion, Options, Problem
 
 __all__ = ["problem_from_frame", "problem_to_frame"]
-
-Scale = tuple[float, float]
 
 _AMOUNT_FIX = {
     "requested": "give the requested amount in whole kroner, greater than 0",
@@ -53,118 +59,13 @@ def _where(row: int | None, id_: str | None, column: Hashable) -> str:
 
 
 def _cell_error(row: int, id_: str | None, column: Hashable, value: Any, why: str, fix: str) -> InputError:
+    said = "the cell is empty" if is_missing(value) else f"{show(value)} {why}"
     return InputError(
-        f"{_where(row, id_, column)}: {show(value)} {why}; {fix}",
+        f"{_where(row, id_, column)}: {said}; {fix}",
         row=row,
         column=str(column),
         value=value,
     )
-
-
-def _check_frame(frame: Any) -> int:
-    fix = "give the frame (the total budget) in whole kroner, greater than 0, e.g. frame=2_300_000"
-    try:
-        amount = parse_amount(frame)
-    except CellError as exc:
-        raise InputError(f"frame {show(frame)} {exc}; {fix}", column="frame", value=frame) from None
-    if amount is None or amount <= 0:
-        what = "is missing" if amount is None else "must be greater than 0"
-        raise InputError(f"frame {show(frame)} {what}; {fix}", column="frame", value=frame)
-    return amount
-
-
-def _check_weights(weights: Any) -> dict[str, float]:
-    example = "e.g. weights={'green': 0.4, 'smart': 0.3, 'innovation': 0.3}"
-    if not isinstance(weights, Mapping) or not weights:
-        raise InputError(
-            f"weights {weights!r} name no criterion; give a mapping from criterion (score column) to weight, {example}",
-            column="weights",
-            value=weights,
-        )
-    out: dict[str, float] = {}
-    for name, w in weights.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise InputError(
-                f"weights: criterion name {name!r} must be an identifier (letters, digits, _); "
-                f"map it to its column by keyword, e.g. weights={{'green': 0.4}}, green={str(name)!r}",
-                column=str(name),
-                value=name,
-            )
-        if name in FIELDS:
-            raise InputError(
-                f"weights: {name!r} is an application field, not a criterion; give criteria such as 'green', {example}",
-                column=name,
-                value=w,
-            )
-        try:
-            value = parse_number(w)
-        except CellError as exc:
-            raise InputError(f"weights: weight {show(w)} of {name!r} {exc}; {example}", column=name, value=w) from None
-        if value is None or value < 0:
-            raise InputError(
-                f"weights: weight {show(w)} of {name!r} must be a number of at least 0; weights are "
-                f"relative importances, {example}",
-                column=name,
-                value=w,
-            )
-        out[name] = value
-    if sum(out.values()) <= 0:
-        raise InputError(
-            f"weights: every weight is 0 ({out}); give at least one criterion a positive weight",
-            column="weights",
-            value=dict(weights),
-        )
-    return out
-
-
-def _per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:
-    """``arg`` as a mapping over criteria: one value for all, or a mapping with known keys."""
-    if arg is None:
-        return {}
-    if not isinstance(arg, Mapping):
-        return {n: arg for n in names}
-    unknown = [k for k in arg if k not in names]
-    if unknown:
-        raise InputError(
-            f"{what} names unknown criterion {unknown[0]!r}; the criteria (keys of weights) are {names}",
-            column=str(unknown[0]),
-            value=arg[unknown[0]],
-        )
-    return dict(arg)
-
-
-def _scale(name: str, spec: Any, column: Hashable, observed_max: float | None) -> Scale:
-    """(min, max) from a scales entry (a pair or a maximum), or the default (0, column max)."""
-    fix = f"give scales={{{name!r}: (min, max)}} with min < max and max > 0, e.g. (1, 7)"
-    if spec is None:
-        hi = observed_max if observed_max is not None and observed_max > 0 else 1.0
-        return 0.0, hi
-    try:
-        if isinstance(spec, (tuple, list)):
-            if len(spec) != 2:
-                raise CellError("is not a pair (min, max)")
-            lo, hi = parse_number(spec[0]), parse_number(spec[1])
-        else:
-            lo, hi = 0.0, parse_number(spec)
-    except CellError as exc:
-        raise InputError(f"scale {spec!r} of criterion {name!r} {exc}; {fix}", column=str(column), value=spec) from None
-    if lo is None or hi is None or not hi > lo or hi <= 0:
-        raise InputError(f"scale {spec!r} of criterion {name!r} is not a valid range; {fix}", column=str(column), value=spec)
-    return lo, hi
-
-
-def _options(options: Any, min_total_score: float | None) -> Options:
-    if options is None:
-        opts = Options()
-    elif isinstance(options, Options):
-        opts = options
-    elif isinstance(options, Mapping):
-        opts = Options(**options)
-    else:
-        raise InputError(f"options {options!r} must be an Options object or a dict of options", value=options)
-    if min_total_score is not None:
-        opts = Options(**(opts.model_dump() | {"min_total_score": min_total_score}))
-    return opts
 
 
 def problem_from_frame(
@@ -243,8 +144,8 @@ def problem_from_frame(
     """
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame of applications, got {type(df).__name__}", value=type(df).__name__)
-    frame_amount = _check_frame(frame)
-    w = _check_weights(weights)
+    frame_amount = check_frame(frame)
+    w = check_weights(weights)
     crits = list(w)
     if df.columns.has_duplicates:
         dup = str(df.columns[df.columns.duplicated()][0])
@@ -255,9 +156,9 @@ def problem_from_frame(
             f"the table has no rows (columns {[str(c) for c in df.columns]}); give one row per application",
             value=0,
         )
-    scale_spec = _per_criterion(scales, crits, "scales")
-    thr = _per_criterion(thresholds, crits, "thresholds")
-    lab = _per_criterion(labels, crits, "labels")
+    scale_spec = per_criterion(scales, crits, "scales")
+    thr = per_criterion(thresholds, crits, "thresholds")
+    lab = per_criterion(labels, crits, "labels")
     cells = {field: df[col].tolist() for field, col in found.items()}
     used = set(found.values())
     extra = [c for c in df.columns if c not in used]
@@ -268,8 +169,8 @@ def problem_from_frame(
     criteria = []
     for c in crits:
         observed = [s for s in scores[c] if s is not None]
-        lo, hi = _scale(c, scale_spec.get(c), found[c], max(observed) if observed else None)
-        _check_in_scale(scores[c], found[c], ids, c, lo, hi, c in scale_spec)
+        lo, hi = scale_of(c, scale_spec.get(c), found[c], max(observed) if observed else None)
+        _check_inscale_of(scores[c], found[c], ids, c, lo, hi, c in scale_spec)
         label = lab.get(c)
         if label is None:
             label = str(found[c]) if str(found[c]) != c else ""
@@ -292,6 +193,7 @@ def problem_from_frame(
         row = i + 1
         amounts = {f: _amount(cells, found, f, i, id_) for f in ("requested", "minimum", "total_cost") if f in found}
         req, mini = amounts["requested"], amounts.get("minimum")
+        assert req is not None  # _amount refuses an empty request
         if mini is not None and req is not None and mini > req:
             col = found["minimum"]
             raise _cell_error(
@@ -321,9 +223,9 @@ def problem_from_frame(
         name=name,
         currency=currency,
         frame=frame_amount,
-        criteria=criteria,
-        applications=apps,
-        options=_options(options, min_total_score),
+        criteria=tuple(criteria),
+        applications=tuple(apps),
+        options=make_options(options, min_total_score),
     )
 
 
@@ -337,7 +239,7 @@ def _read_ids(values: list[Any], column: Hashable) -> list[str]:
             raise _cell_error(row, None, column, v, "is not a usable id", "give a text or whole-number id")
         text = parse_text(v)
         if not text:
-            raise _cell_error(row, None, column, v, "is not an id", "give every application a unique id")
+            raise _cell_error(row, None, column, v, "is not an id", "give every application a unique id")  # empty
         if text in first:
             raise InputError(
                 f"rows {first[text]} and {row}, column {str(column)!r}: id {text!r} appears twice; "
@@ -367,7 +269,7 @@ def _read_scores(values: list[Any], column: Hashable, ids: list[str]) -> list[fl
     return out
 
 
-def _check_in_scale(
+def _check_inscale_of(
     scores: list[float], column: Hashable, ids: list[str], name: str, lo: float, hi: float, given: bool
 ) -> None:
     for i, s in enumerate(scores):

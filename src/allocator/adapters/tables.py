@@ -30,9 +30,10 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.adapters._columns import ALIASES, normalise_header
+from allocator.adapters._columns import text_columns
+from allocator.adapters._excel import read_xlsx, write_xlsx
 from allocator.adapters._parse import parse_number
-from allocator.exceptions import AllocatorError, InputError
+from allocator.exceptions import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,13 +41,10 @@ if TYPE_CHECKING:
     from allocator.model import Problem
     from allocator.solution import Solution
 
-__all__ = ["read_table", "read_problem", "write_decisions", "READ_SUFFIXES", "WRITE_SUFFIXES"]
+__all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "read_problem", "read_table", "write_decisions"]
 
 READ_SUFFIXES = (".csv", ".xlsx", ".json")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".json")
-
-_TEXT_FIELDS = ("id", "tags")  # read as text: ids keep leading zeros, tags stay as written
-
 
 def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
     p = Path(path)
@@ -109,7 +107,7 @@ def read_table(
     if suffix == ".csv":
         df = _read_csv(p, sep=sep, encoding=encoding)
     elif suffix == ".xlsx":
-        df = _read_xlsx(p, sheet)
+        df = read_xlsx(p, sheet)
     else:
         df = _read_json_table(p)
     if columns:
@@ -122,11 +120,6 @@ def read_table(
             )
         df = df.rename(columns={v: k for k, v in columns.items()})
     return df
-
-
-def _text_columns(headers: list[Any]) -> list[Any]:
-    wanted = {normalise_header(h) for f in _TEXT_FIELDS for h in (f, *ALIASES.get(f, ()))}
-    return [h for h in headers if normalise_header(h) in wanted]
 
 
 def _decode(raw: bytes, encoding: str | None, p: Path) -> str:
@@ -200,7 +193,7 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
             io.StringIO(text),
             sep=sep,
             decimal=decimal,
-            dtype={h: str for h in _text_columns(header)},
+            dtype={h: str for h in text_columns(header)},
             skipinitialspace=True,
             skip_blank_lines=True,
         )
@@ -211,48 +204,6 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
             value=str(p),
         ) from None
     return _spaced_numbers(df, sep)
-
-
-def _read_xlsx(p: Path, sheet: str | int | None) -> pd.DataFrame:
-    import pandas as pd
-
-    try:
-        from openpyxl import load_workbook
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise AllocatorError("reading .xlsx needs openpyxl: pip install openpyxl") from None
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, InvalidFileException)
-        raise InputError(
-            f"cannot read {p.name} as an Excel workbook ({type(exc).__name__}: {exc}); save it as .xlsx from Excel",
-            value=str(p),
-        ) from None
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb[names[0]]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                raise InputError(f"{p.name} has no sheet number {sheet} (0-based); its sheets are {names}", value=sheet)
-            ws = wb[names[sheet]]
-        elif sheet in names:
-            ws = wb[sheet]
-        else:
-            raise InputError(f"{p.name} has no sheet {sheet!r}; its sheets are {names}; pass sheet=<name>", value=sheet)
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
-    if not rows:
-        raise InputError(f"{p.name}: the sheet is empty; give a header row and one row per application", value=str(p))
-    header = rows[0]
-    width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
-    names_ = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header[:width])]
-    body = [r[:width] + [None] * (width - len(r[:width])) for r in rows[1:]]
-    df = pd.DataFrame(body, columns=names_)
-    for col in _text_columns(names_):
-        df[col] = [None if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in df[col]]
-    return df.infer_objects()
 
 
 def _read_json(p: Path) -> Any:
@@ -404,22 +355,7 @@ def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = F
             else:
                 df.to_csv(p, index=False, encoding="utf-8")
         else:
-            _write_xlsx(df, p)
+            write_xlsx(df, p)
     except OSError as exc:
         raise InputError(f"cannot write {str(p)!r}: {exc.strerror or exc}; check the folder and that the file is not open", value=str(p)) from None
     return p
-
-
-def _write_xlsx(df: pd.DataFrame, p: Path) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(p, engine="xlsxwriter") as writer:
-        df.to_excel(writer, sheet_name="Decisions", index=False)
-        ws = writer.sheets["Decisions"]
-        money = writer.book.add_format({"num_format": "#,##0"})
-        for j, col in enumerate(df.columns):
-            width = min(60, max([len(str(col))] + [len(str(v)) for v in df[col].tolist()]) + 2)
-            ws.set_column(j, j, width, money if col in ("requested", "granted") else None)
-        ws.freeze_panes(1, 1)
-        if len(df):
-            ws.autofilter(0, 0, len(df), len(df.columns) - 1)
