@@ -246,9 +246,11 @@ def _id_stage(f: Formulation, backend: Backend, x: np.ndarray, remaining: Any) -
     if f.problem.options.partial:
         grants = f.grants(x)
         for i in f.order.tolist():
-            if grants[i] == 0 or grants[i] == f.problem.applications[i].requested:
-                continue
             cols = np.flatnonzero(f.col_app == i)
+            if grants[i] == 0 or grants[i] == f.problem.applications[i].requested:
+                # already the largest (or, unfunded, the only) grant: hold it for the later ids
+                backend.set_col_bounds(cols, x[cols], x[cols])
+                continue
             g = np.zeros(n_cols)
             g[cols] = f.col_amount[cols]
             backend.set_objective(g, maximize=True)
