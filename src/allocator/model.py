@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from allocator.exceptions import AllocatorError, InputError
+from allocator.exceptions import AllocatorError, InputError, PolicyError
+from allocator.rules.models import Rule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +61,14 @@ def format_validation_error(exc: ValidationError, what: str) -> str:
     return "; ".join(parts)
 
 
+def _policy_error(exc: ValidationError) -> None:
+    """Re-raise a PolicyError raised by a rule's validation as itself (it names the rule)."""
+    for err in exc.errors(include_url=False):
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, PolicyError):
+            raise PolicyError(str(cause)) from None
+
+
 class _Frozen(BaseModel):
     """Base: frozen, no unknown fields, and pydantic errors re-raised as AllocatorError."""
 
@@ -69,6 +78,7 @@ class _Frozen(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
+            _policy_error(exc)
             raise InputError(format_validation_error(exc, type(self).__name__)) from None
 
     @classmethod
@@ -76,6 +86,7 @@ class _Frozen(BaseModel):
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
+            _policy_error(exc)
             raise InputError(format_validation_error(exc, cls.__name__)) from None
 
     @classmethod
@@ -83,6 +94,7 @@ class _Frozen(BaseModel):
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:
+            _policy_error(exc)
             raise InputError(format_validation_error(exc, cls.__name__)) from None
 
 
@@ -319,6 +331,8 @@ class Problem(_Frozen):
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     applications: tuple[Application, ...] = Field(min_length=1)
     options: Options = Field(default_factory=Options)
+    rules: tuple[Rule, ...] = ()
+    """The call's rules (caps, floors, locks, co-financing, de minimis ...): :mod:`allocator.rules`."""
 
     @field_validator("frame", mode="before")
     @classmethod
@@ -359,6 +373,10 @@ class Problem(_Frozen):
                         f"tie_break key {key!r} is neither a criterion ({sorted(names)}) "
                         "nor 'granted' / '-granted'"
                     )
+        if self.rules:
+            from allocator.rules.validate import validate_rules
+
+            validate_rules(self)
         return self
 
     # ------------------------------------------------------------------ views
@@ -434,6 +452,18 @@ class Problem(_Frozen):
         from allocator.adapters.pandas import problem_from_frame
 
         return problem_from_frame(df, frame=frame, weights=weights, **kwargs)
+
+    def check(self, decisions: Any) -> Any:
+        """Check decisions against the frame, eligibility, grant levels and every rule.
+
+        ``decisions``: a :class:`~allocator.solution.Solution`, a dict ``id -> grant`` or a
+        DataFrame with ``id`` and ``granted`` columns. Returns a
+        :class:`~allocator.rules.check.CheckResult` listing the violations in words; see
+        :func:`allocator.rules.check.check`.
+        """
+        from allocator.rules.check import check
+
+        return check(self, decisions)
 
     def to_frame(self) -> pd.DataFrame:
         """The applications as a DataFrame (one row each, one column per criterion)."""
