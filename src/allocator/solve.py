@@ -279,6 +279,11 @@ def _solution(
     if total > p.frame:  # never trust a solver blindly with public money
         raise SolverError(f"the solver returned grants of {total} over the frame {p.frame}; this is a bug")
     ranks = _ranks(f.scores.weighted)
+    effects = None
+    if p.rules:  # rules: locks, blocked applications, binding rules (allocator.rules.binding)
+        from allocator.rules.binding import rule_effects
+
+        effects = rule_effects(f, x)
     decisions = []
     for i, a in enumerate(p.applications):
         g = int(grants[i])
@@ -294,6 +299,9 @@ def _solution(
             reason, note = Reason.TOO_LARGE, f"its {'minimum' if p.options.partial else 'request'} {lv.minimum:,} exceeds the frame {p.frame:,}"
         else:
             reason, note = Reason.OUTRANKED, "not funded: the frame gives more value spent on the funded applications"
+        binding: tuple[str, ...] = ()
+        if effects is not None:
+            reason, note, binding = effects.decide(i, reason, note, g)
         decisions.append(
             Decision(
                 id=a.id,
@@ -309,6 +317,7 @@ def _solution(
                 eligible=bool(f.scores.eligible[i]),
                 reason=reason,
                 note=note,
+                binding_rules=binding,
             )
         )
     objective = f.value(grants)
@@ -337,6 +346,7 @@ def _solution(
         runtime_s=time.perf_counter() - t0,
         solves=solves,
         tie_break=keys,
+        binding_rules=effects.binding if effects is not None else (),
         decisions=tuple(decisions),
     )
 
