@@ -24,8 +24,8 @@ def check_frame(frame: Any) -> int:
     except CellError as exc:
         raise InputError(f"frame {show(frame)} {exc}; {fix}", column="frame", value=frame) from None
     if amount is None or amount <= 0:
-        what = "is missing" if amount is None else "must be greater than 0"
-        raise InputError(f"frame {show(frame)} {what}; {fix}", column="frame", value=frame)
+        what = "frame is missing" if amount is None else f"frame {show(frame)} must be greater than 0"
+        raise InputError(f"{what}; {fix}", column="frame", value=frame)
     return amount
 
 
@@ -56,10 +56,10 @@ def check_weights(weights: Any) -> dict[str, float]:
         try:
             value = parse_number(w)
         except CellError as exc:
-            raise InputError(f"weights: weight {show(w)} of {name!r} {exc}; {example}", column=name, value=w) from None
+            raise InputError(f"weights: weight {w!r} of {name!r} {exc}; give a number, {example}", column=name, value=w) from None
         if value is None or value < 0:
             raise InputError(
-                f"weights: weight {show(w)} of {name!r} must be a number of at least 0; weights are "
+                f"weights: weight {w!r} of {name!r} must be a number of at least 0; give weights as "
                 f"relative importances, {example}",
                 column=name,
                 value=w,
@@ -83,7 +83,7 @@ def per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:
     unknown = [k for k in arg if k not in names]
     if unknown:
         raise InputError(
-            f"{what} names unknown criterion {unknown[0]!r}; the criteria (keys of weights) are {names}",
+            f"{what} names unknown criterion {unknown[0]!r}; correct it to one of the criteria (keys of weights) {names}",
             column=str(unknown[0]),
             value=arg[unknown[0]],
         )
@@ -93,6 +93,7 @@ def per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:
 def scale_of(name: str, spec: Any, column: Hashable, observed_max: float | None) -> Scale:
     """(min, max) from a scales entry (a pair or a maximum), or the default (0, column max)."""
     fix = f"give scales={{{name!r}: (min, max)}} with min < max and max > 0, e.g. (1, 7)"
+    what = f"criterion {name!r}" + (f" (column {str(column)!r})" if str(column) != name else "")
     if spec is None:
         return 0.0, (observed_max if observed_max is not None and observed_max > 0 else 1.0)
     lo: float | None
@@ -105,9 +106,9 @@ def scale_of(name: str, spec: Any, column: Hashable, observed_max: float | None)
         else:
             lo, hi = 0.0, parse_number(spec)
     except CellError as exc:
-        raise InputError(f"scale {spec!r} of criterion {name!r} {exc}; {fix}", column=str(column), value=spec) from None
+        raise InputError(f"scale {spec!r} of {what} {exc}; {fix}", column=str(column), value=spec) from None
     if lo is None or hi is None or not hi > lo or hi <= 0:
-        raise InputError(f"scale {spec!r} of criterion {name!r} is not a valid range; {fix}", column=str(column), value=spec)
+        raise InputError(f"scale {spec!r} of {what} is not a valid range; {fix}", column=str(column), value=spec)
     return lo, hi
 
 

@@ -114,7 +114,7 @@ def resolve_columns(
     if unknown:
         raise InputError(
             f"unknown column keyword {unknown[0]!r}; a keyword names a field {list(FIELDS)} or a criterion "
-            f"named in weights {list(criteria)}, e.g. requested='Søknadsbeløp'",
+            f"named in weights {list(criteria)}; correct it, e.g. requested='Søknadsbeløp'",
             column=str(unknown[0]),
         )
     present = {str(c): c for c in columns}

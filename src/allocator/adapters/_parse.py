@@ -81,7 +81,7 @@ def _decimal_from_text(text: str) -> Decimal:
     if _AMBIGUOUS.match(s):
         raise CellError(
             "is ambiguous (a comma before three digits could be a decimal comma or an English "
-            "thousands separator); write the amount without separators or with spaces, e.g. 150000 or 150 000"
+            "thousands separator: write 150000 or 150 000)"
         )
     if _DOT_THOUSANDS.match(s):
         s = s.replace(".", "").replace(",", ".")

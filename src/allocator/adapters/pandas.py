@@ -179,7 +179,8 @@ def problem_from_frame(
             t = parse_number(threshold) if not isinstance(threshold, bool) else None
             if t is None or not lo <= t <= hi:
                 raise InputError(
-                    f"threshold {threshold!r} of criterion {c!r} lies outside its scale [{lo:g}, {hi:g}]; "
+                    f"threshold {threshold!r} of criterion {c!r} (column {str(found[c])!r}) lies outside its "
+                    f"scale [{lo:g}, {hi:g}]; "
                     f"give a threshold on the scale, or the scale with scales={{{c!r}: (min, max)}}",
                     column=str(found[c]),
                     value=threshold,

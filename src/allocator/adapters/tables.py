@@ -188,7 +188,17 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
     sep = sep or _detect_sep(text)
     decimal = "," if sep == ";" else "."
     try:
-        header = next(csv.reader(io.StringIO(text), delimiter=sep))
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
+        header = next(reader)
+        for record in reader:
+            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+                raise InputError(
+                    f"{p.name}, line {reader.line_num}: {len(record)} cells under a header of {len(header)} "
+                    f"columns; check that every row has as many cells as the header, or pass sep= "
+                    f"(the separator was taken to be {sep!r})",
+                    row=reader.line_num - 1,
+                    value=sep.join(record),
+                )
         df = pd.read_csv(
             io.StringIO(text),
             sep=sep,
