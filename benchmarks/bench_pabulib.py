@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import platform
 import sys
 import time
@@ -129,12 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no Pabulib data in {args.data}; nothing to measure")
         return 0
     pabutools = not args.no_pabutools
-    if pabutools:
-        try:
-            import pabutools  # noqa: F401
-        except ImportError:
-            print("pabutools is not installed: its columns are left empty (pip install pabutools)")
-            pabutools = False
+    if pabutools and importlib.util.find_spec("pabutools") is None:
+        print("pabutools is not installed: its columns are left empty (pip install pabutools)")
+        pabutools = False
 
     print(
         f"Python {platform.python_version()}, allocator {allocator.__version__}, highspy {_version('highspy')}, "
