@@ -92,7 +92,7 @@ def test_norwegian_headers_are_recognised_and_the_frame_is_untouched() -> None:
     df = norwegian()
     before = df.copy(deep=True)
     p = problem_from_frame(
-        df, frame="2 300 000", weights={"green": 0.5, "smart": 0.3, "innovation": 0.2}, scales=(1, 7), name="t"
+        df, frame="2 300 000", weights={"green": 0.5, "smart": 0.3, "innovation": 0.2}, scales=(1, 7), name="t"  # type: ignore[arg-type]
     )
     assert df.equals(before) and df.dtypes.equals(before.dtypes)
     a, b, c = p.applications

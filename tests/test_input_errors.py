@@ -214,6 +214,11 @@ def test_empty_table() -> None:
     assert "'Søknadsbeløp'" in str(err)
 
 
+def test_table_without_columns() -> None:
+    err = run(pd.DataFrame())
+    names(err, row=None, column=None, value="no columns, no rows")
+
+
 def test_not_a_dataframe() -> None:
     err = run([{"id": "A", "requested": 1}])
     assert "DataFrame" in str(err)

@@ -48,10 +48,15 @@ def is_missing(value: Any) -> bool:
     """True for an empty cell: None, NaN, NaT, ``pd.NA`` or blank text."""
     if value is None:
         return True
+    kind = type(value)
+    if kind is int or kind is bool:
+        return False
     if isinstance(value, str):
         return not value.strip()
     if isinstance(value, float):
         return math.isnan(value)
+    if isinstance(value, numbers.Integral):
+        return False
     try:
         import pandas as pd
 
@@ -139,6 +144,8 @@ def parse_amount(value: Any) -> int | None:
     ...
     allocator.adapters._parse.CellError: is not a whole number of kroner
     """
+    if type(value) is int:
+        return value
     if is_missing(value):
         return None
     if isinstance(value, bool):

@@ -147,6 +147,8 @@ def problem_from_frame(
     frame_amount = check_frame(frame)
     w = check_weights(weights)
     crits = list(w)
+    if len(df) == 0 and len(df.columns) == 0:
+        raise InputError("the table is empty (no columns, no rows); give one row per application", value=0)
     if df.columns.has_duplicates:
         dup = str(df.columns[df.columns.duplicated()][0])
         raise InputError(f"column {dup!r} appears more than once; give each column its own header", column=dup)

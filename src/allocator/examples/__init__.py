@@ -10,7 +10,9 @@ applicant ("Eksempel ... AS"), title, amount and score is fictitious. They are s
 a real round: 26 applications from both Vestfold and Telemark, requests of 80 000 -
 400 000 kr that together ask for about twice the frame, minimum viable amounts for most,
 a project cost at least twice the request for most (a few ask for more than half their
-cost), scores on 1-7 scales for five criteria.
+cost), scores on 1-7 scales for five criteria. Ranking by weighted score and funding down
+the list takes the large, top-ranked application first; the optimal portfolio leaves it out,
+funds two more instead and is worth a few percent more (see ``allocator demo``).
 
 The table (``EXAMPLE_CSV``) has the Norwegian headers an adviser's spreadsheet would have:
 Søknadsnr, Tittel, Søker, Kategori, Fylkesdel, Søknadsbeløp, Minimumsbeløp,
