@@ -283,7 +283,6 @@ def _parse(path: Path, fh: TextIO) -> PabulibFile:
     projects: dict[str, PabulibProject] = {}
     seen: set[str] = set()
     section = ""
-    header: list[str] = []
     counts: dict[str, Score] | None = None
     n_voters = 0
     points_cast: Score = 0
@@ -297,8 +296,7 @@ def _parse(path: Path, fh: TextIO) -> PabulibFile:
             raise _error(path, line, name.upper(), "the section has no header line", "add the header line") from None
         return [h.strip() for h in head]
 
-    row_iter = iter(reader)
-    for row in row_iter:
+    for row in reader:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         marker = _section_of(row)
@@ -314,8 +312,8 @@ def _parse(path: Path, fh: TextIO) -> PabulibFile:
                 vote_type = _vote_type(path, meta, meta_lines, reader.line_num)
                 if "projects" not in seen:
                     raise _error(path, reader.line_num, "VOTES", "VOTES comes before PROJECTS", "put PROJECTS first")
+                # streams the rest of the file (VOTES is the last section)
                 counts, n_voters, points_cast = _read_votes(path, reader, header, vote_type, projects)
-                section = "done"
             continue
         line = reader.line_num
         if section == "meta":
@@ -332,8 +330,6 @@ def _parse(path: Path, fh: TextIO) -> PabulibFile:
                     "give each project a unique id", value=p.id,
                 )
             projects[p.id] = p
-        elif section == "done":
-            raise _error(path, line, "VOTES", f"unexpected line after the VOTES section: {';'.join(row)[:60]!r}", "remove it")
         else:
             raise _error(
                 path, line, "", f"line {';'.join(row)[:60]!r} comes before any section",
@@ -347,10 +343,7 @@ def _parse(path: Path, fh: TextIO) -> PabulibFile:
             )
     assert counts is not None
     budget = _budget(path, meta, meta_lines)
-    costs = [p.cost for p in projects.values()]
-    unit = 1
-    for c in costs:
-        unit = lcm(unit, c.denominator)
+    unit = lcm(*(p.cost.denominator for p in projects.values())) if projects else 1
     return PabulibFile(
         path=path,
         meta=meta,
