@@ -38,8 +38,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from allocator.model import Problem
+    from allocator.policy import Policy
 
-__all__ = ["EXAMPLE_CSV", "EXAMPLE_METADATA", "example_frame", "example_metadata", "load_example"]
+__all__ = [
+    "EXAMPLE_CSV",
+    "EXAMPLE_METADATA",
+    "EXAMPLE_POLICY",
+    "example_frame",
+    "example_metadata",
+    "load_example",
+    "load_example_policy",
+]
 
 _DATA = files(__name__)
 
@@ -54,6 +63,12 @@ EXAMPLE_CSV: Path = _path("vtfk_2022_round2.csv")
 
 EXAMPLE_METADATA: Path = _path("vtfk_2022_round2.json")
 """Path of the example's metadata: frame, weights, scale, labels, column mapping, source."""
+
+
+EXAMPLE_POLICY: Path = _path("vtfk_2022_round2.toml")
+"""Path of the example's policy file (TOML): frame, weights, options and the call's rules.
+
+Its de minimis ledger (``vtfk_2022_round2_de_minimis.csv``, beside it) is illustrative."""
 
 
 def example_metadata() -> dict[str, Any]:
@@ -111,3 +126,24 @@ def load_example() -> Problem:
         currency=meta["currency"],
         **meta["columns"],
     )
+
+
+def load_example_policy() -> Policy:
+    """The example call's policy: partial funding in steps of 10 000 kr and the rules such a
+    county call really has (50 % co-financing counting other public funding, de minimis with
+    an illustrative ledger, at least one business network, at least one project and at most
+    40 % of the frame per cluster theme, clusters at most 1.5 MNOK, at least 30 % of the
+    frame to each part of the county, at most 350 000 kr per application).
+
+    Examples
+    --------
+    >>> from allocator import solve
+    >>> from allocator.examples import load_example, load_example_policy
+    >>> problem = load_example_policy().apply(load_example())
+    >>> solution = solve(problem)
+    >>> problem.check(solution).ok, len(solution.binding_rules) > 0
+    (True, True)
+    """
+    from allocator.policy import load_policy
+
+    return load_policy(EXAMPLE_POLICY)

@@ -174,7 +174,9 @@ class _RuleBase(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise PolicyError(format_rule_error(exc, f"{type(self).__name__} rule")) from None
+            err = PolicyError(format_rule_error(exc, f"{type(self).__name__} rule"))
+            err.details = exc.errors(include_url=False)  # type: ignore[attr-defined]  # for the policy reader
+            raise err from None
 
     @property
     def display(self) -> str:
