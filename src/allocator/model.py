@@ -309,8 +309,8 @@ def _unique(names: Iterable[str], what: str) -> None:
 class Problem(_Frozen):
     """A call to decide: the frame, the criteria and their weights, the applications.
 
-    Build one from a table with :meth:`from_frame` (or :func:`allocator.read_csv`,
-    :func:`allocator.read_excel`, :func:`allocator.read_pabulib`), or directly::
+    Build one from a table with :meth:`from_frame` (or :func:`allocator.read_problem` for
+    CSV, Excel and JSON files, :func:`allocator.read_pabulib` for Pabulib), or directly::
 
         >>> from allocator import Problem, Criterion, Application
         >>> p = Problem(
