@@ -17,14 +17,54 @@ from allocator.examples import load_example
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
 from allocator.formulation import Formulation, build
 from allocator.model import Application, Criterion, Options, Problem
+from allocator.policy import Policy, load_policy
 from allocator.report import write_report
 from allocator.solution import Decision, Reason, Solution
 from allocator.solve import solve
 from allocator.status import Status
+from allocator.rules import (
+    BudgetPots,
+    CoFinancing,
+    DeMinimis,
+    Exclusive,
+    FundedCount,
+    GroupLimit,
+    LedgerEntry,
+    MaxGrant,
+    MultiYear,
+    MustFund,
+    MustNotFund,
+    Requires,
+    Rule,
+)
+from allocator.rules.check import CheckResult, Violation, check
+from allocator.rules.diagnose import Diagnosis, diagnose
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # the call's rules (allocator.rules), policy files, checker and diagnosis
+    "BudgetPots",
+    "CheckResult",
+    "CoFinancing",
+    "DeMinimis",
+    "Diagnosis",
+    "Exclusive",
+    "FundedCount",
+    "GroupLimit",
+    "LedgerEntry",
+    "MaxGrant",
+    "MultiYear",
+    "MustFund",
+    "MustNotFund",
+    "Policy",
+    "Requires",
+    "Rule",
+    "Violation",
+    "check",
+    "diagnose",
+    "load_policy",
+    # the core
     "Application",
     "AllocatorError",
     "Comparison",
