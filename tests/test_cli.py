@@ -226,3 +226,40 @@ def test_help_and_version() -> None:
     assert code == 0
     code, _, _ = run(["solve", "--help"])
     assert code == 0
+
+
+def test_policy_file_and_command_line_overrides(tmp_path: Path) -> None:
+    from allocator.examples import EXAMPLE_CSV, EXAMPLE_POLICY
+    from allocator.policy import load_policy
+    from allocator.rules.check import check
+
+    policy = load_policy(EXAMPLE_POLICY)
+    problem = policy.apply(EXAMPLE_CSV)
+    assert problem.rules  # the example policy has rules
+    code, stdout, err = run(["solve", str(EXAMPLE_CSV), "--policy", str(EXAMPLE_POLICY), "-q", "--out", "-"])
+    assert code == 0, err
+    got = {d["id"]: d["granted"] for d in json.loads(stdout)["decisions"]}
+    assert got == solve(problem).grants
+    assert check(problem, got).ok  # the call's rules hold, checked independently of the solver
+    assert "rank and fund ignores the call's rules and breaks" in err
+    # --frame and --weight override the policy (weights key by key).
+    code, stdout, err = run(["solve", str(EXAMPLE_CSV), "--policy", str(EXAMPLE_POLICY), "--frame", "1500000",
+                             "--weight", "green=0.6", "-q", "--out", "-"])
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["frame"] == 1_500_000 and data["total_granted"] <= 1_500_000
+    changed = problem.with_frame(1_500_000).with_weights({"green": 0.6})
+    assert {d["id"]: d["granted"] for d in data["decisions"]} == solve(changed).grants
+
+
+def test_demo_with_the_example_rules(tmp_path: Path) -> None:
+    from allocator.examples import load_example_policy
+    from allocator.rules.check import check
+
+    out = tmp_path / "rules.json"
+    code, stdout, err = run(["demo", "--rules", "-q", "--out", str(out)])
+    assert code == 0, err
+    problem = load_example_policy().apply(load_example())
+    got = {d["id"]: d["granted"] for d in json.loads(out.read_text())["decisions"]}
+    assert got == solve(problem).grants and check(problem, got).ok
+    assert "binding rules" in stdout

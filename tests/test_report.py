@@ -171,3 +171,17 @@ def test_errors_are_allocator_errors(tmp_path: Path, solved: tuple[Problem, Solu
         write_report(s, tmp_path / "r.xlsx", problem=other)
     with pytest.raises(AllocatorError, match="DataFrame"):
         write_report(s, tmp_path / "r.xlsx", explanations=[1, 2])  # type: ignore[arg-type]
+
+
+def test_summary_names_the_rules_rank_and_fund_breaks(tmp_path: Path) -> None:
+    from allocator.examples import load_example, load_example_policy
+    from allocator.rules.check import check
+
+    p = load_example_policy().apply(load_example())
+    s = solve(p)
+    broken = check(p, rank_and_fund(p)).rules
+    assert broken and check(p, s).ok
+    summary = _summary(openpyxl.load_workbook(write_report(s, tmp_path / "r.xlsx", problem=p))["Summary"])
+    assert summary["Rules of the call broken by rank and fund"] == "; ".join(broken)
+    plain = _summary(openpyxl.load_workbook(write_report(solve(_problem()), tmp_path / "p.xlsx", problem=_problem()))["Summary"])
+    assert plain["Rules of the call broken by rank and fund"] == "-"

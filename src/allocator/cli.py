@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "business networks and cluster funds (round 2, frame 2 300 000 kr).")
     demo.add_argument("--out", default=DEFAULT_DEMO_OUT, metavar="FILE",
                       help=f"where to write the decisions: .xlsx (report), .csv or .json, or - for JSON on stdout (default {DEFAULT_DEMO_OUT})")
+    demo.add_argument("--rules", action="store_true",
+                      help="apply the example call's policy: co-financing, de minimis, caps per theme, partial funding")
     demo.set_defaults(func=_cmd_demo)
 
     solve = sub.add_parser("solve", parents=[common], help="solve a call from a table of applications (CSV, XLSX or JSON)",
@@ -128,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the table's header for a field or criterion (repeat: --column requested=Søknadsbeløp --column green='Grønn omstilling')")
     solve.add_argument("--sheet", metavar="NAME", help="the sheet to read from an .xlsx file (default: the first)")
     solve.add_argument("--name", default="", help="the call's name, shown in the reports")
-    solve.add_argument("--policy", metavar="FILE.toml", help="a policy file (weights, scales, thresholds, rules)")
+    solve.add_argument("--policy", metavar="FILE.toml",
+                       help="a policy file (frame, weights, scales, thresholds, columns, options, rules); "
+                       "the options given on the command line override it key by key")
     solve.add_argument("--out", metavar="FILE", help="write the decisions to FILE (.csv, .xlsx report or .json), or - for JSON on stdout")
     solve.set_defaults(func=_cmd_solve)
     return parser
@@ -182,8 +186,11 @@ def format_decisions(solution: Solution) -> str:
     return "\n".join(lines)
 
 
-def format_summary(solution: Solution, baseline: Solution | None = None) -> str:
-    """Status, value, totals, solver and time; with the rank-and-fund comparison when given."""
+def format_summary(solution: Solution, baseline: Solution | None = None, *, broken: Sequence[str] = ()) -> str:
+    """Status, value, totals, solver and time; with the rank-and-fund comparison when given.
+
+    ``broken`` lists the call's rules that the baseline breaks (rank-and-fund ignores them).
+    """
     from allocator.baseline import compare
     from allocator.report.excel import tie_break_text
 
@@ -202,6 +209,8 @@ def format_summary(solution: Solution, baseline: Solution | None = None) -> str:
             f"total granted  {_kr(s.total_granted)} kr of the frame {_kr(s.frame)} kr ({_kr(s.frame_left)} kr left)",
             f"tie-break      {tie_break_text(s.tie_break)}",
         ]
+    if s.binding_rules:
+        lines.append(f"binding rules  {'; '.join(s.binding_rules)}")
     lines.append(f"solver         {(s.solver + ' ' + s.solver_version).strip()}, {s.runtime_s:.2f} s, {s.solves} solve(s)")
     if baseline is not None and s.status.has_solution:
         c = compare(s, baseline)
@@ -222,6 +231,8 @@ def format_summary(solution: Solution, baseline: Solution | None = None) -> str:
                 lines.append(f"  {label}: {', '.join(ids)}")
         if not (c.only_optimal or c.only_baseline or c.different_amount):
             lines.append("  the two portfolios are the same")
+        if broken:
+            lines.append(f"  rank and fund ignores the call's rules and breaks: {'; '.join(broken)}")
     return "\n".join(lines)
 
 
@@ -258,13 +269,14 @@ def _with_funding(problem: Problem, args: argparse.Namespace) -> Problem:
 def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> None:
     """Print the table and summary, and write --out."""
     from allocator.baseline import rank_and_fund
+    from allocator.report.excel import rules_broken
 
     human = stderr if args.out == "-" else stdout
     baseline = rank_and_fund(problem)
     if not args.quiet:
         print(format_decisions(solution), file=human)
         print(file=human)
-    print(format_summary(solution, baseline), file=human)
+    print(format_summary(solution, baseline, broken=rules_broken(problem, baseline)), file=human)
     if args.out is None:
         return
     if args.out == "-":
@@ -288,7 +300,12 @@ def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
     from allocator.examples import load_example
 
     _check_out(args.out)
-    problem = _with_funding(load_example(), args)
+    problem = load_example()
+    if args.rules:
+        from allocator.examples import load_example_policy
+
+        problem = load_example_policy().apply(problem)
+    problem = _with_funding(problem, args)
     human = stderr if args.out == "-" else stdout
     print("The embedded example: Vestfold og Telemark fylkeskommune, business networks and cluster funds 2022,", file=human)
     print(f"round 2 (frame {_kr(problem.frame)} kr). The applications are illustrative, written for this example.\n", file=human)
@@ -329,15 +346,37 @@ def _load_problem(args: argparse.Namespace) -> Problem:
         raise
 
 
+def _load_with_policy(args: argparse.Namespace) -> Problem:
+    """Read APPLICATIONS with a policy file; the command line overrides it key by key."""
+    from allocator.adapters.tables import read_problem, read_table
+    from allocator.exceptions import InputError
+    from allocator.policy import load_policy
+
+    policy = load_policy(args.policy)
+    update: dict[str, Any] = {}
+    if args.frame is not None:
+        update["frame"] = args.frame
+    if args.name:
+        update["name"] = args.name
+    for key, given in (("weights", args.weight), ("scales", args.scale), ("thresholds", args.threshold), ("columns", args.column)):
+        if given:
+            update[key] = getattr(policy, key) | dict(given)
+    policy = policy.model_copy(update=update)
+    path = Path(args.applications)
+    if path.suffix.lower() == ".json":
+        try:
+            whole = read_problem(path)  # a whole Problem as JSON
+        except InputError as exc:
+            if exc.column not in ("frame", "weights"):
+                raise
+        else:
+            return policy.apply(whole)
+    return policy.apply(read_table(path, sheet=args.sheet))
+
+
 def _cmd_solve(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     _check_out(args.out)
-    problem = _load_problem(args)
-    if args.policy:
-        try:
-            from allocator.policy import load_policy
-        except ImportError:
-            raise UsageError("--policy is not available in this version of allocator") from None
-        problem = load_policy(args.policy).apply(problem)
+    problem = _load_with_policy(args) if args.policy else _load_problem(args)
     problem = _with_funding(problem, args)
     _report(problem, _solve(problem, args), args, stdout, stderr)
     return 0

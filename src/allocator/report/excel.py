@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from allocator.baseline import Comparison
     from allocator.model import Problem
 
-__all__ = ["write_report", "SHEETS", "tie_break_text"]
+__all__ = ["write_report", "SHEETS", "tie_break_text", "rules_broken"]
 
 SHEETS = ("Summary", "Decisions", "Rank and fund", "Explanations")
 """Names of the sheets :func:`write_report` can write, in order."""
@@ -69,6 +69,15 @@ def tie_break_text(keys: tuple[str, ...]) -> str:
         else:
             words.append(f"{'lower' if k.startswith('-') else 'higher'} total {k.lstrip('-')} score")
     return ", then ".join(words)
+
+
+def rules_broken(problem: Problem | None, decisions: Solution | None) -> list[str]:
+    """Labels of the call's rules that ``decisions`` break (rank-and-fund ignores the rules)."""
+    if problem is None or decisions is None or not getattr(problem, "rules", ()):
+        return []
+    from allocator.rules.check import check
+
+    return check(problem, decisions).rules
 
 
 def _plain(value: Any) -> Any:
@@ -182,7 +191,7 @@ def _check_problem(solution: Solution, problem: Problem | None) -> None:
         )
 
 
-def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, comp: Comparison | None) -> None:
+def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, comp: Comparison | None, broken: list[str]) -> None:
     name = sol.problem_name or (problem.name if problem is not None else "") or "(unnamed call)"
     ws.write_string(0, 0, f"allocator: {name}", fmts.title)
     r = 2
@@ -241,6 +250,7 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
             ("Funded only by the optimum", ", ".join(comp.only_optimal) or "-", "text"),
             ("Funded only by rank and fund", ", ".join(comp.only_baseline) or "-", "text"),
             ("Funded at another amount", ", ".join(comp.different_amount) or "-", "text"),
+            ("Rules of the call broken by rank and fund", "; ".join(broken) or "-", "text"),
         ):
             ws.write_string(r, 0, label, fmts.label)
             _write(ws, r, 1, value, fmts.get(kind))
@@ -388,7 +398,8 @@ def write_report(
     )
     wb.set_properties({"title": f"allocator: {solution.problem_name or 'funding decision'}", "author": "allocator"})
     fmts = _Formats(wb, solution.currency)
-    _summary(wb.add_worksheet("Summary"), fmts, solution, problem, comp)
+    broken = rules_broken(problem, baseline) if comp is not None else []
+    _summary(wb.add_worksheet("Summary"), fmts, solution, problem, comp, broken)
     _decisions(wb.add_worksheet("Decisions"), fmts, solution, problem)
     if baseline is not None and has:
         _rank_and_fund(wb.add_worksheet("Rank and fund"), fmts, solution, baseline)
