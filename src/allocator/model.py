@@ -50,11 +50,23 @@ Money = Annotated[int, Field(strict=False)]
 def format_validation_error(exc: ValidationError, what: str) -> str:
     """Turn a pydantic ValidationError into one readable paragraph naming each field."""
     parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or what
+    errors = exc.errors(include_url=False)
+    locs = [tuple(e["loc"]) for e in errors]
+    for err in errors:
+        loc_t = tuple(err["loc"])
+        if err["type"] == "too_short" and any(o[: len(loc_t)] == loc_t and o != loc_t for o in locs):
+            continue  # pydantic's echo of an invalid item ("at least 1 item ..., not 0")
+        loc = ".".join(str(p) for p in loc_t)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):  # already formatted by a nested model: keep it whole
+            parts.append(f"{what}: field '{loc}': {cause}" if loc else str(cause))
+            continue
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
+        if not loc:  # a check on the whole model: its message names what it concerns
+            parts.append(f"{what}: {msg}")
+            continue
         given = err.get("input")
         shown = "" if isinstance(given, (dict, list, tuple)) else f" (given {given!r})"
         parts.append(f"{what}: field '{loc}'{shown}: {msg}")
@@ -421,7 +433,8 @@ class Problem(_Frozen):
                 f"unknown criteria in weights: {sorted(unknown)}; "
                 f"the criteria are {[c.name for c in self.criteria]}"
             )
-        crits = [c.model_copy(update={"weight": float(new[c.name])}) if c.name in new else c for c in self.criteria]
+        # Criterion(...) validates the weight (model_copy would not: -1 or nan would slip through)
+        crits = [Criterion(**(c.model_dump() | {"weight": new[c.name]})) if c.name in new else c for c in self.criteria]
         return self._rebuilt(criteria=crits)
 
     def with_frame(self, frame: int) -> Problem:
