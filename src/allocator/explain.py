@@ -61,6 +61,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from allocator.exceptions import AllocatorError
 from allocator.model import Problem
 from allocator.solution import Reason, Solution
+from allocator.margins import margin_down_partial, margin_up_partial, max_grant as _max_grant
 from allocator.whatif import Outcome, WhatIf
 from allocator.wording import check_lang, sentence
 
@@ -68,9 +69,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Explanation", "explanations", "explain", "to_frame"]
-
-_MAX_ITER = 200
-
 
 class Explanation(BaseModel):
     """The decision on one application and what would change it (see the module docs)."""
@@ -119,90 +117,6 @@ def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
     return np.array([got[a.id] for a in problem.applications], dtype=np.int64)
 
 
-def _with_request(problem: Problem, i: int, request: int) -> Problem:
-    apps = list(problem.applications)
-    a = apps[i]
-    minimum = None if a.minimum is None else min(a.minimum, request)
-    apps[i] = a.model_copy(update={"requested": request, "minimum": minimum})
-    return problem.model_copy(update={"applications": tuple(apps)})
-
-
-def _funded_at(problem: Problem, i: int, request: int, v_without: Fraction, time_limit: float | None) -> bool:
-    """With request ``request``, is a portfolio funding ``i`` worth at least ``v_without``?"""
-    o = WhatIf(_with_request(problem, i, request), time_limit=time_limit).best(fix_in=[i])
-    return o is not None and o.value >= v_without
-
-
-def _bisect(problem: Problem, i: int, lo: int, hi: int, v_without: Fraction, tl: float | None) -> int | None:
-    """Largest request in [lo, hi] at which ``i`` is funded (assumed monotone), or None."""
-    if not _funded_at(problem, i, lo, v_without, tl):
-        return None
-    if _funded_at(problem, i, hi, v_without, tl):
-        return hi
-    while hi - lo > 1:  # invariant: funded at lo, not at hi
-        mid = (lo + hi) // 2
-        if _funded_at(problem, i, mid, v_without, tl):
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-def _max_grant(w: WhatIf, i: int, v_without: Fraction, funded: bool) -> int | None:
-    p = w.problem
-    app = p.applications[i]
-    if p.options.partial:
-        return None if funded else _bisect(p, i, 1, app.requested, v_without, w.time_limit)
-    with w.at_frame(None), w.value_at_least(v_without):
-        o = w.cheapest(fix_in=[i])
-    if o is None:
-        return None
-    r0 = p.frame - (o.total - app.requested)
-    if not w.rows_touching(i):
-        return r0 if r0 >= 1 else None
-    tl = w.time_limit
-    if 1 <= r0 <= p.frame and _funded_at(p, i, r0, v_without, tl):
-        if r0 == p.frame or not _funded_at(p, i, r0 + 1, v_without, tl):
-            return r0
-    return _bisect(p, i, 1, p.frame, v_without, tl)
-
-
-def _share(w: WhatIf, o: Outcome, i: int) -> Fraction:
-    return Fraction(int(o.grants[i]), w.problem.applications[i].requested)
-
-
-def _margin_up_partial(w: WhatIf, i: int, v_star: Fraction, first: Outcome) -> Fraction:
-    """Dinkelbach: min over P funding i of (V* - V(P)) / share_i(P)."""
-    share = w.share_vector(i)
-    unit = w.f.scale or 1
-    delta = (v_star - first.value) / _share(w, first, i)
-    for _ in range(_MAX_ITER):
-        q = w.maximise(w.c + float(delta) * unit * share, fix_in=[i])
-        if q is None:
-            break
-        sq = _share(w, q, i)
-        if q.value + delta * sq <= v_star:
-            break
-        delta = (v_star - q.value) / sq
-    return delta
-
-
-def _margin_down_partial(w: WhatIf, i: int, sigma: Fraction, v_star: Fraction, v_out: Fraction) -> Fraction:
-    """Newton: the delta at which max over P funding i of V(P) - delta share_i(P) meets V_out."""
-    share = w.share_vector(i)
-    unit = w.f.scale or 1
-    delta = (v_star - v_out) / sigma
-    for _ in range(_MAX_ITER):
-        q = w.maximise(w.c - float(delta) * unit * share, fix_in=[i])
-        if q is None:
-            break
-        sq = _share(w, q, i)
-        if q.value - delta * sq <= v_out:
-            break
-        delta = (q.value - v_out) / sq
-    return delta
-
-
 def _culprits(w: WhatIf, feasible: Any) -> tuple[str, ...]:
     """Rules whose relaxation alone makes ``feasible()`` true (else every rule)."""
     rows = w.rule_rows()
@@ -226,6 +140,26 @@ def _blocking(w: WhatIf, i: int, forced_in: Outcome) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _locks(problem: Problem) -> tuple[dict[int, str], dict[int, str]]:
+    """Applications locked in / out by the call's rules, with the rule's label."""
+    rules = getattr(problem, "rules", ())
+    if not rules:
+        return {}, {}
+    from allocator.rules.models import MustFund, MustNotFund
+    from allocator.rules.selectors import rule_where, select
+    from allocator.rules.validate import rule_labels
+
+    labels = rule_labels(rules)
+    locked_in: dict[int, str] = {}
+    locked_out: dict[int, str] = {}
+    for k, rule in enumerate(rules):
+        if isinstance(rule, (MustFund, MustNotFund)):
+            target = locked_in if isinstance(rule, MustFund) else locked_out
+            for i in select(rule, problem, where=rule_where(rule, k)):
+                target.setdefault(int(i), labels[k])
+    return locked_in, locked_out
+
+
 def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
     a = problem.applications[i]
     parts = [
@@ -239,7 +173,9 @@ def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
     return "; ".join(parts)
 
 
-def _one(w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool) -> dict[str, Any]:
+def _one(
+    w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, locks: tuple[dict[int, str], dict[int, str]]
+) -> dict[str, Any]:
     p, f = w.problem, w.f
     app = p.applications[i]
     ids = p.ids
@@ -250,6 +186,9 @@ def _one(w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
     if funded[i]:
         g = int(grants[i])
         out["reason"] = Reason.FUNDED if g == app.requested else Reason.FUNDED_PARTIALLY
+        if i in locks[0]:
+            out.update(reason=Reason.LOCKED_IN, rules=(locks[0][i],))
+            return out
         if w._col_lo[sel] >= 0.5:
             out["reason"] = Reason.LOCKED_IN
             return out
@@ -261,7 +200,7 @@ def _one(w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
             return out
         sigma = Fraction(g, app.requested)
         if p.options.partial:
-            out["margin_down"] = _margin_down_partial(w, i, sigma, v_star, o.value)
+            out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value)
         else:
             out["margin_down"] = v_star - o.value
         out["replaced_by"] = names(o.funded & ~funded)
@@ -270,6 +209,9 @@ def _one(w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
         return out
     if not f.scores.eligible[i]:
         out.update(reason=Reason.INELIGIBLE, detail=f.scores.reasons[i], detail_nb=_ineligible_nb(p, i, f.scores.exact[i]))
+        return out
+    if i in locks[1]:
+        out.update(reason=Reason.LOCKED_OUT, rules=(locks[1][i],))
         return out
     if w._col_hi[sel] < 0.5:
         out["reason"] = Reason.LOCKED_OUT
@@ -283,7 +225,7 @@ def _one(w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
         out["rules"] = _culprits(w, lambda: w.best(fix_in=[i]) is not None) if f.row_rules else ()
         return out
     out["reason"] = Reason.OUTRANKED
-    out["margin_up"] = _margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
+    out["margin_up"] = margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
     both = o.funded.copy()
     both[i] = False
     out["displaces"] = names(funded & ~o.funded)
@@ -333,8 +275,9 @@ def explanations(
             "optimal solution: pass solve(problem)'s solution, or none"
         )
     out = []
+    locks = _locks(problem)
     for i, a in enumerate(problem.applications):
-        facts = _one(w, i, grants, v_star, max_grant)
+        facts = _one(w, i, grants, v_star, max_grant, locks)
         e = Explanation(
             id=a.id,
             title=a.title,
