@@ -9,16 +9,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
-
-import allocator.cli  # noqa: E402
-from allocator import Application, Criterion, Problem, compare, load_example, rank_and_fund, solve  # noqa: E402
-from allocator.backends.pulp import cbc_available  # noqa: E402
-from allocator.cli import main  # noqa: E402
-from tests.brute import lexicographic_best  # noqa: E402
+import allocator.cli
+from allocator import (
+    Application,
+    Criterion,
+    Problem,
+    compare,
+    load_example,
+    rank_and_fund,
+    solve,
+)
+from allocator.backends.pulp import cbc_available
+from allocator.cli import main
+from tests.brute import lexicographic_best
 
 # Six applications: requests, green (0-10), smart (1-7). Ranking by score funds A,
 # then B fills the frame; the optimum (B, C, F) is worth more. D misses the smart threshold of 2.
@@ -158,7 +165,7 @@ def test_demo_as_a_process_prints_clean_json(tmp_path: Path) -> None:
     """A real process: the HiGHS banner (printed at C level) must not reach stdout."""
     proc = subprocess.run(
         [sys.executable, "-m", "allocator", "demo", "--partial", "-q", "--out", "-"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -222,10 +229,12 @@ def test_cbc_gives_the_same_decisions_or_a_clear_error(csv_path: Path) -> None:
 
 
 def test_help_and_version() -> None:
+    from allocator import __version__
+
     code, stdout, _ = run(["--version"])
-    assert code == 0
-    code, _, _ = run(["solve", "--help"])
-    assert code == 0
+    assert code == 0 and stdout.strip() == f"allocator {__version__}"
+    code, stdout, _ = run(["solve", "--help"])
+    assert code == 0 and "--weight NAME=W" in stdout and "--policy" in stdout
 
 
 def test_policy_file_and_command_line_overrides(tmp_path: Path) -> None:
@@ -263,3 +272,20 @@ def test_demo_with_the_example_rules(tmp_path: Path) -> None:
     got = {d["id"]: d["granted"] for d in json.loads(out.read_text())["decisions"]}
     assert got == solve(problem).grants and check(problem, got).ok
     assert "binding rules" in stdout
+
+
+def test_explain_prints_and_writes_the_sentences(tmp_path: Path, csv_path: Path) -> None:
+    from allocator.explain import explain
+
+    out = tmp_path / "why.xlsx"
+    code, stdout, err = run(["solve", str(csv_path), *SOLVE_ARGS, "--explain", "--lang", "nb", "--out", str(out)])
+    assert code == 0, err
+    problem = reference_problem()
+    expected = explain(problem, solve(problem), lang="nb")
+    ws = openpyxl.load_workbook(out)["Explanations"]
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[header.index("sentence")] for r in rows] == list(expected["sentence"])
+    assert "Why:" in stdout
+    for first_words in (s.split(":")[0] for s in expected["sentence"]):
+        assert first_words in stdout  # "Innvilget (...)", "Ikke innvilget", ...

@@ -5,15 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
-
-from allocator import AllocatorError, Application, Criterion, Problem, Status, compare, rank_and_fund, solve  # noqa: E402
-from allocator.report import write_report  # noqa: E402
-from allocator.report.excel import DIFFERS_FILL, FUNDED_FILL  # noqa: E402
-from allocator.solution import Solution  # noqa: E402
+from allocator import (
+    AllocatorError,
+    Application,
+    Criterion,
+    Problem,
+    Status,
+    compare,
+    rank_and_fund,
+    solve,
+)
+from allocator.report import write_report
+from allocator.report.excel import DIFFERS_FILL, FUNDED_FILL
+from allocator.solution import Solution
 
 
 def _problem(**options: Any) -> Problem:

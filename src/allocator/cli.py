@@ -13,7 +13,7 @@ human summary is written to standard error instead.
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from allocator.model import Problem
     from allocator.solution import Solution
 
-__all__ = ["main", "build_parser", "format_decisions", "format_summary"]
+__all__ = ["build_parser", "format_decisions", "format_explanations", "format_summary", "main"]
 
 PROG = "allocator"
 OUT_SUFFIXES = (".csv", ".xlsx", ".json")
@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--solver", default="highs", choices=("highs", "cbc", "pulp-highs"),
                         help="MIP solver: HiGHS in-process (default), CBC through PuLP, or HiGHS through PuLP")
     common.add_argument("--time-limit", type=_positive, metavar="S", help="seconds; on time-out the best portfolio found is reported with its gap")
+    common.add_argument("--explain", action="store_true",
+                        help="say why each application was or was not funded, and by how much (printed, and a sheet of the .xlsx report)")
+    common.add_argument("--lang", choices=("en", "nb"), default="en", help="language of the explanations: en (default) or nb (Norwegian)")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the summary, not the decision table")
     common.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
 
@@ -266,16 +269,39 @@ def _with_funding(problem: Problem, args: argparse.Namespace) -> Problem:
     return problem.with_options(**opts) if opts else problem
 
 
+def format_explanations(solution: Solution, explanations: Any, *, width: int = 100) -> str:
+    """One sentence per application, in the order of :func:`format_decisions`."""
+    import textwrap
+
+    sentences = dict(zip(explanations["id"], explanations["sentence"], strict=True))
+    order = sorted(solution.decisions, key=lambda d: (not d.funded, -d.score, d.rank))
+    ids = max([len(d.id) for d in order] + [2])
+    lines = ["Why:"]
+    for d in order:
+        text = textwrap.fill(str(sentences.get(d.id, "")), width=width, initial_indent=f"  {d.id.ljust(ids)}  ",
+                             subsequent_indent=" " * (ids + 4))
+        lines.append(text)
+    return "\n".join(lines)
+
+
 def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> None:
-    """Print the table and summary, and write --out."""
+    """Print the table and summary (and explanations), and write --out."""
     from allocator.baseline import rank_and_fund
     from allocator.report.excel import rules_broken
 
     human = stderr if args.out == "-" else stdout
     baseline = rank_and_fund(problem)
+    explanations = None
+    if args.explain and solution.status.has_solution:
+        from allocator.explain import explain
+
+        explanations = explain(problem, solution, lang=args.lang, time_limit=args.time_limit)
     if not args.quiet:
         print(format_decisions(solution), file=human)
         print(file=human)
+        if explanations is not None:
+            print(format_explanations(solution, explanations), file=human)
+            print(file=human)
     print(format_summary(solution, baseline, broken=rules_broken(problem, baseline)), file=human)
     if args.out is None:
         return
@@ -288,7 +314,7 @@ def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdo
     if suffix == ".xlsx":
         from allocator.report.excel import write_report
 
-        write_report(solution, path, problem=problem, baseline=baseline)
+        write_report(solution, path, problem=problem, baseline=baseline, explanations=explanations)
     else:
         from allocator.adapters.tables import write_decisions
 
@@ -403,8 +429,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     debug = "--debug" in args_list
     try:
         try:
-            args = build_parser().parse_args(args_list)
-        except SystemExit as exc:  # --help, --version
+            with contextlib.redirect_stdout(out):  # --help and --version print to ``stdout``
+                args = build_parser().parse_args(args_list)
+        except SystemExit as exc:
             return int(exc.code or 0)
         result: int = args.func(args, out, err)
         return result

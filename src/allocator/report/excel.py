@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from allocator.baseline import Comparison
     from allocator.model import Problem
 
-__all__ = ["write_report", "SHEETS", "tie_break_text", "rules_broken"]
+__all__ = ["SHEETS", "rules_broken", "tie_break_text", "write_report"]
 
 SHEETS = ("Summary", "Decisions", "Rank and fund", "Explanations")
 """Names of the sheets :func:`write_report` can write, in order."""
