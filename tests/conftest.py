@@ -170,7 +170,7 @@ def solver_names() -> list[str]:
 
 @pytest.fixture
 def small_problem() -> Problem:
-    """Five applications, two criteria, a frame of half the requests (a tie on value included)."""
+    """Five applications, two criteria, a frame of about half the requests; rank-and-fund is not optimal."""
     crit = [
         Criterion(name="green", weight=0.4, scale_min=1, scale_max=7),
         Criterion(name="smart", weight=0.6, scale_min=1, scale_max=7),
