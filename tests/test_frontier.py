@@ -12,13 +12,15 @@ from hypothesis import given, settings
 from allocator import AllocatorError, PolicyError, Problem, rank_and_fund, solve
 from allocator.frontier import entry_frames, frame_breakpoints, frame_curve
 from allocator.rules import FundedCount, GroupLimit
-from tests.brute import Feasible, best_value, enumerate_portfolios, portfolio_value
+from tests.brute import Feasible, best_value, enumerate_portfolios, weighted_score
 from tests.conftest import problems
 
 
 def staircase(p: Problem, hi: int, feasible: Feasible | None = None) -> list[tuple[int, Fraction]]:
     """Brute force: (frame, value) at every frame in (0, hi] where the best value rises."""
-    points = sorted((sum(g), portfolio_value(p, g)) for g in enumerate_portfolios(p.with_frame(max(hi, 1)), feasible))
+    per_krone = [weighted_score(p, a) / a.requested for a in p.applications]
+    value = lambda g: sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))  # noqa: E731
+    points = sorted((sum(g), value(g)) for g in enumerate_portfolios(p.with_frame(max(hi, 1)), feasible))
     out: list[tuple[int, Fraction]] = []
     best: Fraction | None = None
     for cost, value in points:
