@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator import Problem, Reason, Status, solve
-from tests.brute import best_value, ineligibility, lexicographic_best, portfolio_value
+from tests.brute import best_value, grant_levels, ineligibility, lexicographic_best, portfolio_value
 from tests.conftest import examples, problems, solver_names
 
 
@@ -25,6 +25,19 @@ def _check_against_brute(p: Problem, solver: str = "highs") -> None:
     assert portfolio_value(p, sol.grants) == best.value
     assert sol.grants == best.grants
     assert sol.objective == pytest.approx(float(best.value), rel=1e-12, abs=1e-12)
+    for app, d in zip(p.applications, sol.decisions, strict=True):
+        assert d.id == app.id and d.funded == (d.granted > 0)
+        smallest = grant_levels(p, app)[1]
+        if d.granted == app.requested:
+            assert d.reason is Reason.FUNDED
+        elif d.granted:
+            assert d.reason is Reason.FUNDED_PARTIALLY
+        elif ineligibility(p, app):
+            assert d.reason is Reason.INELIGIBLE
+        elif smallest > p.frame:
+            assert d.reason is Reason.TOO_LARGE and f"{smallest:,}" in d.note
+        else:
+            assert d.reason is Reason.OUTRANKED
 
 
 @given(problems(max_n=14, max_criteria=3))
