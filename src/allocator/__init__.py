@@ -13,9 +13,12 @@ The short path, in a notebook::
 from allocator.adapters.pabulib import read_pabulib
 from allocator.adapters.tables import read_problem, read_table, write_decisions
 from allocator.baseline import Comparison, compare, rank_and_fund
+from allocator.alternatives import all_optima, diverse, k_best
 from allocator.examples import load_example
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
+from allocator.explain import explain
 from allocator.formulation import Formulation, build
+from allocator.frontier import frame_breakpoints, frame_curve
 from allocator.model import Application, Criterion, Options, Problem
 from allocator.policy import Policy, load_policy
 from allocator.report import write_report
@@ -64,6 +67,13 @@ __all__ = [
     "check",
     "diagnose",
     "load_policy",
+    # why this portfolio: explanations, the frame curve, alternatives
+    "all_optima",
+    "diverse",
+    "explain",
+    "frame_breakpoints",
+    "frame_curve",
+    "k_best",
     # the core
     "Application",
     "AllocatorError",

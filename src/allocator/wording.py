@@ -148,7 +148,7 @@ def _nb(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
         elif e.margin_down >= e.score_exact and not e.replaced_by:
             text = f"{head}: den beholder plassen ved enhver positiv poengsum, fordi ingenting annet ville brukt dens del av rammen"
         else:
-            text = f"{head}: den vektede poengsummen {n(e.score)} kunne falt med {n(e.margin_down)} før søknaden ville mistet plassen"
+            text = f"{head}: den vektede poengsummen {n(e.score)} kunne falle med {n(e.margin_down)} før søknaden ville miste plassen"
             if e.replaced_by:
                 text += f" til {join_ids(e.replaced_by, 'nb')}"
         if e.max_grant is not None and e.max_grant > e.requested:
