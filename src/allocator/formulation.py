@@ -256,16 +256,19 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
     col_app_arr = np.concatenate(col_app).astype(np.int64)
     col_amount_arr = np.concatenate(col_amount)
 
-    for i in np.flatnonzero(~scores.eligible):
-        for j in np.flatnonzero(col_app_arr == i):
-            b.set_bounds(int(j), 0.0, 0.0)
+    ineligible_cols = np.flatnonzero((col_app_arr >= 0) & ~scores.eligible[np.maximum(col_app_arr, 0)])
+    b.fix_cols(ineligible_cols, 0.0, 0.0)
 
     frame_row = b.add_row(np.arange(b.n_cols), col_amount_arr, upper=float(problem.frame), name="frame")
 
     # Objective: exact, integer-scaled when the denominators allow it.
-    exact_coefs = _exact_coefficients(problem, list(scores.exact), col_app_arr, col_amount_arr)
-    scale = common_scale(exact_coefs)
-    objective = np.array([float(c * scale) if scale else float(c) for c in exact_coefs])
+    fast = _binary_objective(problem, scores, col_app_arr)
+    if fast is not None:
+        objective, scale = fast
+    else:
+        exact_coefs = _exact_coefficients(problem, list(scores.exact), col_app_arr, col_amount_arr)
+        scale = common_scale(exact_coefs)
+        objective = np.array([float(c * scale) if scale else float(c) for c in exact_coefs])
     b.set_objective(objective)
 
     f = Formulation(
@@ -287,6 +290,25 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
         f.row_rules = add_rules(f, b)
     f.model = b.build()
     return f
+
+
+def _binary_objective(problem: Problem, scores: Scores, col_app: np.ndarray) -> tuple[np.ndarray, int | None] | None:
+    """The objective and scale of all-or-nothing funding straight from the integer numerators.
+
+    Each column is one application and its coefficient is that application's exact value,
+    ``numerators[i] / common``; the result equals the fraction-by-fraction computation
+    (:func:`common_scale` of the same coefficients). None when it does not apply.
+    """
+    num = scores.numerators
+    if problem.options.partial or num is None or num.dtype == object or len(col_app) != len(num):
+        return None
+    common = scores.common
+    d = scores.denominator  # least common denominator of the values = common_scale's D
+    per_col = num[col_app]
+    if d > _MAX_SCALE or sum(map(abs, per_col.tolist())) // (common // d) > _MAX_INT_TOTAL:
+        return scores.weighted[col_app].copy(), None  # as common_scale: too large for exact integers
+    ints = per_col // (common // d)
+    return ints.astype(float), d
 
 
 def _exact_coefficients(

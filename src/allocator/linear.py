@@ -169,6 +169,18 @@ class ModelBuilder:
         self._lo[k][off] = lower
         self._hi[k][off] = upper
 
+    def fix_cols(self, cols: np.ndarray, lower: float | np.ndarray, upper: float | np.ndarray) -> None:
+        """Change the bounds of many columns at once (vectorised :meth:`set_bounds`)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        if len(cols) == 0:
+            return
+        lo, hi = np.concatenate(self._lo), np.concatenate(self._hi)
+        lo[cols] = lower
+        hi[cols] = upper
+        sizes = np.cumsum([len(a) for a in self._lo])[:-1]
+        self._lo = list(np.split(lo, sizes))
+        self._hi = list(np.split(hi, sizes))
+
     def _locate(self, col: int) -> tuple[int, int]:
         base = 0
         for k, arr in enumerate(self._lo):

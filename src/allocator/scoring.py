@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 import numpy as np
 
@@ -66,6 +66,11 @@ class Scores:
         Whether each application passes every threshold.
     reasons
         For an ineligible application, the threshold it missed, in words.
+    numerators, common
+        The exact totals as integers over one common denominator:
+        ``exact[i] == Fraction(numerators[i], common)`` (int64, or Python ints in an object
+        array when they would overflow). ``None`` when the scores were computed one fraction
+        at a time (scores that are not short decimals).
     """
 
     weighted: np.ndarray
@@ -75,6 +80,8 @@ class Scores:
     denominator: int
     eligible: np.ndarray
     reasons: tuple[str, ...]
+    numerators: np.ndarray | None = None
+    common: int = 1
 
     def integer_scale(self, multipliers: list[Fraction] | None = None) -> int | None:
         """The factor that makes every value coefficient an integer, or None if too large.
@@ -105,6 +112,12 @@ def score(problem: Problem) -> Scores:
     >>> score(p).weighted.tolist()
     [0.375]
     """
+    fast = _score_integers(problem)
+    return fast if fast is not None else _score_fractions(problem)
+
+
+def _score_fractions(problem: Problem) -> Scores:
+    """The reference computation, one exact fraction at a time (any scores)."""
     crits = problem.criteria
     norm = problem.options.normalisation
     n, m = len(problem.applications), len(crits)
@@ -142,6 +155,147 @@ def score(problem: Problem) -> Scores:
         denominator=denominator,
         eligible=eligible,
         reasons=tuple(reasons),
+    )
+
+
+_DECIMALS = 6  # scores typed with up to 6 decimals take the vectorised path
+_INT64_SAFE = 2**62
+
+
+def _decimal_integers(x: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """``(a, k)`` with ``x == a / 10**k`` exactly as typed (``exact(x)``), or None.
+
+    A decimal ``a / 10**k`` that rounds to ``x`` is the decimal ``repr(x)`` shows whenever one
+    unit in the last place of ``x`` is below ``10**-k``, so ``exact(x) == a / 10**k``.
+    """
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    top = float(np.abs(x).max())
+    for k in range(_DECIMALS + 1):
+        s = 10**k
+        if top * s >= 2**51:  # beyond this a unit in the last place may exceed 10**-k
+            return None
+        a = np.rint(x * s)
+        if np.array_equal(a / s, x):
+            return a.astype(np.int64), k
+    return None
+
+
+def _int_array(values: list[int]) -> np.ndarray:
+    """int64 when every value fits comfortably, else Python ints in an object array."""
+    if all(abs(v) < _INT64_SAFE for v in values):
+        return np.array(values, dtype=np.int64)
+    return np.array(values, dtype=object)
+
+
+def _divide(num: np.ndarray, den: int) -> np.ndarray:
+    """``num / den`` correctly rounded (as ``float(Fraction(num, den))``)."""
+    if num.dtype != object and den < 2**53 and (len(num) == 0 or int(np.abs(num).max()) < 2**53):
+        return num.astype(float) / float(den)
+    return np.array([int(v) / den for v in num.tolist()], dtype=float)
+
+
+def _fractions(num: np.ndarray, den: int) -> tuple[Fraction, ...]:
+    """``Fraction(num[i], den)`` for every i, reduced with one vectorised gcd when int64."""
+    if num.dtype == object or den >= _INT64_SAFE:
+        return tuple(Fraction(int(t), den) for t in num.tolist())
+    g = np.gcd(num, np.int64(den))
+    nums, dens = (num // g).tolist(), (den // g).tolist()
+    make = getattr(Fraction, "_from_coprime_ints", None)  # Python 3.12+
+    try:
+        if make is not None:
+            return tuple(make(a, b) for a, b in zip(nums, dens, strict=True))
+        return tuple(Fraction(a, b, _normalize=False) for a, b in zip(nums, dens, strict=True))  # type: ignore[call-arg]
+    except TypeError:  # pragma: no cover - a Python without either shortcut
+        return tuple(Fraction(a, b) for a, b in zip(nums, dens, strict=True))
+
+
+def _score_integers(problem: Problem) -> Scores | None:
+    """The same as :func:`_score_fractions`, vectorised over integer numerators.
+
+    Each normalised score is ``(A a + B) / D`` with ``a`` the typed decimal's digits and
+    integers ``A, B, D`` per criterion; the weighted totals share one denominator. Returns
+    None (use the reference path) when a score is not a short decimal.
+    """
+    crits = problem.criteria
+    apps = problem.applications
+    norm = problem.options.normalisation
+    n, m = len(apps), len(crits)
+    raw = np.array([[a.scores[c.name] for c in crits] for a in apps], dtype=float).reshape(n, m)
+    parts: list[tuple[np.ndarray, int, int, int, Fraction]] = []  # a, A, B, D, weight
+    for j, c in enumerate(crits):
+        dec = _decimal_integers(raw[:, j])
+        if dec is None:
+            return None
+        a, k = dec
+        ten = 10**k
+        if norm == "range":
+            lo, span = exact(c.scale_min), exact(c.scale_max) - exact(c.scale_min)
+            # ((a / ten) - lo) / span = (a * lo.den - lo.num * ten) * span.den / (ten * lo.den * span.num)
+            A = lo.denominator * span.denominator
+            B = -lo.numerator * ten * span.denominator
+            D = ten * lo.denominator * span.numerator
+        else:
+            hi = exact(c.scale_max)
+            A, B, D = hi.denominator, 0, ten * hi.numerator
+        parts.append((a, A, B, D, exact(c.weight)))
+    common = 1
+    for _, _, _, D, w in parts:
+        common = lcm(common, D * w.denominator)
+    # Bound every intermediate before choosing int64.
+    bound = 0
+    for a, A, B, D, w in parts:
+        amax = int(np.abs(a).max()) if n else 0
+        bound += (common // (D * w.denominator)) * abs(w.numerator) * (abs(A) * amax + abs(B))
+    wide = bound >= _INT64_SAFE or common >= _INT64_SAFE or any(
+        max(abs(A), abs(B), abs(w.numerator), common // (D * w.denominator)) >= _INT64_SAFE
+        for _, A, B, D, w in parts
+    )
+    totals: np.ndarray = np.zeros(n, dtype=object if wide else np.int64)
+    normalised = np.zeros((n, m))
+    by_crit = np.zeros((n, m))
+    for j, (a, A, B, D, w) in enumerate(parts):
+        aa = a.astype(object) if wide else a
+        num = aa * A + B  # normalised score j = num / D
+        normalised[:, j] = _divide(num, D)
+        contrib = num * w.numerator  # weighted contribution = contrib / (D * w.den)
+        by_crit[:, j] = _divide(contrib, D * w.denominator)
+        totals = totals + contrib * (common // (D * w.denominator))
+    g = common
+    for t in totals.tolist():
+        g = gcd(g, int(t))
+        if g == 1:
+            break
+    denominator = common // g if n else 1
+    weighted = _divide(totals, common)
+    eligible = np.ones(n, dtype=bool)
+    reasons = [""] * n
+    threshold = problem.options.min_total_score
+    below: list[tuple[int, int]] = []
+    for j, c in enumerate(crits):
+        if c.threshold is not None:
+            below.extend((int(i), j) for i in np.flatnonzero(raw[:, j] < c.threshold))
+    low_total = np.flatnonzero(weighted < threshold) if threshold is not None else np.zeros(0, dtype=np.int64)
+    if below or len(low_total):
+        why: dict[int, list[str]] = {}
+        for i, j in sorted(below):
+            c = crits[j]
+            why.setdefault(i, []).append(f"{c.display} scored {raw[i, j]:g}, below the threshold {c.threshold:g}")
+        for i in low_total.tolist():
+            why.setdefault(i, []).append(f"weighted score {weighted[i]:.4g} is below the threshold {threshold:g}")
+        for i, w_ in why.items():
+            eligible[i] = False
+            reasons[i] = "; ".join(w_)
+    return Scores(
+        weighted=weighted,
+        by_criterion=by_crit,
+        normalised=normalised,
+        exact=_fractions(totals, common),
+        denominator=denominator,
+        eligible=eligible,
+        reasons=tuple(reasons),
+        numerators=totals,
+        common=common,
     )
 
 
