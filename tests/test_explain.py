@@ -171,7 +171,6 @@ def test_partial_margins_flip_the_decision(data: list[tuple[int, int, int | None
     best = best_value(p)
     for i, e in enumerate(explanations(p, max_grant=False)):
         raw = p.applications[i].scores["v"]
-        share_of = lambda g: Fraction(g[i], p.applications[i].requested)  # noqa: E731
         if e.funded:
             m = e.margin_down
             assert m is not None
@@ -181,7 +180,8 @@ def test_partial_margins_flip_the_decision(data: list[tuple[int, int, int | None
                 assert e.id in funded_ids(with_score(p, i, raw - float(m) + 0.01))
         elif e.margin_up is not None:
             # brute force: min over portfolios funding it of (V* - V(P)) / share
-            ratios = [(best - portfolio_value(p, g)) / share_of(g) for g in enumerate_portfolios(p) if g[i] > 0]
+            request = p.applications[i].requested
+            ratios = [(best - portfolio_value(p, g)) / Fraction(g[i], request) for g in enumerate_portfolios(p) if g[i] > 0]
             assert e.margin_up == min(ratios)
             assert e.id in funded_ids(with_score(p, i, raw + float(e.margin_up) + 0.01))
             if e.margin_up > Fraction(1, 100):
@@ -307,7 +307,7 @@ def test_rules_locks_blocks_and_margins_against_brute_force() -> None:
 def test_max_grant_with_a_rule_is_exact(p: Problem) -> None:
     rule = FundedCount(max=max(1, len(p.applications) // 2), label="count")
     p = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")}, rules=[rule])
-    ok = lambda g: sum(v > 0 for v in g.values()) <= rule.max  # noqa: E731
+    ok = lambda g: sum(v > 0 for v in g.values()) <= rule.max
     for i, e in enumerate(explanations(p)):
         if e.reason not in (Reason.FUNDED, Reason.OUTRANKED):
             continue

@@ -19,7 +19,7 @@ from tests.conftest import problems
 def staircase(p: Problem, hi: int, feasible: Feasible | None = None) -> list[tuple[int, Fraction]]:
     """Brute force: (frame, value) at every frame in (0, hi] where the best value rises."""
     per_krone = [weighted_score(p, a) / a.requested for a in p.applications]
-    value = lambda g: sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))  # noqa: E731
+    value = lambda g: sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))
     points = sorted((sum(g), value(g)) for g in enumerate_portfolios(p.with_frame(max(hi, 1)), feasible))
     out: list[tuple[int, Fraction]] = []
     best: Fraction | None = None
@@ -110,7 +110,7 @@ def test_example_curve_and_breakpoints_are_exact() -> None:
 def test_breakpoints_with_a_rule(p: Problem) -> None:
     limit = max(1, len(p.applications) // 2)
     q = with_rules(p, [FundedCount(max=limit, label="count")])
-    ok: Feasible = lambda g: sum(v > 0 for v in g.values()) <= limit  # noqa: E731
+    ok: Feasible = lambda g: sum(v > 0 for v in g.values()) <= limit
     bp = frame_breakpoints(q)
     got = bp[bp["breakpoint"]]
     expected = staircase(q, total(q), ok)

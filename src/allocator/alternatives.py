@@ -192,7 +192,7 @@ def k_best(problem: Problem, k: int = 10, *, time_limit: float | None = None) ->
     k = _count(k, "k")
     w, o = _start(problem, time_limit)
     opt = o.value
-    found = []
+    found: list[Portfolio] = []
     complete = False
     while True:
         found.append(_portfolio(w, o, len(found) + 1, opt))
@@ -216,7 +216,7 @@ def all_optima(problem: Problem, limit: int = 100, *, time_limit: float | None =
     limit = _count(limit, "limit")
     w, o = _start(problem, time_limit)
     opt = o.value
-    found = []
+    found: list[Portfolio] = []
     complete = False
     with w.value_at_least(opt):
         while True:
@@ -261,7 +261,7 @@ def diverse(
     w, o = _start(problem, time_limit)
     opt = o.value
     floor_value = opt * (1 - Fraction(str(within)) / 100)
-    found = []
+    found: list[Portfolio] = []
     complete = False
     with w.value_at_least(floor_value):
         while True:

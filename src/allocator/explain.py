@@ -53,15 +53,16 @@ criterion scores by ``(s_i + delta) / s_i``.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from allocator.exceptions import AllocatorError
+from allocator.margins import margin_down_partial, margin_up_partial
+from allocator.margins import max_grant as _max_grant
 from allocator.model import Problem
 from allocator.solution import Reason, Solution
-from allocator.margins import margin_down_partial, margin_up_partial, max_grant as _max_grant
 from allocator.whatif import Outcome, WhatIf
 from allocator.wording import check_lang, sentence
 
@@ -181,7 +182,10 @@ def _one(
     ids = p.ids
     funded = grants > 0
     sel = int(f.select[i])
-    names = lambda mask: tuple(ids[j] for j in np.flatnonzero(mask))  # noqa: E731
+
+    def names(mask: np.ndarray) -> tuple[str, ...]:
+        return tuple(ids[j] for j in np.flatnonzero(mask))
+
     out: dict[str, Any] = {"min_amount": f.levels[i].minimum}
     if funded[i]:
         g = int(grants[i])
@@ -245,6 +249,7 @@ def explanations(
     *,
     max_grant: bool = True,
     time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
 ) -> list[Explanation]:
     """One :class:`Explanation` per application, in input order.
 
@@ -259,13 +264,16 @@ def explanations(
         Compute ``max_grant`` (one extra solve per application; more under partial funding).
     time_limit
         Seconds per what-if solve.
+    method
+        ``"auto"``: dynamic programming where the call is a plain knapsack, else HiGHS;
+        ``"mip"``: always HiGHS (the same answers, slower; for checking).
     """
     from allocator.solve import solve
 
     if solution is None:
         solution = solve(problem, time_limit=time_limit)
     grants = _check_solution(problem, solution)
-    w = WhatIf(problem, time_limit=time_limit)
+    w = WhatIf(problem, time_limit=time_limit, method=method)
     v_star = w.f.exact_value(grants)
     best = w.best()
     if best is None or best.value > v_star:
@@ -288,8 +296,11 @@ def explanations(
             score_exact=w.f.scores.exact[i],
             **facts,
         )
-        kw = {"currency": problem.currency, "frame": problem.frame, "tie_break": solution.tie_break}
-        out.append(e.model_copy(update={"sentence_en": sentence(e, "en", **kw), "sentence_nb": sentence(e, "nb", **kw)}))
+        en, nb = (
+            sentence(e, lang, currency=problem.currency, frame=problem.frame, tie_break=solution.tie_break)
+            for lang in ("en", "nb")
+        )
+        out.append(e.model_copy(update={"sentence_en": en, "sentence_nb": nb}))
     return out
 
 
@@ -339,6 +350,7 @@ def explain(
     lang: str = "en",
     max_grant: bool = True,
     time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
 ) -> pd.DataFrame:
     """Why each application was or was not funded, by how much, and what would change it.
 
@@ -367,4 +379,4 @@ def explain(
     >>> print(df.sentence[0])
     Not funded: its weighted score 0.900 would have to rise by more than 0.200 to enter; it would displace B and C; it would be funded if it asked for at most 50 NOK.
     """
-    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit), lang)
+    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang)

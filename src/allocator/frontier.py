@@ -17,7 +17,7 @@ answered by dynamic programming.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -76,6 +76,7 @@ def frame_curve(
     *,
     baseline: bool = True,
     time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
 ) -> pd.DataFrame:
     """The optimal value on a grid of frames, beside rank-and-fund.
 
@@ -91,6 +92,9 @@ def frame_curve(
         eligible applications (beyond it nothing changes).
     baseline
         Also evaluate rank-and-fund on each frame.
+    time_limit, method
+        Seconds per solve; ``"auto"`` (dynamic programming for a plain knapsack, else
+        HiGHS) or ``"mip"`` (always HiGHS).
 
     Returns
     -------
@@ -119,7 +123,7 @@ def frame_curve(
 
     from allocator.baseline import rank_and_fund
 
-    w = WhatIf(problem, time_limit=time_limit)
+    w = WhatIf(problem, time_limit=time_limit, method=method)
     if frames is None:
         top = _eligible_total(w) if hi is None else _whole(hi, "hi")
         low = _whole(lo, "lo")
@@ -127,7 +131,7 @@ def frame_curve(
             raise AllocatorError(f"hi {top} must exceed lo {low}; give a range of frames")
         if n < 2:
             raise AllocatorError(f"n {n} must be at least 2 grid points")
-        grid = {int(round(v)) for v in np.linspace(low, top, n)}
+        grid = {int(round(float(v))) for v in np.linspace(low, top, n)}
         if low <= problem.frame <= top:
             grid.add(problem.frame)
         values = sorted(grid)
@@ -171,8 +175,19 @@ def frame_breakpoints(
     *,
     limit: int = 100_000,
     time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
 ) -> pd.DataFrame:
     """The exact frames in ``(lo, hi]`` at which the optimal value rises.
+
+    Parameters
+    ----------
+    lo, hi
+        The range of frames (``hi`` defaults to the total requested by the eligible
+        applications).
+    limit
+        Stop with an error after this many breakpoints.
+    time_limit, method
+        Seconds per solve; ``"auto"`` or ``"mip"`` as in :func:`frame_curve`.
 
     Returns
     -------
@@ -208,7 +223,7 @@ def frame_breakpoints(
             "the rules depend on the frame (a share of the frame), so the value is not a "
             "simple step function of it; use frame_curve on a grid instead"
         )
-    w = WhatIf(problem, time_limit=time_limit)
+    w = WhatIf(problem, time_limit=time_limit, method=method)
     low = _whole(lo, "lo")
     top = _eligible_total(w) if hi is None else _whole(hi, "hi")
     if top < low:

@@ -145,7 +145,7 @@ def _max_request_with_rules(w: WhatIf, i: int, v_without: Fraction) -> int | Non
         from allocator.exceptions import SolverError
 
         raise SolverError(f"the largest-grant solve ended {res.status.value}; raise time_limit")
-    return int(round(res.x[rho]))
+    return int(np.rint(res.x[rho]))
 
 
 def max_grant(w: WhatIf, i: int, v_without: Fraction, funded: bool) -> int | None:

@@ -286,7 +286,10 @@ class WhatIf:
         if second is None or not np.any(second):
             x = self._run(first, maximize=maximize, gap=first_gap)
             return None if x is None else self._outcome(x)
-        integral = lambda v: bool(np.all(v == np.rint(v)))  # noqa: E731
+
+        def integral(v: np.ndarray) -> bool:
+            return bool(np.all(v == np.rint(v)))
+
         m = float(np.abs(second).sum()) + 1.0
         if first_gap == 0.999 and integral(first) and integral(second) and float(np.abs(first).sum()) * m + m < _EXACT:
             x = self._run(first * m * (1.0 if maximize else -1.0) + second, maximize=True, gap=0.999)
@@ -343,8 +346,8 @@ class WhatIf:
 
     # ------------------------------------------------------ knapsack path
     def _dp_solve(self, fix_in: Sequence[int], fix_out: Sequence[int], prefer: np.ndarray | None, *, cheapest: bool) -> Outcome | None:
-        forced = sorted(set(int(i) for i in fix_in))
-        banned = set(int(i) for i in fix_out)
+        forced = sorted({int(i) for i in fix_in})
+        banned = {int(i) for i in fix_out}
         if banned.intersection(forced):
             return None
         free = [int(i) for i in self.f.order if self._ok[i] and i not in banned and i not in forced]

@@ -85,8 +85,12 @@ def sentence(e: Explanation, lang: str, *, currency: str = "NOK", frame: int = 0
 
 
 def _en(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
-    m = lambda a: money(a, cur, "en")  # noqa: E731
-    n = lambda x: number(x, "en")  # noqa: E731
+    def m(a: int) -> str:
+        return money(a, cur, "en")
+
+    def n(x: float | Fraction) -> str:
+        return number(x, "en")
+
     rules = ", ".join(e.rules)
     grant = m(e.granted) if e.granted == e.requested else f"{m(e.granted)} of {m(e.requested)}"
     if e.funded:
@@ -133,8 +137,12 @@ def _en(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
 
 
 def _nb(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
-    m = lambda a: money(a, cur, "nb")  # noqa: E731
-    n = lambda x: number(x, "nb")  # noqa: E731
+    def m(a: int) -> str:
+        return money(a, cur, "nb")
+
+    def n(x: float | Fraction) -> str:
+        return number(x, "nb")
+
     rules = ", ".join(e.rules)
     grant = m(e.granted) if e.granted == e.requested else f"{m(e.granted)} av {m(e.requested)}"
     if e.funded:
