@@ -73,10 +73,7 @@ def quiet_stdout() -> Iterator[None]:
     Only the descriptor is redirected, for as short a time as the caller holds it, so that
     ``allocator solve ... --out -`` can print clean JSON to standard output.
     """
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, ValueError, OSError):
-        fd = 1
+    fd = 1  # HiGHS writes to the C library's stdout, whatever sys.stdout is (pytest, Jupyter)
     with _stdout_lock:
         try:
             sys.stdout.flush()
