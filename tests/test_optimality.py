@@ -51,7 +51,7 @@ def test_partial_equals_brute_force(p: Problem) -> None:
 
 
 @examples(30)
-@given(problems(max_n=9, partial=None, tie_break=True, normalisation=None, half_points=True))
+@given(problems(max_n=9, partial=None, tie_break=True, normalisation=None, half_points=True, thresholds=True))
 def test_explicit_tie_break_and_range_normalisation(p: Problem) -> None:
     _check_against_brute(p)
 
