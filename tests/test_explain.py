@@ -372,3 +372,15 @@ def test_does_not_mutate_and_explanation_serialises(small_problem: Problem) -> N
     assert isinstance(data["score_exact"], str)
     assert items[0].sentence("nb") == items[0].sentence_nb
     assert np.isfinite(explain(small_problem)["score"]).all()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["allocator.explain", "allocator.whatif", "allocator.knapsack", "allocator.wording", "allocator.frontier", "allocator.alternatives"],
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -20,7 +20,7 @@ from math import gcd
 
 import numpy as np
 
-__all__ = ["Table", "table", "pick", "divisor"]
+__all__ = ["Table", "table", "pick", "choose", "divisor"]
 
 MAX_CELLS = 20_000_000  # items x budget cells of the choice table (bytes)
 
@@ -85,3 +85,42 @@ def pick(t: Table, budget: int) -> list[int]:
             out.append(i)
             c -= int(t.weights[i])
     return sorted(out)
+
+
+def choose(
+    items: np.ndarray,
+    weights: np.ndarray,
+    values: np.ndarray,
+    capacity: int,
+    *,
+    prefer: np.ndarray | None = None,
+    target: int | None = None,
+    cheapest: bool = False,
+) -> list[int] | None:
+    """The items of an optimum, or None when ``target`` cannot be reached.
+
+    Maximise the total value within ``capacity`` units (among equal values, the highest
+    total ``prefer``, non-negative integers); with ``cheapest``, the smallest budget whose
+    best value reaches ``target``, then the highest value and ``prefer`` there. ``target``
+    (optional) is a lower bound on the total value.
+
+    Examples
+    --------
+    >>> items, w, v = np.array([0, 1, 2]), np.array([3, 2, 2]), np.array([9, 6, 5])
+    >>> choose(items, w, v, 4), choose(items, w, v, 4, target=7, cheapest=True)
+    ([1, 2], [0])
+    """
+    m = 1
+    vals = values
+    if prefer is not None and np.any(prefer):
+        m = int(prefer[items].sum()) + 1 if len(items) else 1
+        vals = values * m + prefer
+    t = table(items, weights, vals, capacity)
+    if cheapest:
+        if target is None:
+            return pick(t, 0)
+        reach = np.flatnonzero(t.best // m >= target)
+        return pick(t, int(reach[0])) if len(reach) else None
+    if target is not None and int(t.best[capacity]) // m < target:
+        return None
+    return pick(t, capacity)

@@ -361,27 +361,15 @@ class WhatIf:
             if forced_cost > self._frame:
                 return None
             cap = (self._frame - forced_cost) // self._g
-        m = 1
-        vals = self._vals
-        if prefer is not None and np.any(prefer):
-            pref = np.rint(np.asarray(prefer)[self.f.select]).astype(np.int64)
-            m = int(pref[items].sum()) + 1 if len(items) else 1
-            vals = self._vals * m + pref
-        t = knapsack.table(items, self._w, vals, cap)
+        pref = None if prefer is None else np.rint(np.asarray(prefer)[self.f.select]).astype(np.int64)
         target = self._dp_target()
-        if cheapest:
-            if target is None:
-                budget = 0
-            else:
-                reach = np.flatnonzero(t.best // m + forced_val >= target)
-                if not len(reach):
-                    return None
-                budget = int(reach[0])
-        else:
-            budget = cap
-            if target is not None and int(t.best[cap]) // m + forced_val < target:
-                return None
-        chosen = knapsack.pick(t, budget) + forced
+        picked = knapsack.choose(
+            items, self._w, self._vals, cap, prefer=pref, cheapest=cheapest,
+            target=None if target is None else target - forced_val,
+        )
+        if picked is None:
+            return None
+        chosen = picked + forced
         x = np.zeros(self.f.model.n_cols)
         x[self.f.select[chosen]] = 1.0
         self.solves += 1
