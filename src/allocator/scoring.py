@@ -27,7 +27,7 @@ import numpy as np
 
 from allocator.model import Criterion, Problem
 
-__all__ = ["Scores", "score", "exact", "eligibility"]
+__all__ = ["Scores", "score", "exact", "eligibility", "IntegerParts", "integer_parts", "integer_totals", "reduced_denominator"]
 
 # An integer-scaled objective is used only while every coefficient and every sum stays
 # well inside the integers a double represents exactly.
@@ -181,13 +181,6 @@ def _decimal_integers(x: np.ndarray) -> tuple[np.ndarray, int] | None:
     return None
 
 
-def _int_array(values: list[int]) -> np.ndarray:
-    """int64 when every value fits comfortably, else Python ints in an object array."""
-    if all(abs(v) < _INT64_SAFE for v in values):
-        return np.array(values, dtype=np.int64)
-    return np.array(values, dtype=object)
-
-
 def _divide(num: np.ndarray, den: int) -> np.ndarray:
     """``num / den`` correctly rounded (as ``float(Fraction(num, den))``)."""
     if num.dtype != object and den < 2**53 and (len(num) == 0 or int(np.abs(num).max()) < 2**53):
@@ -210,64 +203,132 @@ def _fractions(num: np.ndarray, den: int) -> tuple[Fraction, ...]:
         return tuple(Fraction(a, b) for a, b in zip(nums, dens, strict=True))
 
 
-def _score_integers(problem: Problem) -> Scores | None:
-    """The same as :func:`_score_fractions`, vectorised over integer numerators.
+@dataclass(frozen=True)
+class IntegerParts:
+    """Every normalised score as an integer fraction: criterion j of application i is
+    ``(A[j] * digits[j][i] + B[j]) / D[j]``, ``digits`` the decimals of the score as typed.
 
-    Each normalised score is ``(A a + B) / D`` with ``a`` the typed decimal's digits and
-    integers ``A, B, D`` per criterion; the weighted totals share one denominator. Returns
-    None (use the reference path) when a score is not a short decimal.
+    Computed once per problem; :func:`integer_totals` combines them with any weights, which
+    is how scenario sweeps re-weight a call without re-reading its applications.
     """
+
+    raw: np.ndarray
+    digits: tuple[np.ndarray, ...]
+    A: tuple[int, ...]
+    B: tuple[int, ...]
+    D: tuple[int, ...]
+
+
+def integer_parts(problem: Problem) -> IntegerParts | None:
+    """The :class:`IntegerParts` of ``problem``; None when a score is not a short decimal."""
     crits = problem.criteria
-    apps = problem.applications
-    norm = problem.options.normalisation
-    n, m = len(apps), len(crits)
-    raw = np.array([[a.scores[c.name] for c in crits] for a in apps], dtype=float).reshape(n, m)
-    parts: list[tuple[np.ndarray, int, int, int, Fraction]] = []  # a, A, B, D, weight
+    n, m = len(problem.applications), len(crits)
+    raw = np.array([[a.scores[c.name] for c in crits] for a in problem.applications], dtype=float).reshape(n, m)
+    digits, As, Bs, Ds = [], [], [], []
     for j, c in enumerate(crits):
         dec = _decimal_integers(raw[:, j])
         if dec is None:
             return None
         a, k = dec
         ten = 10**k
-        if norm == "range":
+        if problem.options.normalisation == "range":
             lo, span = exact(c.scale_min), exact(c.scale_max) - exact(c.scale_min)
-            # ((a / ten) - lo) / span = (a * lo.den - lo.num * ten) * span.den / (ten * lo.den * span.num)
+            # (a / ten - lo) / span = (a lo.den - lo.num ten) span.den / (ten lo.den span.num)
             A = lo.denominator * span.denominator
             B = -lo.numerator * ten * span.denominator
             D = ten * lo.denominator * span.numerator
         else:
             hi = exact(c.scale_max)
             A, B, D = hi.denominator, 0, ten * hi.numerator
-        parts.append((a, A, B, D, exact(c.weight)))
+        digits.append(a)
+        As.append(A)
+        Bs.append(B)
+        Ds.append(D)
+    return IntegerParts(raw, tuple(digits), tuple(As), tuple(Bs), tuple(Ds))
+
+
+def integer_totals(
+    parts: IntegerParts, weights: list[Fraction], *, contributions: bool = False
+) -> tuple[np.ndarray, int, list[tuple[np.ndarray, int, np.ndarray]]]:
+    """Weighted totals ``numerators / common`` for exact ``weights`` (one per criterion).
+
+    Numerators are int64, or Python ints in an object array when they could overflow. With
+    ``contributions`` also, per criterion, ``(normalised numerator, D, weighted numerator)``.
+    """
+    n = len(parts.raw)
     common = 1
-    for _, _, _, D, w in parts:
+    for D, w in zip(parts.D, weights, strict=True):
         common = lcm(common, D * w.denominator)
-    # Bound every intermediate before choosing int64.
     bound = 0
-    for a, A, B, D, w in parts:
+    wide = common >= _INT64_SAFE
+    for a, A, B, D, w in zip(parts.digits, parts.A, parts.B, parts.D, weights, strict=True):
         amax = int(np.abs(a).max()) if n else 0
-        bound += (common // (D * w.denominator)) * abs(w.numerator) * (abs(A) * amax + abs(B))
-    wide = bound >= _INT64_SAFE or common >= _INT64_SAFE or any(
-        max(abs(A), abs(B), abs(w.numerator), common // (D * w.denominator)) >= _INT64_SAFE
-        for _, A, B, D, w in parts
-    )
+        factor = common // (D * w.denominator)
+        bound += factor * abs(w.numerator) * (abs(A) * amax + abs(B))
+        wide = wide or max(abs(A), abs(B), abs(w.numerator), factor) >= _INT64_SAFE
+    wide = wide or bound >= _INT64_SAFE
     totals: np.ndarray = np.zeros(n, dtype=object if wide else np.int64)
+    extra: list[tuple[np.ndarray, int, np.ndarray]] = []
+    for a, A, B, D, w in zip(parts.digits, parts.A, parts.B, parts.D, weights, strict=True):
+        num = (a.astype(object) if wide else a) * A + B  # normalised score = num / D
+        contrib = num * w.numerator  # weighted contribution = contrib / (D * w.den)
+        totals = totals + contrib * (common // (D * w.denominator))
+        if contributions:
+            extra.append((num, D, contrib))
+    return totals, common, extra
+
+
+def reduced_denominator(totals: np.ndarray, common: int) -> int:
+    """Least common denominator of the fractions ``totals[i] / common``."""
+    g = common
+    if totals.dtype != object and len(totals):
+        g = gcd(common, int(np.gcd.reduce(np.abs(totals))))
+    else:
+        for t in totals.tolist():
+            g = gcd(g, int(t))
+            if g == 1:
+                break
+    return common // g
+
+
+def _score_integers(problem: Problem) -> Scores | None:
+    """The same as :func:`_score_fractions`, vectorised over integer numerators.
+
+    Returns None (use the reference path) when a score is not a short decimal.
+    """
+    parts = integer_parts(problem)
+    if parts is None:
+        return None
+    crits = problem.criteria
+    raw = parts.raw
+    n, m = raw.shape
+    weights = [exact(c.weight) for c in crits]
+    totals, common, extra = integer_totals(parts, weights, contributions=True)
     normalised = np.zeros((n, m))
     by_crit = np.zeros((n, m))
-    for j, (a, A, B, D, w) in enumerate(parts):
-        aa = a.astype(object) if wide else a
-        num = aa * A + B  # normalised score j = num / D
+    for j, ((num, D, contrib), w) in enumerate(zip(extra, weights, strict=True)):
         normalised[:, j] = _divide(num, D)
-        contrib = num * w.numerator  # weighted contribution = contrib / (D * w.den)
         by_crit[:, j] = _divide(contrib, D * w.denominator)
-        totals = totals + contrib * (common // (D * w.denominator))
-    g = common
-    for t in totals.tolist():
-        g = gcd(g, int(t))
-        if g == 1:
-            break
-    denominator = common // g if n else 1
+    denominator = reduced_denominator(totals, common)
     weighted = _divide(totals, common)
+    eligible, reasons = _eligibility(problem, raw, weighted)
+    return Scores(
+        weighted=weighted,
+        by_criterion=by_crit,
+        normalised=normalised,
+        exact=_fractions(totals, common),
+        denominator=denominator,
+        eligible=eligible,
+        reasons=reasons,
+        numerators=totals,
+        common=common,
+    )
+
+
+def _eligibility(problem: Problem, raw: np.ndarray, weighted: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Eligibility and reasons from raw scores and weighted totals (as the reference path)."""
+    crits = problem.criteria
+    n = len(weighted)
     eligible = np.ones(n, dtype=bool)
     reasons = [""] * n
     threshold = problem.options.min_total_score
@@ -286,17 +347,7 @@ def _score_integers(problem: Problem) -> Scores | None:
         for i, w_ in why.items():
             eligible[i] = False
             reasons[i] = "; ".join(w_)
-    return Scores(
-        weighted=weighted,
-        by_criterion=by_crit,
-        normalised=normalised,
-        exact=_fractions(totals, common),
-        denominator=denominator,
-        eligible=eligible,
-        reasons=tuple(reasons),
-        numerators=totals,
-        common=common,
-    )
+    return eligible, tuple(reasons)
 
 
 def eligibility(problem: Problem) -> dict[str, str]:
