@@ -134,6 +134,12 @@ class HighsBackend:
             h.setSolution(sol)
         t0 = time.perf_counter()
         run = h.run()
+        if run == hs.HighsStatus.kError and h.getModelStatus() == hs.HighsModelStatus.kNotset:
+            # HiGHS refuses to run with a thread count other than that of the process-wide
+            # scheduler, which an earlier HiGHS run in this process (PuLP's, with default
+            # threads) may have started: reset the scheduler and run again.
+            hs.Highs.resetGlobalScheduler(True)
+            run = h.run()
         runtime = time.perf_counter() - t0
         ms = h.getModelStatus()
         info = h.getInfo()
