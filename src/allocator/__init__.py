@@ -42,10 +42,35 @@ from allocator.rules import (
 )
 from allocator.rules.check import CheckResult, Violation, check
 from allocator.rules.diagnose import Diagnosis, diagnose
+from allocator.scenario_results import ScenarioResults
+from allocator.scenarios import (
+    Scenario,
+    ScorePerturbation,
+    combine,
+    frame_range,
+    perturbed_scores,
+    process_pool,
+    rule_variants,
+    run_scenarios,
+    weight_grid,
+    weight_samples,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # scenario sweeps (allocator.scenarios)
+    "Scenario",
+    "ScenarioResults",
+    "ScorePerturbation",
+    "combine",
+    "frame_range",
+    "perturbed_scores",
+    "process_pool",
+    "rule_variants",
+    "run_scenarios",
+    "weight_grid",
+    "weight_samples",
     # the call's rules (allocator.rules), policy files, checker and diagnosis
     "BudgetPots",
     "CheckResult",

@@ -1,0 +1,168 @@
+"""Optimality certificates across weight scenarios: skip the solve when weights already prove it.
+
+For one feasible set of portfolios (the same frame, rules, eligibility and scores) the value
+of a portfolio ``x`` under weights ``w`` is linear in ``w``: ``w . S(x)``, with ``S(x)`` the
+per-criterion totals of the funded applications. If ``x`` is the **unique** optimum under
+weights ``w_1 .. w_k``, it is the unique optimum under every ``w = sum_j lambda_j w_j`` with
+``lambda >= 0`` (not all 0): for any other portfolio ``y``,
+
+    w . S(y) = sum_j lambda_j w_j . S(y) < sum_j lambda_j w_j . S(x) = w . S(x).
+
+So once a portfolio has been proven the unique optimum at a few weight vectors, every weight
+vector in the cone they span needs no solve at all. :class:`PortfolioPool` keeps the
+portfolios found so far with the weights at which each was proven, offers the best known
+portfolio for new weights (a warm start), and certifies weights inside a portfolio's cone.
+Membership is found in floating point (non-negative least squares) and then **verified in
+exact rational arithmetic**, so a certificate is a proof, not an approximation.
+
+Examples
+--------
+>>> import numpy as np
+>>> from fractions import Fraction as F
+>>> pool = PortfolioPool(np.array([[1.0, 0.0], [0.0, 1.0]]))
+>>> k = pool.add(np.array([True, False]), (F(1), F(0)), unique=True)
+>>> _ = pool.add(np.array([True, False]), (F(2, 3), F(1, 3)), unique=True)
+>>> pool.certified(k, (F(4, 5), F(1, 5)))   # between the two proven weight vectors
+True
+>>> pool.certified(k, (F(1, 2), F(1, 2)))   # outside their cone: not proven
+False
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["PortfolioPool", "nnls", "in_cone"]
+
+
+def nnls(A: np.ndarray, b: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
+    """Non-negative least squares, ``min ||A x - b||`` with ``x >= 0`` (Lawson and Hanson)."""
+    m, k = A.shape
+    x = np.zeros(k)
+    passive = np.zeros(k, dtype=bool)
+    grad = A.T @ (b - A @ x)
+    it = 0
+    while not passive.all() and np.max(np.where(passive, -np.inf, grad)) > tol and it < max_iter:
+        it += 1
+        passive[int(np.argmax(np.where(passive, -np.inf, grad)))] = True
+        while True:
+            z = np.zeros(k)
+            z[passive] = np.linalg.lstsq(A[:, passive], b, rcond=None)[0]
+            if np.all(z[passive] > tol):
+                break
+            bad = passive & (z <= tol)
+            denom = x[bad] - z[bad]
+            alpha = float(np.min(np.where(denom > 0, x[bad] / np.where(denom > 0, denom, 1.0), 1.0)))
+            x = x + alpha * (z - x)
+            passive &= x > tol
+            x[~passive] = 0.0
+            if not passive.any():
+                z = np.zeros(k)
+                break
+        x = z
+        grad = A.T @ (b - A @ x)
+    return x
+
+
+def _solve_exact(columns: list[tuple[Fraction, ...]], target: tuple[Fraction, ...]) -> list[Fraction] | None:
+    """Some exact solution of ``sum_j lam_j columns[j] == target`` (free unknowns 0), or None."""
+    m, k = len(target), len(columns)
+    rows = [[columns[j][i] for j in range(k)] + [target[i]] for i in range(m)]
+    pivots: list[int] = []
+    r = 0
+    for col in range(k):
+        piv = next((i for i in range(r, m) if rows[i][col] != 0), None)
+        if piv is None:
+            continue
+        rows[r], rows[piv] = rows[piv], rows[r]
+        p = rows[r][col]
+        rows[r] = [v / p for v in rows[r]]
+        for i in range(m):
+            if i != r and rows[i][col] != 0:
+                f = rows[i][col]
+                rows[i] = [a - f * c for a, c in zip(rows[i], rows[r], strict=True)]
+        pivots.append(col)
+        r += 1
+        if r == m:
+            break
+    if any(all(v == 0 for v in rows[i][:k]) and rows[i][k] != 0 for i in range(m)):
+        return None  # inconsistent
+    lam = [Fraction(0)] * k
+    for i, col in enumerate(pivots):
+        lam[col] = rows[i][k]
+    return lam
+
+
+def in_cone(generators: list[tuple[Fraction, ...]], w: tuple[Fraction, ...]) -> bool:
+    """Whether ``w`` is a non-negative combination of ``generators`` (proven exactly)."""
+    if not generators:
+        return False
+    A = np.array([[float(g[i]) for g in generators] for i in range(len(w))])
+    b = np.array([float(v) for v in w])
+    lam = nnls(A, b)
+    if np.linalg.norm(A @ lam - b) > 1e-7 * max(1.0, float(np.linalg.norm(b))):
+        return False
+    support = [j for j in range(len(generators)) if lam[j] > 0]
+    if not support:
+        return all(v == 0 for v in w)
+    exact = _solve_exact([generators[j] for j in support], w)
+    return exact is not None and all(v >= 0 for v in exact) and any(v > 0 for v in exact)
+
+
+def _normalised(w: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    s = sum(w, Fraction(0))
+    return tuple(v / s for v in w) if s > 0 else w
+
+
+class PortfolioPool:
+    """Portfolios known to be optimal somewhere, and where each is proven the unique optimum.
+
+    Parameters
+    ----------
+    contributions
+        Per application and criterion, the value a funded application adds per unit of
+        that criterion's weight (shape (applications, criteria); floats, used only to rank
+        known portfolios as warm starts).
+    """
+
+    def __init__(self, contributions: np.ndarray) -> None:
+        self._contrib = np.asarray(contributions, dtype=float)
+        self._keys: dict[bytes, int] = {}
+        self._funded: list[np.ndarray] = []
+        self._totals: list[np.ndarray] = []
+        self._proven: list[list[tuple[Fraction, ...]]] = []
+
+    def __len__(self) -> int:
+        return len(self._funded)
+
+    def funded(self, k: int) -> np.ndarray:
+        """Which applications portfolio ``k`` funds."""
+        return self._funded[k]
+
+    def add(self, funded: np.ndarray, weights: tuple[Fraction, ...], *, unique: bool) -> int:
+        """Record that ``funded`` is optimal (``unique``: the only optimum) under ``weights``."""
+        f = np.asarray(funded, dtype=bool)
+        key = f.tobytes()
+        k = self._keys.get(key)
+        if k is None:
+            k = len(self._funded)
+            self._keys[key] = k
+            self._funded.append(f.copy())
+            self._totals.append(self._contrib[f].sum(axis=0))
+            self._proven.append([])
+        if unique:
+            self._proven[k].append(_normalised(weights))
+        return k
+
+    def best(self, weights: np.ndarray) -> int | None:
+        """The known portfolio of highest value under ``weights`` (floats), or None."""
+        if not self._funded:
+            return None
+        values = np.array(self._totals) @ np.asarray(weights, dtype=float)
+        return int(np.argmax(values))
+
+    def certified(self, k: int, weights: tuple[Fraction, ...]) -> bool:
+        """Whether portfolio ``k`` is proven the unique optimum under ``weights``."""
+        return in_cone(self._proven[k], _normalised(weights))
