@@ -127,11 +127,29 @@ class Policy(BaseModel):
                 f"{self.source}: cannot apply a policy to {type(target).__name__}; "
                 "give a DataFrame of applications, a file of them or a Problem"
             )
-        if self.rules:
-            validate_rules(base, self.rules, where=[self._where(k) for k in range(len(self.rules))])
+        rules = tuple(self._columns_to_fields(r) for r in self.rules)
+        if rules:
+            validate_rules(base, rules, where=[self._where(k) for k in range(len(rules))])
         data = {k: getattr(base, k) for k in type(base).model_fields}
-        data["rules"] = self.rules
+        data["rules"] = rules
         return Problem(**data)
+
+    def _columns_to_fields(self, rule: Any) -> Any:
+        """A rule naming a table header that ``columns`` maps to a field (``Kategori`` for
+        ``category``) refers to the field."""
+        back = {h: f for f, h in self.columns.items()}
+        if not back:
+            return rule
+        upd: dict[str, Any] = {}
+        if rule.where:
+            upd["where"] = {back.get(k, k): v for k, v in rule.where.items()}
+        for key in ("per", "other_public", "column", "undertaking"):
+            v = getattr(rule, key, None)
+            if isinstance(v, str) and v in back:
+                upd[key] = back[v]
+        if getattr(rule, "columns", None):
+            upd["columns"] = {y: back.get(c, c) for y, c in rule.columns.items()}
+        return rule.model_copy(update=upd) if upd else rule
 
     def _on_frame(self, df: pd.DataFrame) -> Problem:
         from allocator.adapters.pandas import problem_from_frame

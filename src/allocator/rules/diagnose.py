@@ -33,6 +33,7 @@ the floor 'at least one network' is 1 application short: it needs 180 000 kr mor
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -171,10 +172,14 @@ class _Elastic:
         per_app = app_columns(f)
         for row in rule_rows(problem, f):
             cols, vals = to_columns(row, f, per_app)
-            r = len(rows)
-            rows.append((cols, vals, row.lower, row.upper))
-            self.groups.setdefault(row.label, []).append(r)
-            self.info[r] = row
+            # a row whose floor exceeds its cap (a rule at odds with itself) becomes two rows
+            halves = [row] if row.lower <= row.upper else [
+                replace(row, lower=-np.inf), replace(row, upper=np.inf)]
+            for half in halves:
+                r = len(rows)
+                rows.append((cols, vals, half.lower, half.upper))
+                self.groups.setdefault(row.label, []).append(r)
+                self.info[r] = half
             self.kind[row.label] = row.kind
         self.bounds = {r: (rows[r][2], rows[r][3]) for rs in self.groups.values() for r in rs}
         self.info[f.frame_row] = RuleRow(-1, FRAME, "", "frame", np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
@@ -331,6 +336,9 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
             found[g] = (*e.violation(g, x), True)
         else:
             found[g] = (*local, False)
+    if not iis:  # pragma: no cover - an infeasible model always has a conflicting rule
+        return Diagnosis(summary="no portfolio satisfies every rule, and no conflicting set of rules was found",
+                         irreducible=False, solves=e.solves, runtime_s=time.perf_counter() - t0)
     violations = [_words(e, g, found, iis) for g in iis]
     violations.sort(key=lambda v: (v.rule in (FRAME, ELIGIBILITY), iis.index(v.rule)))
     conflicting = tuple(v.rule for v in violations)
@@ -339,7 +347,8 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
     verb = "conflict" if len(shown) > 1 else "cannot hold"
     summary = (
         f"{names} {verb}"
-        + (" (an irreducible set: loosen any one of them and the others can hold)" if not e.timed_out else
+        + (" on its own" if len(shown) == 1 and not e.timed_out else
+           " (an irreducible set: loosen any one of them and the others can hold)" if not e.timed_out else
            " (the time limit ran out before this set was proven irreducible)")
         + ". Smallest change to each: " + "; ".join(v.message for v in violations) + "."
     )

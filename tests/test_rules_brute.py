@@ -1,0 +1,71 @@
+"""Every rule kind against brute-force enumeration, on small random calls (hypothesis).
+
+For each kind, binary and partial funding: the independent checker decides which
+portfolios are admissible; :func:`tests.brute.lexicographic_best` finds the best one under
+the documented tie-break; ``solve`` must return exactly it (or report infeasibility when
+there is none), and its solution must pass the checker with no violation.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from allocator import Problem, Status, solve
+from allocator.rules.check import Checker
+from tests.brute import lexicographic_best, portfolio_value
+from tests.conftest import examples
+from tests.rules_strategies import KINDS, ruled_problems
+
+
+def _against_brute(p: Problem) -> None:
+    checker = Checker(p)
+    ids = [a.id for a in p.applications]
+    best = lexicographic_best(p, feasible=lambda g: not checker.violations([g[i] for i in ids]))
+    sol = solve(p, raise_on_failure=False)
+    if best is None:
+        assert sol.status is Status.INFEASIBLE
+        assert sol.diagnosis is not None and sol.diagnosis.conflicting
+        return
+    assert sol.status is Status.OPTIMAL, sol.message
+    result = checker(sol)
+    assert result.ok, str(result)
+    assert portfolio_value(p, sol.grants) == best.value
+    assert sol.grants == best.grants
+
+
+def _make(kind: str, partial: bool):  # type: ignore[no-untyped-def]
+    @examples(12 if not partial else 8)
+    @given(p=ruled_problems((kind,), partial=partial))
+    def run(p: Problem) -> None:
+        _against_brute(p)
+
+    return run
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_kind_binary_matches_brute_force(kind: str) -> None:
+    _make(kind, False)()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_kind_partial_matches_brute_force(kind: str) -> None:
+    _make(kind, True)()
+
+
+@examples(25)
+@given(p=ruled_problems(KINDS, max_rules=4))
+def test_mixed_rules_binary_match_brute_force(p: Problem) -> None:
+    _against_brute(p)
+
+
+@examples(12)
+@given(p=ruled_problems(KINDS, partial=True, max_rules=3))
+def test_mixed_rules_partial_match_brute_force(p: Problem) -> None:
+    _against_brute(p)
+
+
+@examples(10)
+@given(p=ruled_problems(KINDS, max_rules=3, thresholds=True))
+def test_rules_with_thresholds_match_brute_force(p: Problem) -> None:
+    _against_brute(p)
