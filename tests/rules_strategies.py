@@ -18,7 +18,7 @@ from allocator.formulation import levels
 from allocator.rules.models import RULE_KINDS
 from tests.conftest import problems
 
-__all__ = ["ruled_problems", "decorated", "KINDS", "relaxed"]
+__all__ = ["KINDS", "decorated", "relaxed", "ruled_problems"]
 
 KINDS = tuple(RULE_KINDS)
 CATEGORIES = ("cluster: water", "cluster: it", "network")

@@ -33,7 +33,13 @@ from allocator import (
     solve,
 )
 from allocator.rules.check import Checker
-from allocator.rules.ledger import ceiling_eur, in_window, read_ledger, room_nok, window_start
+from allocator.rules.ledger import (
+    ceiling_eur,
+    in_window,
+    read_ledger,
+    room_nok,
+    window_start,
+)
 
 
 def call(rules: list[object] = (), *, frame: int = 600_000, partial: bool = False) -> Problem:  # type: ignore[assignment]

@@ -7,8 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from allocator import Criterion, PolicyError, Problem, Reason, Status, load_policy, solve
-from allocator.examples import EXAMPLE_POLICY, example_frame, load_example, load_example_policy
+from allocator import (
+    Criterion,
+    PolicyError,
+    Problem,
+    Reason,
+    Status,
+    load_policy,
+    solve,
+)
+from allocator.examples import (
+    EXAMPLE_POLICY,
+    example_frame,
+    load_example,
+    load_example_policy,
+)
 from allocator.policy import parse_policy
 
 
@@ -38,7 +51,7 @@ def test_example_policy_solves_and_lists_binding_rules(example: tuple[Problem, o
 
 
 def test_example_policy_decisions_name_the_rules(example: tuple[Problem, object]) -> None:
-    problem, sol = example
+    _, sol = example
     reasons = {d.id: d for d in sol.decisions}
     blocked = [d for d in sol.decisions if d.reason is Reason.BLOCKED_BY_RULE]
     assert blocked and all("would break" in d.note for d in blocked)

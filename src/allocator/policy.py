@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
     from allocator.model import Problem
 
-__all__ = ["Policy", "load_policy", "parse_policy", "POLICY_KEYS"]
+__all__ = ["POLICY_KEYS", "Policy", "load_policy", "parse_policy"]
 
 POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "columns", "options", "rules")
 """The top-level keys of a policy file."""
@@ -171,7 +171,7 @@ class Policy(BaseModel):
             options=self.options or None,
             name=self.name or "",
             currency=self.currency or "NOK",
-            **self.columns,
+            **dict[str, Any](self.columns),
         )
 
     def _on_problem(self, p: Problem) -> Problem:
@@ -380,10 +380,10 @@ def _options(d: dict[str, Any], lines: _Lines, source: str) -> dict[str, Any]:
         Options(**d)
     except AllocatorError as exc:
         m = re.search(r"field '([^']+)'", str(exc))
-        key = m.group(1) if m else None
+        field = m.group(1) if m else None
         msg = str(exc).split(": ", 2)[-1] if m else str(exc)
-        line = lines.of("options", key) if key else lines.of("options")
-        raise PolicyError(f"{_at(source, line)}, key 'options.{key or '?'}': {msg}") from None
+        line = lines.of("options", field) if field else lines.of("options")
+        raise PolicyError(f"{_at(source, line)}, key 'options.{field or '?'}': {msg}") from None
     return d
 
 

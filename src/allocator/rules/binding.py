@@ -29,7 +29,7 @@ from allocator.solution import Reason
 if TYPE_CHECKING:
     from allocator.formulation import Formulation
 
-__all__ = ["RuleEffects", "rule_effects", "at_bound"]
+__all__ = ["RuleEffects", "at_bound", "rule_effects"]
 
 
 def _kr(v: int) -> str:

@@ -41,17 +41,24 @@ from allocator.rules.models import (
     Requires,
 )
 from allocator.rules.selectors import groups, rule_where, select
-from allocator.rules.validate import grant_levels, other_public, pots, rule_labels, undertakings, year_shares
+from allocator.rules.validate import (
+    grant_levels,
+    other_public,
+    pots,
+    rule_labels,
+    undertakings,
+    year_shares,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from allocator.model import Problem
 
-__all__ = ["Violation", "CheckResult", "Checker", "check", "grants_of"]
+__all__ = ["CheckResult", "Checker", "Violation", "check", "grants_of"]
 
 
-def _kr(v: Fraction | int | float) -> str:
+def _kr(v: Fraction | float) -> str:
     if isinstance(v, Fraction) and v.denominator != 1:
         return f"{float(v):,.2f}".replace(",", " ") + " kr"
     return f"{int(v):,}".replace(",", " ") + " kr"
@@ -263,8 +270,8 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
         if lo is not None and n < lo:
             bad(out, part, members, lo - n, "applications", f"{n} funded, at least {lo} required ({lo - n} short)")
 
-    def share(x: float | None) -> Fraction | None:
-        return None if x is None else Fraction(repr(x))
+    def share(x: float) -> Fraction:
+        return Fraction(repr(x))
 
     def least(*xs: Fraction | int | None) -> Fraction | int | None:
         given = [x for x in xs if x is not None]
@@ -308,7 +315,6 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
     elif isinstance(rule, CoFinancing):
         other = other_public(problem, rule, w)
         sh = share(rule.share)
-        assert sh is not None
         limit = {i: sh * (apps[i].total_cost or 0) for i in idx}
 
         def run(grant: list[int]) -> list[Violation]:

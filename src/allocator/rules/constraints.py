@@ -40,14 +40,20 @@ from allocator.rules.models import (
     Requires,
 )
 from allocator.rules.selectors import groups, rule_where, select
-from allocator.rules.validate import other_public, pots, rule_labels, undertakings, year_shares
+from allocator.rules.validate import (
+    other_public,
+    pots,
+    rule_labels,
+    undertakings,
+    year_shares,
+)
 
 if TYPE_CHECKING:
     from allocator.formulation import Formulation
     from allocator.linear import ModelBuilder
     from allocator.model import Problem
 
-__all__ = ["RuleRow", "rule_rows", "to_columns", "add_rules", "FRAME", "ELIGIBILITY"]
+__all__ = ["ELIGIBILITY", "FRAME", "RuleRow", "add_rules", "rule_rows", "to_columns"]
 
 FRAME = "frame"
 """Label of the frame, a rule like the others in a diagnosis."""

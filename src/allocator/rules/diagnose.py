@@ -32,6 +32,7 @@ the floor 'at least one network' is 1 application short: it needs 180 000 kr mor
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from allocator.linear import LinearModel
-from allocator.rules.constraints import ELIGIBILITY, FRAME, RuleRow, app_columns, rule_rows, to_columns
+from allocator.rules.constraints import (
+    ELIGIBILITY,
+    FRAME,
+    RuleRow,
+    app_columns,
+    rule_rows,
+    to_columns,
+)
 from allocator.rules.validate import rule_labels
 from allocator.status import Status
 
@@ -374,7 +382,7 @@ def _words(e: _Elastic, g: str, found: dict[str, Any], iis: list[str]) -> RuleVi
     others = [h for h in iis if h not in (g, FRAME, ELIGIBILITY)]
     after = f" after {', '.join(repr(h) for h in others)}" if others else ""
     tail = "" if resolves else " (another conflict remains)"
-    if amount != amount:  # NaN: no solve finished in time
+    if math.isnan(amount):  # no solve finished in time
         msg = f"{g!r} takes part in the conflict (the time limit ran out before its least violation was found)"
         return RuleViolation(rule=g, kind=kind, parts=part_names, violation=float("nan"), unit=unit, resolves_all=False, message=msg)
     over = sum(v for _, s, v in parts if s > 0)
@@ -402,7 +410,7 @@ def _words(e: _Elastic, g: str, found: dict[str, Any], iis: list[str]) -> RuleVi
         else:
             msg = f"the floor {g!r}{where} would have to come down by {_kr(under)}" + (
                 f" ({_kr(lo - under)} instead of {_kr(lo)})" if lo is not None else "")
-        if frame_delta and frame_delta == frame_delta:
+        if frame_delta and not math.isnan(frame_delta):
             msg += f": it needs {_kr(frame_delta)} more than the frame leaves{after}"
     else:  # a cap
         single = len(rows) == 1 and np.isfinite(rows[0].upper)

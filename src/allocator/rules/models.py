@@ -49,22 +49,22 @@ from allocator.exceptions import PolicyError
 from allocator.rules.ledger import LedgerEntry, Window
 
 __all__ = [
-    "Rule",
     "RULE_KINDS",
-    "GroupLimit",
-    "FundedCount",
-    "MaxGrant",
+    "BudgetPots",
     "CoFinancing",
     "DeMinimis",
+    "Exclusive",
+    "FundedCount",
+    "GroupLimit",
+    "MaxGrant",
+    "MultiYear",
     "MustFund",
     "MustNotFund",
-    "Exclusive",
     "Requires",
-    "BudgetPots",
-    "MultiYear",
-    "parse_share",
-    "parse_money",
+    "Rule",
     "format_rule_error",
+    "parse_money",
+    "parse_share",
 ]
 
 Scalar = str | int | float | bool | None
@@ -199,9 +199,9 @@ class _Selecting(_RuleBase):
     def selector_text(self) -> str:
         """The selection in words: ``category 'network'``, ``all applications``."""
         bits = []
-        q = lambda xs: ", ".join(repr(x) for x in xs)  # noqa: E731
         if self.ids:
-            bits.append(f"{'application' if len(self.ids) == 1 else 'applications'} {q(self.ids)}")
+            listed = ", ".join(repr(x) for x in self.ids)
+            bits.append(f"{'application' if len(self.ids) == 1 else 'applications'} {listed}")
         if self.category:
             bits.append(f"category {' or '.join(repr(c) for c in self.category)}")
         if self.tag:
@@ -514,7 +514,7 @@ class MultiYear(_Selecting):
         for what, d in (("split", self.split), ("columns", self.columns)):
             unknown = set(d) - set(self.frames)
             if unknown:
-                raise ValueError(f"{what} names year {sorted(unknown)[0]!r}, which has no frame; the years are {list(self.frames)}")
+                raise ValueError(f"{what} names year {min(unknown)!r}, which has no frame; the years are {list(self.frames)}")
         if not self.split and not self.columns:
             raise ValueError("give split (year -> share) or columns (year -> column of shares)")
         if self.split and not self.columns:

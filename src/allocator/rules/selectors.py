@@ -41,15 +41,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIELDS",
-    "columns",
-    "resolve_column",
     "column_values",
-    "matches",
-    "select",
-    "groups",
+    "columns",
     "did_you_mean",
-    "unknown",
+    "groups",
+    "matches",
+    "resolve_column",
     "rule_where",
+    "select",
+    "unknown",
 ]
 
 FIELDS = ("id", "title", "applicant", "category", "tags", "requested", "minimum", "total_cost")

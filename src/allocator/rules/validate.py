@@ -44,14 +44,14 @@ if TYPE_CHECKING:
     from allocator.model import Problem
 
 __all__ = [
-    "validate_rules",
-    "rule_labels",
-    "other_public",
-    "year_shares",
-    "pots",
     "Undertaking",
-    "undertakings",
     "grant_levels",
+    "other_public",
+    "pots",
+    "rule_labels",
+    "undertakings",
+    "validate_rules",
+    "year_shares",
 ]
 
 
