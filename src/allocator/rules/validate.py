@@ -199,9 +199,10 @@ def undertakings(problem: Problem, rule: DeMinimis, where: str | None = None) ->
     rate = Fraction(repr(rule.eur_nok))
     cap = Fraction(rule.ceiling_eur if rule.ceiling_eur is not None else ceiling_eur(rule.decision_date)) * rate
     idx = select(rule, problem, where=where)
+    col = resolve_column(problem, rule.undertaking, where)
+    names = column_values(problem, col)
     for i in idx:
-        col = resolve_column(problem, rule.undertaking, where)
-        if _missing(column_values(problem, col)[i]):
+        if _missing(names[i]):
             raise PolicyError(
                 f"{where}, application {problem.applications[i].id!r}: column {col!r} is empty; "
                 "name the undertaking (organisation) of every application the de minimis rule covers"
