@@ -291,8 +291,8 @@ class Options(_Frozen):
         column of the decisions). ``None``: no threshold.
     tie_break
         Keys applied, in order, among portfolios of equal value: a criterion name (prefer the
-        higher total of that criterion over the funded applications, weighted by the share
-        granted), ``"-granted"`` (prefer the lower total grant) or ``"granted"``. The final
+        higher total of that criterion's *normalised, unweighted* score over the funded
+        applications, each times the share granted), ``"-granted"`` (prefer the lower total grant) or ``"granted"``. The final
         key is always the application id (prefer funding the smaller id). By default, the
         criterion ``green`` if the problem has it, then the lower total grant.
     """
