@@ -159,7 +159,18 @@ def _distinct(values: list[Any]) -> list[str]:
 def _condition(problem: Problem, values: list[Any], wanted: Sequence[Any], what: str, where: str) -> set[int]:
     hits: set[int] = set()
     for w in wanted:
-        found = {i for i, v in enumerate(values) if matches(v, w)}
+        memo: dict[tuple[type, Any], bool] = {}  # one match per distinct cell value, not per application
+
+        def hit(v: Any) -> bool:
+            try:
+                key = (type(v), v)
+                if key not in memo:
+                    memo[key] = matches(v, w)
+                return memo[key]
+            except TypeError:  # unhashable cell
+                return matches(v, w)
+
+        found = {i for i, v in enumerate(values) if hit(v)}
         if not found:
             plural = f"values of {what.split()[1]}" if what.startswith("column") else f"{what.split()[0]}s"
             if what.startswith("category"):
