@@ -1,0 +1,388 @@
+"""One command for every benchmark: ``python -m benchmarks.run`` (from the repository root).
+
+Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
+
+``sweep``
+    1 000 weight scenarios (``--scenarios``) on a 200-application call with 15 rules
+    (:mod:`benchmarks.registry`): :func:`allocator.run_scenarios` (serial, and on a spawn
+    process pool with ``--workers``) against a plain PuLP model rebuilt for every scenario
+    and against highspy fed allocator's model for every scenario. Decisions and exact values
+    are compared scenario by scenario.
+``solve``
+    One solve per size (``--sizes``, default 100,1000,10000): ``allocator.solve`` (with and
+    without the tie-break), highspy direct with the same settings, plain PuLP.
+``large``
+    100 000 applications, 20 rules: ``allocator.solve(rel_gap=0.001, time_limit=60)``.
+``orlib``
+    OR-Library mknap1 and the n = 100 sets (``--orlib-files``, ``--orlib-problems``,
+    ``--orlib-limit``) against their best-known values.
+``pabulib``
+    Reads ``benchmarks/results/pabulib.csv`` written by ``benchmarks/bench_pabulib.py``.
+
+Every case runs in its own child process (``python -m benchmarks.run --child ...``) so that
+its time and its **peak memory** (``ru_maxrss`` of that child: the whole process, Python
+interpreter and imports included) are its own. Times are wall-clock seconds, measured inside
+the child around the work (imports excluded). Results go to ``benchmarks/results/*.csv`` and
+a Markdown table is printed. The machine is shared and noisy: compare ratios within a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+__all__ = ["main"]
+
+
+# ============================================================================ children
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _sweep_setup(case: dict[str, Any]) -> tuple[Any, list[Any]]:
+    from allocator import weight_samples
+    from benchmarks.registry import make_call
+
+    p = make_call(case["n"], case.get("rules"), seed=case.get("seed", 0))
+    return p, weight_samples(p, case["scenarios"], seed=case.get("seed", 0) + 1)
+
+
+def _child(case: dict[str, Any]) -> dict[str, Any]:
+    kind = case["kind"]
+    out: dict[str, Any] = {}
+    if kind == "idle":
+        import allocator  # noqa: F401
+        import pulp  # noqa: F401
+    elif kind.startswith("sweep_"):
+        p, scen = _sweep_setup(case)
+        granted = np.zeros((len(scen), len(p.applications)), dtype=np.int64)
+        if kind == "sweep_allocator":
+            from allocator import process_pool, run_scenarios
+
+            workers = case.get("workers", 1)
+            t0 = time.perf_counter()
+            if workers > 1:
+                with process_pool(workers) as ex:
+                    res = run_scenarios(p, scen, executor=ex, progress=False, chunksize=-(-len(scen) // workers))
+            else:
+                res = run_scenarios(p, scen, progress=False)
+            out["time_s"] = time.perf_counter() - t0
+            granted = res.granted
+            out["methods"] = res.summary()["method"].value_counts().to_dict()
+            out["unique"] = [o.tie_break == ("unique",) for o in res.outcomes]
+            out["status"] = sorted({o.status.value for o in res.outcomes})
+        elif kind == "sweep_pulp":
+            from benchmarks.baselines import float_values, plain_pulp, rows_of
+            from allocator.formulation import build
+
+            f = build(p)
+            rows = rows_of(f.model, f.col_app)
+            statuses = set()
+            t0 = time.perf_counter()
+            for k, s in enumerate(scen):
+                status, x, _ = plain_pulp(rows, float_values(p, s.weights))
+                statuses.add(status)
+                if x is not None:
+                    granted[k] = f.grants(x)
+            out["time_s"] = time.perf_counter() - t0
+            out["status"] = sorted(statuses)
+        elif kind == "sweep_highspy":
+            from allocator.formulation import build
+            from benchmarks.baselines import highspy_direct
+
+            f = build(p)
+            models = [build(s.apply(p)).model for s in scen]  # allocator's exact objective, untimed
+            statuses = set()
+            t0 = time.perf_counter()
+            for k, m in enumerate(models):
+                status, x, *_ = highspy_direct(m)
+                statuses.add(status)
+                if x is not None:
+                    granted[k] = f.grants(x)
+            out["time_s"] = time.perf_counter() - t0
+            out["status"] = sorted(statuses)
+        np.save(case["save"], granted)
+    elif kind.startswith("solve_"):
+        from benchmarks.registry import make_call
+
+        p = make_call(case["n"], case.get("rules"), seed=case.get("seed", 0))
+        limit = case.get("time_limit")
+        if kind in ("solve_allocator", "solve_allocator_notie", "solve_large"):
+            from allocator import solve
+
+            t0 = time.perf_counter()
+            if kind == "solve_large":
+                sol = solve(p, rel_gap=case.get("rel_gap", 0.001), time_limit=limit, raise_on_failure=False)
+            else:
+                sol = solve(p, time_limit=limit, tie_break=kind == "solve_allocator", raise_on_failure=False)
+            out["time_s"] = time.perf_counter() - t0
+            out.update(status=sol.status.value, objective=sol.objective, bound=sol.bound, gap=sol.gap, solves=sol.solves)
+            granted = np.array([d.granted for d in sol.decisions], dtype=np.int64) if sol.decisions else None
+        else:
+            from allocator.formulation import build
+
+            f = build(p)
+            if kind == "solve_highspy":
+                from benchmarks.baselines import highspy_direct
+
+                status, x, t, obj, bound = highspy_direct(f.model, time_limit=limit, rel_gap=case.get("rel_gap", 0.0))
+                out["time_s"] = t
+            else:
+                from benchmarks.baselines import float_values, plain_pulp, rows_of
+
+                rows = rows_of(f.model, f.col_app)
+                status, x, t = plain_pulp(rows, float_values(p), time_limit=limit)
+                out["time_s"] = t
+            out["status"] = status
+            granted = f.grants(x) if x is not None else None
+            if granted is not None:
+                out["objective"] = f.value(granted)
+        if granted is not None:
+            np.save(case["save"], granted)
+    elif kind == "orlib":
+        from benchmarks.orlib import DATA, best_known, read_file, solve_instance
+
+        known = best_known()
+        rows = []
+        for inst in read_file(DATA / case["file"])[: case["problems"]]:
+            r = solve_instance(inst, time_limit=case["time_limit"])
+            bk, proven = known[(inst.file, inst.index)]
+            value = r["value"]
+            rows.append(
+                {
+                    "file": inst.file, "index": inst.index, "n": inst.n, "m": inst.m,
+                    "best_known": str(bk), "proven_optimal": proven, "value": str(value) if value is not None else "",
+                    "status": r["status"], "bound": r["bound"], "time_s": r["time_s"],
+                    "equal_best_known": value == bk if value is not None else False,
+                    "below_best_known_pct": float((bk - value) / bk * 100) if value is not None else None,
+                }
+            )
+        out["rows"] = rows
+    else:
+        raise SystemExit(f"unknown case {kind}")
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+def _run_child(case: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.run", "--child", json.dumps(case)]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s", "wall_s": time.perf_counter() - t0}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {"error": (proc.stderr or proc.stdout)[-2000:], "wall_s": time.perf_counter() - t0}
+    res: dict[str, Any] = json.loads(lines[-1])
+    res["wall_s"] = time.perf_counter() - t0
+    return res
+
+
+# ============================================================================ suites
+def _write(name: str, rows: list[dict[str, Any]]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.csv"
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _exact_values(p: Any, scen: list[Any], granted: np.ndarray) -> list[Fraction]:
+    """Exact value of each scenario's portfolio (weighted scores of the funded, binary)."""
+    from allocator.scoring import exact, integer_parts, integer_totals
+
+    parts = integer_parts(p)
+    assert parts is not None
+    out = []
+    names = [c.name for c in p.criteria]
+    base = {c.name: c.weight for c in p.criteria}
+    for s, g in zip(scen, granted, strict=True):
+        w = base | dict(s.weights or {})
+        totals, common, _ = integer_totals(parts, [exact(float(w[n])) for n in names])
+        out.append(Fraction(int(totals[g > 0].sum()), common))
+    return out
+
+
+def suite_sweep(args: argparse.Namespace, tmp: Path) -> list[dict[str, Any]]:
+    case = {"n": 200, "rules": 15, "scenarios": args.scenarios, "seed": 0}
+    runs: dict[str, dict[str, Any]] = {}
+    plan = [("allocator", {"kind": "sweep_allocator", "workers": 1})]
+    if args.workers > 1:
+        plan.append((f"allocator ({args.workers} processes)", {"kind": "sweep_allocator", "workers": args.workers}))
+    plan += [("plain PuLP rebuild", {"kind": "sweep_pulp"}), ("highspy rebuild", {"kind": "sweep_highspy"})]
+    for label, extra in plan:
+        save = tmp / f"sweep_{len(runs)}.npy"
+        print(f"  sweep: {label} ...", flush=True)
+        runs[label] = _run_child(case | extra | {"save": str(save)}) | {"save": str(save)}
+    p, scen = _sweep_setup(case)
+    ref = runs["allocator"]
+    ref_g = np.load(ref["save"]) if "error" not in ref else None
+    ref_v = _exact_values(p, scen, ref_g) if ref_g is not None else None
+    unique = ref.get("unique", [])
+    rows = []
+    for label, r in runs.items():
+        row: dict[str, Any] = {"method": label, "applications": 200, "rules": 15, "scenarios": args.scenarios}
+        if "error" in r:
+            row["error"] = r["error"][-300:]
+            rows.append(row)
+            continue
+        g = np.load(r["save"])
+        row.update(
+            total_s=round(r["time_s"], 3),
+            ms_per_scenario=round(1000 * r["time_s"] / args.scenarios, 2),
+            peak_rss_mib=round(r["peak_rss_mib"], 1),
+            status=";".join(r.get("status", [])),
+        )
+        if ref_g is not None and ref_v is not None:
+            same = [bool(np.array_equal(a, b)) for a, b in zip(g, ref_g, strict=True)]
+            vals = _exact_values(p, scen, g)
+            row["equal_value"] = sum(v == w for v, w in zip(vals, ref_v, strict=True))
+            row["identical_decisions"] = sum(same)
+            row["unique_optima"] = sum(unique)
+            row["identical_where_unique"] = sum(s for s, u in zip(same, unique, strict=True) if u)
+        if "methods" in r:
+            row["paths"] = "; ".join(f"{k} {v}" for k, v in sorted(r["methods"].items()))
+        rows.append(row)
+    base = rows[0].get("total_s")
+    for row in rows:
+        if base and row.get("total_s"):
+            row["time_vs_allocator"] = round(row["total_s"] / base, 2)
+    return rows
+
+
+def suite_solve(args: argparse.Namespace, tmp: Path, sizes: list[int], large: bool = False) -> list[dict[str, Any]]:
+    from benchmarks.registry import SIZES
+
+    rows = []
+    for n in sizes:
+        kinds = [("allocator (rel. gap 0.1 %, 60 s)", "solve_large")] if large else [
+            ("allocator", "solve_allocator"),
+            ("allocator, no tie-break", "solve_allocator_notie"),
+            ("highspy direct", "solve_highspy"),
+            ("plain PuLP", "solve_pulp"),
+        ]
+        if large and args.large_highspy:
+            kinds.append(("highspy direct (rel. gap 0.1 %, 60 s)", "solve_highspy"))
+        for label, kind in kinds:
+            print(f"  solve n={n}: {label} ...", flush=True)
+            save = tmp / f"solve_{n}_{kind}.npy"
+            limit = 60.0 if large else args.time_limit
+            case = {"kind": kind, "n": n, "rules": SIZES.get(n, 15), "time_limit": limit, "save": str(save)}
+            if large:
+                case["rel_gap"] = 0.001
+            r = _run_child(case, timeout=limit * 6 + 600)
+            row: dict[str, Any] = {"applications": n, "rules": SIZES.get(n, 15), "method": label}
+            if "error" in r:
+                row["error"] = r["error"][-300:]
+            else:
+                row.update(
+                    status=r.get("status"), time_s=round(r["time_s"], 3), objective=r.get("objective"),
+                    bound=r.get("bound"), gap=r.get("gap"), solves=r.get("solves"), peak_rss_mib=round(r["peak_rss_mib"], 1),
+                )
+            rows.append(row)
+    return rows
+
+
+def suite_orlib(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from benchmarks.orlib import DATA
+
+    if not (DATA / "best_known.csv").is_file():
+        print(f"  orlib: no data in {DATA}; skipped")
+        return []
+    rows: list[dict[str, Any]] = []
+    for name in args.orlib_files.split(","):
+        k = 1000 if name == "mknap1" else args.orlib_problems
+        print(f"  orlib: {name} (first {k if k < 1000 else 'all'} problems, {args.orlib_limit} s each) ...", flush=True)
+        r = _run_child({"kind": "orlib", "file": f"{name}.txt", "problems": k, "time_limit": args.orlib_limit})
+        if "error" in r:
+            rows.append({"file": name, "error": r["error"][-300:]})
+        else:
+            rows += [row | {"peak_rss_mib": round(r["peak_rss_mib"], 1)} for row in r["rows"]]
+    return rows
+
+
+# ============================================================================ printing
+def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return "" if v is None else str(v)
+
+    head = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+    return head + "".join("| " + " | ".join(fmt(r.get(c)) for c in cols) + " |\n" for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib (comma-separated) or all")
+    ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
+    ap.add_argument("--scenarios", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=2, help="processes for the parallel sweep (1: serial only)")
+    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve in the solve suite")
+    ap.add_argument("--large-highspy", action="store_true", help="also run highspy direct on the 100 000 call")
+    ap.add_argument("--orlib-files", default="mknap1,mknapcb1,mknapcb4,mknapcb7")
+    ap.add_argument("--orlib-problems", type=int, default=5, help="problems per mknapcb file (30 = all)")
+    ap.add_argument("--orlib-limit", type=float, default=60.0, help="seconds per OR-Library problem")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(json.loads(args.child)), default=str))
+        return 0
+    suites = {"sweep", "solve", "large", "orlib", "pabulib"} if args.suite == "all" else set(args.suite.split(","))
+    idle = _run_child({"kind": "idle"})
+    print(f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB.")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        if "sweep" in suites:
+            rows = suite_sweep(args, tmp)
+            print(f"\nWeight sweep -> {_write('sweep', rows)}")
+            print(_table(rows, ["method", "scenarios", "total_s", "ms_per_scenario", "time_vs_allocator", "peak_rss_mib", "equal_value", "identical_decisions", "unique_optima", "identical_where_unique", "paths"]))
+        if "solve" in suites:
+            rows = suite_solve(args, tmp, [int(s) for s in args.sizes.split(",")])
+            print(f"\nOne solve per size -> {_write('solve', rows)}")
+            print(_table(rows, ["applications", "rules", "method", "status", "time_s", "objective", "solves", "peak_rss_mib"]))
+        if "large" in suites:
+            rows = suite_solve(args, tmp, [100_000], large=True)
+            print(f"\n100 000 applications -> {_write('large', rows)}")
+            print(_table(rows, ["applications", "rules", "method", "status", "time_s", "objective", "bound", "gap", "peak_rss_mib"]))
+        if "orlib" in suites:
+            rows = suite_orlib(args)
+            if rows:
+                print(f"\nOR-Library -> {_write('orlib', rows)}")
+                print(_table(rows, ["file", "index", "n", "m", "best_known", "value", "status", "time_s", "equal_best_known", "below_best_known_pct"]))
+    if "pabulib" in suites:
+        path = RESULTS / "pabulib.csv"
+        if path.is_file():
+            with path.open(newline="", encoding="utf-8") as fh:
+                pb = list(csv.DictReader(fh))
+            ok = sum(r.get("ok") == "True" for r in pb)
+            print(f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum")
+        else:
+            print("\nPabulib: run benchmarks/bench_pabulib.py first")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())
