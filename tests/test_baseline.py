@@ -87,3 +87,39 @@ def test_rank_and_fund_skips_what_no_longer_fits_and_loses_value(small_problem: 
     assert portfolio_value(small_problem, opt.grants) > portfolio_value(small_problem, base.grants) > Fraction(0)
     c = compare(opt, base)
     assert c.improvement > 0 and c.only_optimal and c.only_baseline
+
+
+# ---------------------------------------------------------------- with the call's rules
+from tests.rules_strategies import KINDS, ruled_problems  # noqa: E402
+
+
+def _broken(p: Problem, grants: dict[str, int]) -> dict[tuple[str, str], float]:
+    return {(v.rule, v.part): v.excess for v in p.check(grants).violations}
+
+
+@examples(40)
+@given(ruled_problems(KINDS, partial=None))
+def test_rank_and_fund_with_rules_stops_only_where_a_rule_would_break(p: Problem) -> None:
+    """With rules, the list is gone down as far as the rules allow: every eligible application
+    left out (at every grant that fits what is left) would break a rule or break one further;
+    the frame is kept; and when the result satisfies every rule the optimum is at least as good."""
+    from allocator.formulation import levels
+
+    sol = rank_and_fund(p)
+    grants = sol.grants
+    assert sol.total_granted == sum(grants.values()) <= p.frame
+    assert sol.objective == pytest.approx(float(portfolio_value(p, grants)), rel=1e-12, abs=1e-15)
+    now = _broken(p, grants)
+    left = p.frame - sum(grants.values())
+    for a in p.applications:
+        if grants[a.id] or ineligibility(p, a):
+            continue
+        amounts = levels(a, p).amounts() if p.options.partial else [a.requested]
+        for amount in (x for x in amounts if x <= left):
+            after = _broken(p, {**grants, a.id: amount})
+            assert any(e > now.get(k, 0.0) + 1e-9 for k, e in after.items()), (a.id, amount)
+    if not now:
+        best = solve(p, raise_on_failure=False)
+        assert best.status.has_solution
+        assert portfolio_value(p, best.grants) >= portfolio_value(p, grants)
+    assert rank_and_fund(p, rules=False).grants == _rank_and_fund(p)[0]

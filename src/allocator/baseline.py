@@ -2,14 +2,21 @@
 
 :func:`rank_and_fund` ranks the eligible applications by weighted score (highest first;
 ties: cheaper first, then id) and funds each one, in full, that still fits in what is left
-of the frame. It ignores rules other than eligibility, as the spreadsheet does.
-:func:`compare` sets an optimal solution beside it.
+of the frame. When the call has rules, it does what a careful adviser does with the
+spreadsheet: the applications the rules lock in are funded first, and going down the list
+an application is skipped when funding it would break a rule or break it further (a cap,
+co-financing, de minimis, an exclusion, a dependency on an application not yet funded);
+with partial funding it gets the largest possible grant that breaks nothing; the list is
+gone down again while a skipped application has become possible (B once the A it depends
+on is funded). Floors ("at
+least one network") cannot be met by going down a list: those it still misses at the end
+are reported in the solution's message. :func:`compare` sets an optimal solution beside it.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -26,8 +33,16 @@ if TYPE_CHECKING:
 __all__ = ["rank_and_fund", "compare", "Comparison"]
 
 
-def rank_and_fund(problem: Problem) -> Solution:
+def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     """The portfolio of ranking by weighted score and funding down the list.
+
+    Parameters
+    ----------
+    problem
+        The call.
+    rules
+        Respect the call's rules as described in the module docstring (default); ``False``
+        funds down the list on the frame alone, as a plain spreadsheet does.
 
     Examples
     --------
@@ -46,12 +61,10 @@ def rank_and_fund(problem: Problem) -> Solution:
         (i for i in range(len(apps)) if s.eligible[i]),
         key=lambda i: (-s.exact[i], apps[i].requested, natural_key(apps[i].id)),
     )
-    left = problem.frame
-    granted = np.zeros(len(apps), dtype=np.int64)
-    for i in order:
-        if apps[i].requested <= left:
-            granted[i] = apps[i].requested
-            left -= apps[i].requested
+    if rules and problem.rules:
+        granted, broken = _down_the_list_with_rules(problem, order)
+    else:
+        granted, broken = _down_the_list(problem, order), []
     rank_of = {i: k + 1 for k, i in enumerate(order)}
     decisions = []
     for i, a in enumerate(apps):
@@ -72,7 +85,7 @@ def rank_and_fund(problem: Problem) -> Solution:
                 granted=g,
                 funded=g > 0,
                 score=float(s.weighted[i]),
-                value=float(s.weighted[i]) if g else 0.0,
+                value=float(s.weighted[i]) * g / a.requested,
                 rank=rank_of.get(i, len(apps)),
                 eligible=bool(s.eligible[i]),
                 reason=reason,
@@ -80,9 +93,12 @@ def rank_and_fund(problem: Problem) -> Solution:
             )
         )
     total = int(granted.sum())
+    message = "rank by weighted score, fund down the list"
+    if broken:
+        message += "; rules still broken at the end of the list: " + "; ".join(broken)
     return Solution(
         status=Status.FEASIBLE,
-        message="rank by weighted score, fund down the list",
+        message=message,
         problem_name=problem.name,
         currency=problem.currency,
         objective=float(sum(d.value for d in decisions)),
@@ -94,6 +110,71 @@ def rank_and_fund(problem: Problem) -> Solution:
         runtime_s=time.perf_counter() - t0,
         decisions=tuple(decisions),
     )
+
+
+def _down_the_list(problem: Problem, order: list[int]) -> np.ndarray:
+    """Fund each application in ``order`` in full while it fits in the frame."""
+    apps = problem.applications
+    left = problem.frame
+    granted = np.zeros(len(apps), dtype=np.int64)
+    for i in order:
+        if apps[i].requested <= left:
+            granted[i] = apps[i].requested
+            left -= apps[i].requested
+    return granted
+
+
+def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.ndarray, list[str]]:
+    """Go down the list, skipping grants that would break a rule or break it further."""
+    from allocator.rules.check import Checker
+    from allocator.rules.models import MustFund
+    from allocator.rules.selectors import rule_where, select
+
+    apps = problem.applications
+    checker = Checker(problem)
+    grant = [0] * len(apps)
+
+    def broken(g: list[int]) -> dict[tuple[str, str], float]:
+        return {(v.rule, v.part): v.excess for v in checker.violations(g)}
+
+    fixed: dict[int, int | None] = {}
+    for k, rule in enumerate(problem.rules):
+        if isinstance(rule, MustFund):
+            fixed.update((i, rule.amount) for i in select(rule, problem, where=rule_where(rule, k)))
+    now = broken(grant)
+    # the rules' locks first, as an adviser would; then down the list, and down it again
+    # while a skipped application has become possible (B after the A it depends on)
+    queue = [*fixed, *(i for i in order if i not in fixed)]
+    changed = True
+    while changed:
+        changed = False
+        for i in queue:
+            if grant[i] == 0 and _fund_largest(problem, i, grant, fixed, broken, now):
+                now = broken(grant)
+                changed = True
+    return np.array(grant, dtype=np.int64), list(dict.fromkeys(rule for rule, _ in now))
+
+
+def _fund_largest(problem: Problem, i: int, grant: list[int], fixed: dict[int, int | None], broken: Any, now: dict[Any, float]) -> bool:
+    """Give application ``i`` the largest grant that fits and breaks no rule further."""
+    from allocator.formulation import levels
+
+    apps = problem.applications
+    left = problem.frame - sum(grant)
+    if fixed.get(i) is not None:
+        amounts = [fixed[i]]
+    elif problem.options.partial:
+        amounts = levels(apps[i], problem).amounts()[::-1]
+    else:
+        amounts = [apps[i].requested]
+    for amount in amounts:
+        if amount > left:
+            continue
+        grant[i] = amount
+        if all(excess <= now.get(key, 0.0) + 1e-9 for key, excess in broken(grant).items()):
+            return True
+        grant[i] = 0
+    return False
 
 
 class Comparison(BaseModel):
