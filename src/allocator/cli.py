@@ -235,7 +235,7 @@ def format_summary(solution: Solution, baseline: Solution | None = None, *, brok
         if not (c.only_optimal or c.only_baseline or c.different_amount):
             lines.append("  the two portfolios are the same")
         if broken:
-            lines.append(f"  rank and fund ignores the call's rules and breaks: {'; '.join(broken)}")
+            lines.append(f"  rank and fund still breaks (a list cannot meet every floor): {'; '.join(broken)}")
     return "\n".join(lines)
 
 
