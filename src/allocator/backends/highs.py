@@ -6,6 +6,7 @@ change the loaded model in place, so a sweep pays for loading once.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -26,8 +27,9 @@ def _highspy():  # type: ignore[no-untyped-def]
     return highspy
 
 
+@functools.cache
 def highs_version() -> str:
-    """Version of the HiGHS library behind highspy."""
+    """Version of the HiGHS library behind highspy (read once per process)."""
     hs = _highspy()
     try:
         from importlib.metadata import version

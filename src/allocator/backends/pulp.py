@@ -9,6 +9,7 @@ silently adds the coefficients as constants).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -27,6 +28,7 @@ PULP4 = int(getattr(pulp, "__version__", "3").split(".")[0]) >= 4 or not hasattr
 _FROM_LIST = hasattr(pulp.LpAffineExpression, "from_list")
 
 
+@functools.cache
 def pulp_version() -> str:
     """Installed PuLP version."""
     from importlib.metadata import version
