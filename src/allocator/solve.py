@@ -157,7 +157,9 @@ def solve_formulation(
         return max(0.01, time_limit - (time.perf_counter() - t0))
 
     c = f.model.objective
-    res = backend.solve(time_limit=remaining(), rel_gap=rel_gap, abs_gap=_gap_for(f.scale, c), start=start)
+    res = _large_call(f, rel_gap, remaining()) or backend.solve(
+        time_limit=remaining(), rel_gap=rel_gap, abs_gap=_gap_for(f.scale, c), start=start
+    )
     solves = 1
     if not res.status.has_solution or res.x is None:
         return _failure(f, backend, res, t0, solves, raise_on_failure)
@@ -168,6 +170,21 @@ def solve_formulation(
         x, keys, n = _break_ties(f, backend, x, remaining)
         solves += n
     return _solution(f, backend, res, x, keys, t0, solves)
+
+
+def _large_call(f: Formulation, rel_gap: float, time_limit: float | None) -> RawResult | None:
+    """Very large all-or-nothing calls with a relative gap: a portfolio within the gap of a
+    Lagrangian bound (:mod:`allocator.lagrange`), usually in seconds where the MIP takes
+    minutes; None (use the MIP) when that does not apply or does not reach the gap."""
+    from allocator.lagrange import LARGE_COLS, near_optimal
+
+    if rel_gap <= 0 or f.model.n_cols < LARGE_COLS or f.problem.options.partial:
+        return None
+    r = near_optimal(f.model, rel_gap=rel_gap, time_limit=time_limit)
+    if r is None or r.gap > rel_gap:
+        return None
+    msg = f"within {r.gap:.4%} of a Lagrangian bound (requested gap {rel_gap:.4%})"
+    return RawResult(Status.FEASIBLE, r.x, r.value, r.bound, r.seconds, msg)
 
 
 def _clean(f: Formulation, x: np.ndarray) -> np.ndarray:
