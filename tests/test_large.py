@@ -108,3 +108,20 @@ def test_solve_uses_the_lagrangian_path_only_within_the_gap(monkeypatch: pytest.
         assert fast.gap is not None and fast.gap <= 0.02
         assert exact.objective >= (1 - 0.02) * fast.bound - 1e-9
     assert p.check(fast).ok
+
+
+def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatch: pytest.MonkeyPatch) -> None:
+    import allocator.sweep as sweep
+    from allocator import frame_range, run_scenarios, weight_samples
+
+    monkeypatch.setattr(lagrange, "LARGE_COLS", 10)
+    monkeypatch.setattr(sweep, "LARGE_COLS", 10)
+    p = _call(60, 3)
+    scen = weight_samples(p, 3, seed=1) + frame_range(p.frame // 2, p.frame // 2, num=1)
+    res = run_scenarios(p, scen, progress=False, rel_gap=0.02)
+    for s, o in zip(scen, res.outcomes, strict=True):
+        exact = solve(s.apply(p)).objective
+        assert o.objective is not None and o.objective <= exact + 1e-9
+        if o.method == "lagrange":
+            assert o.bound is not None and o.bound >= exact - 1e-9 and o.gap is not None and o.gap <= 0.02
+    assert "lagrange" in res.summary()["method"].tolist()

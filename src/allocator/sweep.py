@@ -39,6 +39,7 @@ import numpy as np
 from allocator.certificates import PortfolioPool
 from allocator.exceptions import AllocatorError, SolverError
 from allocator.formulation import Formulation, build
+from allocator.lagrange import LARGE_COLS
 from allocator.model import Problem
 from allocator.scenarios import Scenario
 from allocator.scoring import exact, integer_parts, integer_totals, reduced_denominator, score
@@ -329,6 +330,14 @@ class SweepWorker:
                         solves += n
                     elif exact_ties:
                         keys = ("unique",)
+            if x is None and self.rel_gap > 0 and binary and f.model.n_cols >= LARGE_COLS:
+                from allocator.solve import _large_call
+
+                current = replace(f.model, objective=c, row_lower=L.row_lower, row_upper=L.row_upper)
+                quick = _large_call(replace(f, model=current), self.rel_gap, remaining())
+                if quick is not None and quick.x is not None:
+                    x, method, status = _clean(f, quick.x), "lagrange", Status.FEASIBLE
+                    bound = (quick.bound or 0.0) / (scale or 1)
             if x is None:
                 start = guess if guess is not None else self._start(L, c, frame)
                 combined = exact_ties and binary and scale is not None and self._combinable(c)
