@@ -38,12 +38,12 @@ import numpy as np
 
 from allocator.certificates import PortfolioPool
 from allocator.exceptions import AllocatorError, SolverError
-from allocator.formulation import Formulation, build
+from allocator.formulation import Formulation, build, common_scale
 from allocator.lagrange import LARGE_COLS
 from allocator.model import Problem
 from allocator.scenarios import Scenario
 from allocator.scoring import exact, integer_parts, integer_totals, reduced_denominator, score
-from allocator.solve import _break_ties, _clean, _gap_for, make_backend, solve
+from allocator.solve import _break_ties, _clean, _gap_for, _hold, _id_stage, _key_vector, default_tie_break, solve
 from allocator.status import Status
 from allocator.unique_knapsack import MAX_CELLS, cells, divisor, knapsack
 
@@ -354,7 +354,9 @@ class SweepWorker:
                     # combined: the solve preferred portfolios far from the start, so if it
                     # returned the start itself, no other portfolio reaches its value.
                     unique = combined and start is not None and self._same(f, x, start)
-                    if not unique and binary:
+                    # the start reaches the same value by another selection: not unique, known
+                    tied = combined and start is not None and not unique and float(np.dot(c, x)) == float(np.dot(c, start))
+                    if not unique and not tied and binary:
                         unique = self._unique(L, c, scale, x, remaining, combined)
                         solves += 1
                     if unique:
@@ -518,7 +520,57 @@ class SweepWorker:
                 )
             variant = self.base.model_copy(update=update)
             f = replace(L.f, problem=variant, scores=score(variant), model=replace(L.f.model, objective=obj.c), scale=obj.scale)
-        return _break_ties(f, L.backend, x, remaining)
+        if f.problem.options.partial:
+            return _break_ties(f, L.backend, x, remaining)
+        return self._ties(f, L, x, remaining)
+
+    def _ties(self, f: Formulation, L: _Loaded, x: np.ndarray, remaining: Any) -> tuple[np.ndarray, tuple[str, ...], int]:
+        """:func:`allocator.solve._break_ties` for all-or-nothing funding, each key stage also
+        settling uniqueness: it maximises ``K * key + distance to the current portfolio``, so
+        when it returns the current portfolio, that portfolio is the only one with the best
+        key and every later stage (keys, then ids) would keep it.
+        """
+        backend = L.backend
+        _hold(backend, f.model.objective, f.exact_coefficients(list(f.scores.exact)), x, True)
+        used: list[str] = []
+        solves = 0
+        K = self._K(f)
+        for key in default_tie_break(f.problem):
+            kc, maximize, kexact = _key_vector(f, key)
+            if not np.any(kc):
+                continue
+            scale = common_scale(kexact)
+            if scale is None:  # not integer: the plain stage, as solve() runs it
+                backend.set_objective(kc, maximize=maximize)
+                res = backend.solve(time_limit=remaining(), rel_gap=0.0, abs_gap=_gap_for(None, kc), start=x)
+                solves += 1
+                if res.status is not Status.OPTIMAL or res.x is None:
+                    return x, tuple(used), solves
+                x = _clean(f, res.x)
+                _hold(backend, kc, kexact, x, maximize)
+                used.append(key)
+                continue
+            ints = np.array([float(v * scale) for v in kexact])
+            nz = np.abs(ints[ints != 0]).astype(np.int64)
+            ints = ints / float(np.gcd.reduce(nz))  # a positive factor: the same order, small numbers
+            signed = ints if maximize else -ints
+            if K * (float(np.abs(signed).sum()) + 1.0) >= 2.0**52:
+                backend.set_objective(signed, maximize=True)
+                res = backend.solve(time_limit=remaining(), rel_gap=0.0, abs_gap=0.999, start=x)
+            else:
+                backend.set_objective(K * signed + self._distance(f, x), maximize=True)
+                res = backend.solve(time_limit=remaining(), rel_gap=0.0, abs_gap=0.999, start=x)
+            solves += 1
+            if res.status is not Status.OPTIMAL or res.x is None:
+                return x, tuple(used), solves
+            xn = _clean(f, res.x)
+            used.append(key)
+            if K * (float(np.abs(signed).sum()) + 1.0) < 2.0**52 and self._same(f, xn, x):
+                return x, (*used, "unique"), solves
+            x = xn
+            _hold(backend, kc, kexact, x, maximize)
+        x, n = _id_stage(f, backend, x, remaining)
+        return x, (*used, "id"), solves + n
 
     def _restore(self, L: _Loaded) -> None:
         """Drop rows and column fixings the tie-break added."""
