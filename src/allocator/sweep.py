@@ -522,24 +522,52 @@ class SweepWorker:
             f = replace(L.f, problem=variant, scores=score(variant), model=replace(L.f.model, objective=obj.c), scale=obj.scale)
         if f.problem.options.partial:
             return _break_ties(f, L.backend, x, remaining)
-        return self._ties(f, L, x, remaining)
+        return self._ties(f, L, x, remaining, exact_parts=obj.weights is not None)
 
-    def _ties(self, f: Formulation, L: _Loaded, x: np.ndarray, remaining: Any) -> tuple[np.ndarray, tuple[str, ...], int]:
+    def _key_ints(self, f: Formulation, key: str) -> np.ndarray | None:
+        """Integer column coefficients of a tie-break key, a positive multiple of the exact key.
+
+        Binary funding on the base problem's scores only: a criterion's normalised score is
+        ``(A a + B) / D`` with one ``D`` per criterion (:class:`~allocator.scoring.IntegerParts`).
+        """
+        name = key.lstrip("-")
+        if name == "granted":
+            return f.col_amount.astype(float)
+        assert self.parts is not None
+        j = [c.name for c in f.problem.criteria].index(name)
+        num = self.parts.digits[j] * self.parts.A[j] + self.parts.B[j]
+        if np.abs(num).max(initial=0) >= 2**50:
+            return None
+        return num[f.col_app].astype(float)
+
+    def _ties(self, f: Formulation, L: _Loaded, x: np.ndarray, remaining: Any, *, exact_parts: bool = False) -> tuple[np.ndarray, tuple[str, ...], int]:
         """:func:`allocator.solve._break_ties` for all-or-nothing funding, each key stage also
         settling uniqueness: it maximises ``K * key + distance to the current portfolio``, so
         when it returns the current portfolio, that portfolio is the only one with the best
         key and every later stage (keys, then ids) would keep it.
         """
         backend = L.backend
-        _hold(backend, f.model.objective, f.exact_coefficients(list(f.scores.exact)), x, True)
+        if f.scale is not None:  # the value held exactly (as solve's _hold does with its fractions)
+            c = f.model.objective
+            nz = np.flatnonzero(c)
+            backend.add_row(nz, c[nz], float(np.dot(c, x)) - 0.5, np.inf)
+        else:
+            _hold(backend, f.model.objective, f.exact_coefficients(list(f.scores.exact)), x, True)
         used: list[str] = []
         solves = 0
         K = self._K(f)
         for key in default_tie_break(f.problem):
-            kc, maximize, kexact = _key_vector(f, key)
-            if not np.any(kc):
-                continue
-            scale = common_scale(kexact)
+            maximize = not key.startswith("-")
+            ints = self._key_ints(f, key) if exact_parts else None
+            if ints is not None:
+                if not np.any(ints):
+                    continue
+                kc, kexact, scale = ints, None, 1
+            else:
+                kc, maximize, kexact = _key_vector(f, key)
+                if not np.any(kc):
+                    continue
+                scale = common_scale(kexact)
             if scale is None:  # not integer: the plain stage, as solve() runs it
                 backend.set_objective(kc, maximize=maximize)
                 res = backend.solve(time_limit=remaining(), rel_gap=0.0, abs_gap=_gap_for(None, kc), start=x)
@@ -550,7 +578,8 @@ class SweepWorker:
                 _hold(backend, kc, kexact, x, maximize)
                 used.append(key)
                 continue
-            ints = np.array([float(v * scale) for v in kexact])
+            if kexact is not None:
+                ints = np.array([float(v * scale) for v in kexact])
             nz = np.abs(ints[ints != 0]).astype(np.int64)
             ints = ints / float(np.gcd.reduce(nz))  # a positive factor: the same order, small numbers
             signed = ints if maximize else -ints
@@ -568,7 +597,9 @@ class SweepWorker:
             if K * (float(np.abs(signed).sum()) + 1.0) < 2.0**52 and self._same(f, xn, x):
                 return x, (*used, "unique"), solves
             x = xn
-            _hold(backend, kc, kexact, x, maximize)
+            v = float(np.dot(ints, x))  # the key held exactly at its optimum
+            nzk = np.flatnonzero(ints)
+            backend.add_row(nzk, ints[nzk], v - 0.5 if maximize else -np.inf, np.inf if maximize else v + 0.5)
         x, n = _id_stage(f, backend, x, remaining)
         return x, (*used, "id"), solves + n
 
