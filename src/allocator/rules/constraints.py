@@ -131,10 +131,11 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
             out.append(_row(k, label, part, kind, members, grant=1.0, upper=min(caps)))
     elif isinstance(rule, CoFinancing):
         other = other_public(problem, rule, w)
+        share = _frac(rule.share)  # once, not once per application
         for i in idx:
             cost = apps[i].total_cost
             assert cost is not None  # validated with the problem
-            cap = floor(_frac(rule.share) * cost) - other[i]
+            cap = floor(share * cost) - other[i]
             out.append(_row(k, label, apps[i].id, kind, [i], grant=1.0, upper=max(cap, 0)))
     elif isinstance(rule, DeMinimis):
         for u in undertakings(problem, rule, w):
