@@ -25,7 +25,7 @@ import numpy as np
 from allocator.linear import LinearModel
 from allocator.model import Problem
 
-__all__ = ["Rows", "rows_of", "plain_pulp", "highspy_direct", "float_values"]
+__all__ = ["Rows", "float_values", "highspy_direct", "plain_pulp", "rows_of"]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from allocator.formulation import Formulation, build
 from allocator.linear import LinearModel
 from allocator.solve import solve_formulation
 
-__all__ = ["DATA", "Instance", "read_file", "best_known", "formulation", "solve_instance"]
+__all__ = ["DATA", "Instance", "best_known", "formulation", "read_file", "solve_instance"]
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "orlib"
 

@@ -24,9 +24,18 @@ from typing import Any
 import numpy as np
 
 from allocator import Application, Criterion, Problem
-from allocator.rules import CoFinancing, Exclusive, FundedCount, GroupLimit, MaxGrant, MustFund, MustNotFund, Requires
+from allocator.rules import (
+    CoFinancing,
+    Exclusive,
+    FundedCount,
+    GroupLimit,
+    MaxGrant,
+    MustFund,
+    MustNotFund,
+    Requires,
+)
 
-__all__ = ["SIZES", "CRITERIA", "make_call", "call_rules", "instance", "knapsack_call"]
+__all__ = ["CRITERIA", "SIZES", "call_rules", "instance", "knapsack_call", "make_call"]
 
 CRITERIA = ("green", "smart", "innovation", "value_creation")
 WEIGHTS = {"green": 0.3, "smart": 0.2, "innovation": 0.3, "value_creation": 0.2}

@@ -66,8 +66,9 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
     kind = case["kind"]
     out: dict[str, Any] = {}
     if kind == "idle":
-        import allocator  # noqa: F401
         import pulp  # noqa: F401
+
+        import allocator  # noqa: F401
     elif kind.startswith("sweep_"):
         p, scen = _sweep_setup(case)
         granted = np.zeros((len(scen), len(p.applications)), dtype=np.int64)
@@ -87,8 +88,8 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             out["unique"] = [o.tie_break == ("unique",) for o in res.outcomes]
             out["status"] = sorted({o.status.value for o in res.outcomes})
         elif kind == "sweep_pulp":
-            from benchmarks.baselines import float_values, plain_pulp, rows_of
             from allocator.formulation import build
+            from benchmarks.baselines import float_values, plain_pulp, rows_of
 
             f = build(p)
             rows = rows_of(f.model, f.col_app)
@@ -140,7 +141,7 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             if kind == "solve_highspy":
                 from benchmarks.baselines import highspy_direct
 
-                status, x, t, obj, bound = highspy_direct(f.model, time_limit=limit, rel_gap=case.get("rel_gap", 0.0))
+                status, x, t, _obj, _bound = highspy_direct(f.model, time_limit=limit, rel_gap=case.get("rel_gap", 0.0))
                 out["time_s"] = t
             else:
                 from benchmarks.baselines import float_values, plain_pulp, rows_of
@@ -183,7 +184,7 @@ def _run_child(case: dict[str, Any], timeout: float | None = None) -> dict[str, 
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", json.dumps(case)]
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s", "wall_s": time.perf_counter() - t0}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]

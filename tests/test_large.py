@@ -14,8 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import allocator.lagrange as lagrange
-from allocator import Application, Criterion, Exclusive, FundedCount, GroupLimit, Problem, solve
+from allocator import (
+    Application,
+    Criterion,
+    Exclusive,
+    FundedCount,
+    GroupLimit,
+    Problem,
+    lagrange,
+    solve,
+)
 from allocator.linear import ModelBuilder
 from allocator.status import Status
 
@@ -111,8 +119,7 @@ def test_solve_uses_the_lagrangian_path_only_within_the_gap(monkeypatch: pytest.
 
 
 def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatch: pytest.MonkeyPatch) -> None:
-    import allocator.sweep as sweep
-    from allocator import frame_range, run_scenarios, weight_samples
+    from allocator import frame_range, run_scenarios, sweep, weight_samples
 
     monkeypatch.setattr(lagrange, "LARGE_COLS", 10)
     monkeypatch.setattr(sweep, "LARGE_COLS", 10)

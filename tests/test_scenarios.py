@@ -256,9 +256,9 @@ def test_process_pool_and_dask_equal_serial() -> None:
     assert np.array_equal(serial.granted, pooled.granted)
     assert [o.objective for o in serial] == [o.objective for o in pooled]
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            viadask = run_scenarios(p, scen, executor=client.get_executor(), progress=False, chunksize=3)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        viadask = run_scenarios(p, scen, executor=client.get_executor(), progress=False, chunksize=3)
     assert np.array_equal(serial.granted, viadask.granted)
 
 
@@ -266,9 +266,8 @@ def test_forked_pool_is_refused() -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork here")
     p = _call(5, 0)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as ex:
-        with pytest.raises(InputError, match="spawn"):
-            run_scenarios(p, weight_samples(p, 2), executor=ex, progress=False)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as ex, pytest.raises(InputError, match="spawn"):
+        run_scenarios(p, weight_samples(p, 2), executor=ex, progress=False)
 
 
 def test_results_tables() -> None:

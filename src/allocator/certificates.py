@@ -34,12 +34,12 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["PortfolioPool", "nnls", "in_cone"]
+__all__ = ["PortfolioPool", "in_cone", "nnls"]
 
 
 def nnls(A: np.ndarray, b: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
     """Non-negative least squares, ``min ||A x - b||`` with ``x >= 0`` (Lawson and Hanson)."""
-    m, k = A.shape
+    k = A.shape[1]
     x = np.zeros(k)
     passive = np.zeros(k, dtype=bool)
     grad = A.T @ (b - A @ x)

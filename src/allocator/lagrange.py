@@ -33,7 +33,7 @@ import numpy as np
 
 from allocator.linear import LinearModel
 
-__all__ = ["Decomposition", "LagrangeResult", "decompose", "near_optimal", "LARGE_COLS"]
+__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "decompose", "near_optimal"]
 
 _LOCAL_NNZ = 8  # rows with at most this many columns stay exact inside components
 _COMPONENT_MAX = 12  # components up to this many columns are enumerated (2**12 patterns)
@@ -117,7 +117,8 @@ def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int
     roots = np.array([_find(parent, j) for j in range(m.n_cols)])
     sizes = np.bincount(roots, minlength=m.n_cols)
     too_big = sizes[roots] > component_max
-    keep_local, glob = [], [r for r in rows.tolist() if lengths[r] > local_nnz]
+    keep_local: list[int] = []
+    glob = [r for r in rows.tolist() if lengths[r] > local_nnz]
     for r in local:
         (glob if too_big[m.index[m.start[r]]] else keep_local).append(r)
     comp_of = np.where(too_big, np.arange(m.n_cols), roots)  # big components: every column alone
@@ -130,7 +131,7 @@ def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int
     for cols in members:
         by_size.setdefault(len(cols), []).append(cols)
     where: dict[int, tuple[int, int]] = {}  # root -> (size, position in its group)
-    groups = []
+    groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for s in sorted(by_size):
         C = np.array(by_size[s], dtype=np.int64)
         U = ((np.arange(2**s)[:, None] >> np.arange(s)[None, :]) & 1).astype(float)

@@ -26,7 +26,6 @@ import numpy as np
 from allocator.exceptions import AllocatorError, InputError, SolverError
 from allocator.model import Problem
 from allocator.scenarios import Scenario
-from allocator.status import Status
 from allocator.sweep import Outcome, run_chunk
 
 if TYPE_CHECKING:
@@ -88,14 +87,14 @@ class ScenarioResults:
 
         rows = []
         for o in self.outcomes:
-            has = o.granted is not None
+            g = o.granted if o.granted is not None else np.zeros(0, dtype=np.int64)
             rows.append(
                 {
                     "scenario": o.scenario,
                     "status": o.status.value,
                     "value": o.objective,
-                    "n_funded": int((o.granted > 0).sum()) if has else 0,
-                    "total_granted": int(o.granted.sum()) if has else 0,
+                    "n_funded": int(np.count_nonzero(g > 0)),
+                    "total_granted": int(g.sum()),
                     "frame": o.frame,
                     "gap": o.gap,
                     "time_s": o.runtime,

@@ -57,14 +57,14 @@ if TYPE_CHECKING:
 __all__ = [
     "Scenario",
     "ScorePerturbation",
-    "weight_grid",
-    "weight_samples",
+    "combine",
     "frame_range",
     "perturbed_scores",
-    "rule_variants",
-    "combine",
-    "run_scenarios",
     "process_pool",
+    "rule_variants",
+    "run_scenarios",
+    "weight_grid",
+    "weight_samples",
 ]
 
 
@@ -368,7 +368,7 @@ def frame_range(start: int, stop: int, *, step: int | None = None, num: int | No
         assert num is not None
         if num < 1:
             raise InputError(f"num {num} must be at least 1")
-        frames = sorted({int(round(v)) for v in np.linspace(start, stop, num)})
+        frames = sorted({round(float(v)) for v in np.linspace(start, stop, num)})
     return [Scenario(name=f"{prefix}-{f}", frame=f) for f in frames]
 
 

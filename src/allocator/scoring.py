@@ -198,7 +198,7 @@ def _fractions(num: np.ndarray, den: int) -> tuple[Fraction, ...]:
     try:
         if make is not None:
             return tuple(make(a, b) for a, b in zip(nums, dens, strict=True))
-        return tuple(Fraction(a, b, _normalize=False) for a, b in zip(nums, dens, strict=True))  # type: ignore[call-arg]
+        return tuple(Fraction(a, b, _normalize=False) for a, b in zip(nums, dens, strict=True))  # type: ignore[call-overload]
     except TypeError:  # pragma: no cover - a Python without either shortcut
         return tuple(Fraction(a, b) for a, b in zip(nums, dens, strict=True))
 

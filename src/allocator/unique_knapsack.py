@@ -28,7 +28,7 @@ from math import gcd
 
 import numpy as np
 
-__all__ = ["KnapsackResult", "knapsack", "cells", "MAX_CELLS", "divisor"]
+__all__ = ["MAX_CELLS", "KnapsackResult", "cells", "divisor", "knapsack"]
 
 MAX_CELLS = 30_000_000
 """Largest decision table (items x capacity units, one byte each) the fast path builds."""
