@@ -95,11 +95,14 @@ def _solve_exact(columns: list[tuple[Fraction, ...]], target: tuple[Fraction, ..
     return lam
 
 
-def in_cone(generators: list[tuple[Fraction, ...]], w: tuple[Fraction, ...]) -> bool:
-    """Whether ``w`` is a non-negative combination of ``generators`` (proven exactly)."""
+def in_cone(generators: list[tuple[Fraction, ...]], w: tuple[Fraction, ...], floats: np.ndarray | None = None) -> bool:
+    """Whether ``w`` is a non-negative combination of ``generators`` (proven exactly).
+
+    ``floats``: the generators as a float array (one row each), if already at hand.
+    """
     if not generators:
         return False
-    A = np.array([[float(g[i]) for g in generators] for i in range(len(w))])
+    A = (floats if floats is not None else np.array([[float(v) for v in g] for g in generators])).T
     b = np.array([float(v) for v in w])
     lam = nnls(A, b)
     if np.linalg.norm(A @ lam - b) > 1e-7 * max(1.0, float(np.linalg.norm(b))):
@@ -133,6 +136,7 @@ class PortfolioPool:
         self._funded: list[np.ndarray] = []
         self._totals: list[np.ndarray] = []
         self._proven: list[list[tuple[Fraction, ...]]] = []
+        self._proven_floats: list[np.ndarray] = []
 
     def __len__(self) -> int:
         return len(self._funded)
@@ -152,8 +156,11 @@ class PortfolioPool:
             self._funded.append(f.copy())
             self._totals.append(self._contrib[f].sum(axis=0))
             self._proven.append([])
+            self._proven_floats.append(np.zeros((0, len(weights))))
         if unique:
-            self._proven[k].append(_normalised(weights))
+            g = _normalised(weights)
+            self._proven[k].append(g)
+            self._proven_floats[k] = np.vstack([self._proven_floats[k], [float(v) for v in g]])
         return k
 
     def best(self, weights: np.ndarray) -> int | None:
@@ -165,4 +172,15 @@ class PortfolioPool:
 
     def certified(self, k: int, weights: tuple[Fraction, ...]) -> bool:
         """Whether portfolio ``k`` is proven the unique optimum under ``weights``."""
-        return in_cone(self._proven[k], _normalised(weights))
+        G = self._proven_floats[k]
+        if len(G) == 0:
+            return False
+        total = float(sum(weights, Fraction(0)))
+        if total <= 0:
+            return False
+        w = np.array([float(v) for v in weights]) / total
+        # Normalised generators and weights lie on the simplex: a point outside the box of the
+        # generators cannot be a convex (hence conic) combination of them.
+        if np.any(w < G.min(axis=0) - 1e-12) or np.any(w > G.max(axis=0) + 1e-12):
+            return False
+        return in_cone(self._proven[k], _normalised(weights), G)
