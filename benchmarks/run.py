@@ -141,8 +141,11 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             if kind == "solve_highspy":
                 from benchmarks.baselines import highspy_direct
 
-                status, x, t, _obj, _bound = highspy_direct(f.model, time_limit=limit, rel_gap=case.get("rel_gap", 0.0))
+                status, x, t, obj, bound = highspy_direct(f.model, time_limit=limit, rel_gap=case.get("rel_gap", 0.0))
                 out["time_s"] = t
+                if obj is not None and bound is not None:
+                    out["bound"] = bound / (f.scale or 1)
+                    out["gap"] = max(0.0, (bound - obj) / max(abs(bound), 1e-12))
             else:
                 from benchmarks.baselines import float_values, plain_pulp, rows_of
 
