@@ -132,3 +132,22 @@ def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatc
         if o.method == "lagrange":
             assert o.bound is not None and o.bound >= exact - 1e-9 and o.gap is not None and o.gap <= 0.02
     assert "lagrange" in res.summary()["method"].tolist()
+
+
+@settings(max_examples=80)
+@given(binary_models())
+def test_exact_optimum_is_the_brute_force_optimum(case: tuple[object, int]) -> None:
+    from allocator.lagrange_proof import exact_optimum
+
+    m, n = case
+    opt = _brute(m, n)
+    r = exact_optimum(m, local_nnz=3, max_iter=40, max_free_share=1.0)  # type: ignore[arg-type]
+    if opt is None:
+        assert r is None
+        return
+    if r is None:
+        return  # not proven here: the MIP decides
+    assert r.value == opt == r.bound
+    act = m.activity(r.x)  # type: ignore[attr-defined]
+    assert np.all(act >= m.row_lower - 1e-9) and np.all(act <= m.row_upper + 1e-9)  # type: ignore[attr-defined]
+    assert float(np.dot(m.objective, r.x)) == opt  # type: ignore[attr-defined]

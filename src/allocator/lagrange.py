@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.linear import LinearModel
+from allocator.status import Status
 
 __all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "decompose", "near_optimal"]
 
@@ -51,6 +52,7 @@ class LagrangeResult:
     bound: float
     iterations: int
     seconds: float
+    multipliers: np.ndarray | None = None
 
     @property
     def gap(self) -> float:
@@ -181,6 +183,17 @@ def _inner(d: Decomposition, rc: np.ndarray) -> tuple[float, np.ndarray]:
     return total, x
 
 
+def lagrangian(d: Decomposition, lam: np.ndarray) -> tuple[float, np.ndarray]:
+    """``L(lam)`` (an upper bound on the optimum) and the reduced objective ``c - A^T lam``."""
+    row_len = np.diff(d.g_start)
+    c = d.model.objective.astype(float)
+    rc = c - np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=d.model.n_cols) if len(lam) else c
+    inner, _ = _inner(d, rc)
+    up = np.where(np.isfinite(d.g_upper), d.g_upper, 0.0)
+    lo = np.where(np.isfinite(d.g_lower), d.g_lower, 0.0)
+    return inner + float(np.sum(np.where(lam > 0, lam * up, lam * lo))), rc
+
+
 def _activity(d: Decomposition, x: np.ndarray) -> np.ndarray:
     if len(d.g_start) <= 1:
         return np.zeros(0)
@@ -216,24 +229,34 @@ def _unblock(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray) -> np.ndarray:
 
 def _restricted(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray, band: int, time_limit: float) -> np.ndarray | None:
     """Fix clear decisions at the Lagrangian solution; a MIP decides the ``band`` closest ones."""
-    from allocator.backends.highs import HighsBackend
-
     m = d.model
     c = np.abs(m.objective) + 1e-9
     closeness = np.abs(rc) / c
     free = np.zeros(m.n_cols, dtype=bool)
     free[np.argsort(closeness, kind="stable")[: min(band, m.n_cols)]] = True
-    for C, _, _ in d.groups:  # free whole components
-        if C.shape[1] > 1:
-            any_free = free[C].any(axis=1)
-            free[C[any_free].ravel()] = True
     free |= _unblock(d, x_lag, rc)
-    for C, _, _ in d.groups:
+    for C, _, _ in d.groups:  # free whole components
         if C.shape[1] > 1:
             any_free = free[C].any(axis=1)
             free[C[any_free].ravel()] = True
     free &= d.lower < d.upper
     fixed_val = np.where(free, 0.0, np.clip(x_lag, d.lower, d.upper))
+    res = sub_mip(d, free, fixed_val, time_limit=time_limit)
+    return res[1] if res is not None and res[1] is not None else None
+
+
+def sub_mip(
+    d: Decomposition, free: np.ndarray, fixed_val: np.ndarray, *, time_limit: float, at_least: float | None = None
+) -> tuple[Status, np.ndarray | None] | None:
+    """The model with every column but ``free`` fixed at ``fixed_val``, solved by HiGHS.
+
+    ``at_least``: also require an objective of at least this. Returns the status and the
+    full column vector (None without a solution), or None when the fixed part alone breaks a
+    row (the restriction is infeasible).
+    """
+    from allocator.backends.highs import HighsBackend
+
+    m = d.model
     cols = np.flatnonzero(free)
     new_index = -np.ones(m.n_cols, dtype=np.int64)
     new_index[cols] = np.arange(len(cols))
@@ -252,18 +275,26 @@ def _restricted(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray, band: int, 
         starts.append(starts[-1] + int(keep.sum()))
         rlo.append(m.row_lower[r] - const)
         rhi.append(m.row_upper[r] - const)
+    if at_least is not None:
+        obj = m.objective[cols]
+        nz = np.flatnonzero(obj)
+        idx.append(nz)
+        val.append(obj[nz])
+        starts.append(starts[-1] + len(nz))
+        rlo.append(at_least - float(np.dot(m.objective, fixed_val)))
+        rhi.append(np.inf)
     sub = LinearModel(
         objective=m.objective[cols], col_lower=d.lower[cols], col_upper=d.upper[cols], integer=m.integer[cols],
         col_names=tuple(f"x_{k}" for k in range(len(cols))), start=np.array(starts, dtype=np.int64),
         index=np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64), value=np.concatenate(val) if val else np.zeros(0),
         row_lower=np.array(rlo), row_upper=np.array(rhi), row_names=tuple(f"r_{k}" for k in range(len(rlo))),
     )
-    res = HighsBackend(sub, threads=1).solve(time_limit=time_limit, rel_gap=1e-4, abs_gap=0.999, start=None)
+    res = HighsBackend(sub, threads=1).solve(time_limit=time_limit, rel_gap=0.0 if at_least is not None else 1e-4, abs_gap=0.999, start=None)
     if not res.status.has_solution or res.x is None:
-        return None
+        return res.status, None
     x = fixed_val.copy()
     x[cols] = np.rint(res.x)
-    return x
+    return res.status, x
 
 
 def _feasible(m: LinearModel, x: np.ndarray) -> bool:
@@ -273,13 +304,19 @@ def _feasible(m: LinearModel, x: np.ndarray) -> bool:
 
 
 def near_optimal(
-    m: LinearModel, *, rel_gap: float, time_limit: float | None = None, max_iter: int = 400, local_nnz: int = _LOCAL_NNZ
+    m: LinearModel,
+    *,
+    rel_gap: float,
+    time_limit: float | None = None,
+    max_iter: int = 400,
+    local_nnz: int = _LOCAL_NNZ,
+    decomposition: Decomposition | None = None,
 ) -> LagrangeResult | None:
     """A portfolio within ``rel_gap`` of a Lagrangian bound, or None (not binary, infeasible,
     or the gap not reached in time). ``m`` is maximised; its rows are all enforced."""
     t0 = time.perf_counter()
     deadline = t0 + (time_limit if time_limit else 60.0)
-    d = decompose(m, local_nnz=local_nnz)
+    d = decomposition or decompose(m, local_nnz=local_nnz)
     if d is None:
         return None
     c = m.objective.astype(float)
@@ -337,4 +374,4 @@ def near_optimal(
             best_value, best_x = float(np.dot(c, xp)), xp
     if best_x is None:
         return None
-    return LagrangeResult(best_x, best_value, best_bound, it, time.perf_counter() - t0)
+    return LagrangeResult(best_x, best_value, best_bound, it, time.perf_counter() - t0, best_lam)
