@@ -175,10 +175,11 @@ class PortfolioPool:
         G = self._proven_floats[k]
         if len(G) == 0:
             return False
-        total = float(sum(weights, Fraction(0)))
+        w = np.array([float(v) for v in weights])
+        total = float(w.sum())
         if total <= 0:
             return False
-        w = np.array([float(v) for v in weights]) / total
+        w /= total
         # Normalised generators and weights lie on the simplex: a point outside the box of the
         # generators cannot be a convex (hence conic) combination of them.
         if np.any(w < G.min(axis=0) - 1e-12) or np.any(w > G.max(axis=0) + 1e-12):

@@ -125,8 +125,9 @@ class SweepWorker:
         Use the exact knapsack dynamic program when it applies.
     tuned
         HiGHS settings for repeated small solves (presolve off up to
-        :data:`PRESOLVE_OFF_MAX_COLS` columns, no feasibility-jump heuristic since a start
-        is given). They change the path, never the optimum.
+        :data:`PRESOLVE_OFF_MAX_COLS` columns; no feasibility-jump heuristic, no heuristic
+        effort and no symmetry detection, since a good start is given). They change the
+        path, never the optimum.
     """
 
     def __init__(
@@ -248,8 +249,10 @@ class SweepWorker:
             backend.set_col_bounds(np.arange(m.n_cols), m.col_lower, m.col_upper)
         else:
             options: dict[str, Any] = {}
-            if self.tuned:
+            if self.tuned:  # warm starts make the start heuristics moot
                 options["mip_heuristic_run_feasibility_jump"] = False
+                options["mip_heuristic_effort"] = 0.0
+                options["mip_detect_symmetry"] = False
                 if m.n_cols <= PRESOLVE_OFF_MAX_COLS:
                     options["presolve"] = "off"
             from allocator.backends.highs import HighsBackend
