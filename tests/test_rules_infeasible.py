@@ -305,9 +305,13 @@ def test_feasible_problem_diagnosis() -> None:
     assert d.feasible and not d.conflicting
 
 
+# Shares of the frame are left out here: the diagnosis rightly treats a cap of "10 % of the
+# frame" as tied to the frame (a larger frame relaxes it), while ``relaxed`` below keeps it
+# as a fixed amount when it drops the frame, so the two would disagree on what "without the
+# frame" means. The policies with shares are diagnosed in the explicit tests above.
 @examples(20)
 @given(p=ruled_problems(("group", "count", "must_fund", "must_not_fund", "exclusive", "requires", "max_grant",
-                         "co_financing", "pots"), max_rules=4, thresholds=True))
+                         "co_financing", "pots"), max_rules=4, thresholds=True, shares=False))
 def test_random_diagnoses_are_irreducible(p: Problem) -> None:
     sol = solve(p, raise_on_failure=False)
     if sol.status is not Status.INFEASIBLE:

@@ -178,7 +178,10 @@ class _Elastic:
             self.kind[ELIGIBILITY] = "eligibility"
         self.labels = rule_labels(problem.rules)
         per_app = app_columns(f)
-        for row in rule_rows(problem, f):
+        # every row, also those the formulation leaves out as redundant: a row can be
+        # redundant only because ineligible applications are fixed at 0, and eligibility is
+        # itself a rule the filters below may switch off
+        for row in rule_rows(problem, f, keep_redundant=True):
             cols, vals = to_columns(row, f, per_app)
             # a row whose floor exceeds its cap (a rule at odds with itself) becomes two rows
             halves = [row] if row.lower <= row.upper else [
