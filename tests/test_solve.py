@@ -79,6 +79,11 @@ def test_rel_gap_bounds_the_loss(p: Problem) -> None:
     assert sol.tie_break == ()  # no tie-break without a proven optimum
     assert sol.total_granted <= p.frame
     assert portfolio_value(p, sol.grants) >= (1 - Fraction(1, 5)) * best_value(p) - Fraction(1, 10**9)
+    # the reported bound and gap are the solver's, not a claimed 0: the bound is never below
+    # the true optimum, and the gap stays within the one asked for
+    assert sol.bound is not None and sol.gap is not None
+    assert sol.bound >= float(best_value(p)) * (1 - 1e-12) - 1e-12
+    assert 0 <= sol.gap <= 0.2 + 1e-9
 
 
 def _pulp_solvers() -> list[object]:

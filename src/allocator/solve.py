@@ -12,6 +12,7 @@ held exactly; otherwise within 1e-9 relative.
 
 from __future__ import annotations
 
+import math
 import time
 from fractions import Fraction
 from typing import Any
@@ -169,7 +170,7 @@ def solve_formulation(
     if tie_break and res.status is Status.OPTIMAL and rel_gap == 0:
         x, keys, n = _break_ties(f, backend, x, remaining)
         solves += n
-    return _solution(f, backend, res, x, keys, t0, solves)
+    return _solution(f, backend, res, x, keys, t0, solves, rel_gap=rel_gap)
 
 
 def _large_call(f: Formulation, rel_gap: float, time_limit: float | None) -> RawResult | None:
@@ -304,7 +305,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def _solution(
-    f: Formulation, backend: Backend, res: RawResult, x: np.ndarray, keys: tuple[str, ...], t0: float, solves: int
+    f: Formulation, backend: Backend, res: RawResult, x: np.ndarray, keys: tuple[str, ...], t0: float, solves: int, *, rel_gap: float = 0.0
 ) -> Solution:
     p = f.problem
     grants = f.grants(x)
@@ -356,9 +357,12 @@ def _solution(
     objective = f.value(grants)
     gap = None
     bound = None
-    if res.bound is not None and res.objective is not None and res.status is Status.FEASIBLE:
+    within_gap = res.status is Status.OPTIMAL and rel_gap > 0  # optimal only up to rel_gap
+    if res.bound is not None and res.objective is not None and (res.status is Status.FEASIBLE or within_gap):
         unit = f.scale or 1
-        bound = res.bound / unit
+        # on an integer-scaled objective no portfolio is worth more than the bound's floor
+        raw = math.floor(res.bound + 1e-6) if f.scale else res.bound
+        bound = max(raw / unit, objective)
         gap = max(0.0, (bound - objective) / max(abs(bound), 1e-12))
     elif res.status is Status.OPTIMAL:
         bound, gap = objective, 0.0
