@@ -192,19 +192,23 @@ def k_best(problem: Problem, k: int = 10, *, time_limit: float | None = None) ->
     k = _count(k, "k")
     w, o = _start(problem, time_limit)
     opt = o.value
+    found, complete = _next_best(w, o, k, opt)
+    return Alternatives(kind="k best", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
+
+
+def _next_best(w: WhatIf, o: Outcome, limit: int, opt: Fraction) -> tuple[list[Portfolio], bool]:
+    """Portfolios from ``o`` on, each the best not yet found (no-good cuts), up to ``limit``;
+    and whether the enumeration ran out before the limit (all found)."""
     found: list[Portfolio] = []
-    complete = False
     while True:
         found.append(_portfolio(w, o, len(found) + 1, opt))
-        if len(found) == k:
-            break
+        if len(found) == limit:
+            return found, False
         _cut(w, o)
         nxt = w.best()
         if nxt is None:
-            complete = True
-            break
+            return found, True
         o = nxt
-    return Alternatives(kind="k best", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
 
 
 def all_optima(problem: Problem, limit: int = 100, *, time_limit: float | None = None) -> Alternatives:
@@ -216,19 +220,8 @@ def all_optima(problem: Problem, limit: int = 100, *, time_limit: float | None =
     limit = _count(limit, "limit")
     w, o = _start(problem, time_limit)
     opt = o.value
-    found: list[Portfolio] = []
-    complete = False
     with w.value_at_least(opt):
-        while True:
-            found.append(_portfolio(w, o, len(found) + 1, opt))
-            if len(found) == limit:
-                break
-            _cut(w, o)
-            nxt = w.best()
-            if nxt is None:
-                complete = True
-                break
-            o = nxt
+        found, complete = _next_best(w, o, limit, opt)
     return Alternatives(kind="all optima", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
 
 
