@@ -76,21 +76,8 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
         else:
             reason, note = Reason.OUTRANKED, f"rank {rank_of[i]}: no longer fitted in what was left"
         decisions.append(
-            Decision(
-                id=a.id,
-                title=a.title,
-                applicant=a.applicant,
-                category=a.category,
-                requested=a.requested,
-                granted=g,
-                funded=g > 0,
-                score=float(s.weighted[i]),
-                value=float(s.weighted[i]) * g / a.requested,
-                rank=rank_of.get(i, len(apps)),
-                eligible=bool(s.eligible[i]),
-                reason=reason,
-                note=note,
-            )
+            Decision.of(a, granted=g, score=float(s.weighted[i]), rank=rank_of.get(i, len(apps)),
+                        eligible=bool(s.eligible[i]), reason=reason, note=note)
         )
     total = int(granted.sum())
     message = "rank by weighted score, fund down the list"
@@ -156,17 +143,16 @@ def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.nd
 
 
 def _fund_largest(problem: Problem, i: int, grant: list[int], fixed: dict[int, int | None], broken: Any, now: dict[Any, float]) -> bool:
-    """Give application ``i`` the largest grant that fits and breaks no rule further."""
+    """Give application ``i`` the largest grant that fits and breaks no rule further (a lock's
+    own amount first, when the lock fixes one)."""
     from allocator.formulation import levels
 
     apps = problem.applications
     left = problem.frame - sum(grant)
-    if fixed.get(i) is not None:
-        amounts = [fixed[i]]
-    elif problem.options.partial:
-        amounts = levels(apps[i], problem).amounts()[::-1]
-    else:
-        amounts = [apps[i].requested]
+    amounts: list[int] = levels(apps[i], problem).amounts()[::-1] if problem.options.partial else [apps[i].requested]
+    locked_at = fixed.get(i)
+    if locked_at is not None:
+        amounts = [locked_at, *(a for a in amounts if a != locked_at)]
     for amount in amounts:
         if amount > left:
             continue

@@ -17,6 +17,8 @@ from allocator.status import Status
 if TYPE_CHECKING:
     import pandas as pd
 
+    from allocator.model import Application
+
 __all__ = ["Reason", "Decision", "Solution", "Status"]
 
 
@@ -69,6 +71,37 @@ class Decision(BaseModel):
     reason: Reason
     note: str = ""
     binding_rules: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        app: Application,
+        *,
+        granted: int,
+        score: float,
+        rank: int,
+        eligible: bool,
+        reason: Reason,
+        note: str,
+        binding_rules: tuple[str, ...] = (),
+    ) -> Decision:
+        """The decision on ``app``: its own fields copied, ``funded`` and ``value`` derived."""
+        return cls(
+            id=app.id,
+            title=app.title,
+            applicant=app.applicant,
+            category=app.category,
+            requested=app.requested,
+            granted=granted,
+            funded=granted > 0,
+            score=score,
+            value=score * granted / app.requested,
+            rank=rank,
+            eligible=eligible,
+            reason=reason,
+            note=note,
+            binding_rules=binding_rules,
+        )
 
 
 class Solution(BaseModel):

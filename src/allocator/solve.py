@@ -337,22 +337,8 @@ def _solution(
         if effects is not None:
             reason, note, binding = effects.decide(i, reason, note, g)
         decisions.append(
-            Decision(
-                id=a.id,
-                title=a.title,
-                applicant=a.applicant,
-                category=a.category,
-                requested=a.requested,
-                granted=g,
-                funded=g > 0,
-                score=s,
-                value=s * g / a.requested,
-                rank=int(ranks[i]),
-                eligible=bool(f.scores.eligible[i]),
-                reason=reason,
-                note=note,
-                binding_rules=binding,
-            )
+            Decision.of(a, granted=g, score=s, rank=int(ranks[i]), eligible=bool(f.scores.eligible[i]),
+                        reason=reason, note=note, binding_rules=binding)
         )
     objective = f.value(grants)
     gap = None
