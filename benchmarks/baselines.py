@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from allocator.linear import LinearModel
-from allocator.model import Problem
+from allocator.optimize.linear import LinearModel
+from allocator.model.problem import Problem
 
 __all__ = ["Rows", "float_values", "highspy_direct", "plain_pulp", "rows_of"]
 
@@ -78,7 +78,7 @@ def plain_pulp(rows: Rows, values: np.ndarray, *, time_limit: float | None = Non
     kw: dict[str, Any] = {"msg": False, "gapRel": 0.0}
     if time_limit:
         kw["timeLimit"] = time_limit
-    from allocator.backends.base import quiet_stdout
+    from allocator.optimize.backends.base import quiet_stdout
 
     with quiet_stdout():
         res = prob.solve(pulp.HiGHS(**kw))
@@ -96,7 +96,7 @@ def highspy_direct(
     """Pass ``model`` to highspy and solve; returns (status, x, seconds, objective, bound)."""
     import highspy
 
-    from allocator.backends.highs import new_highs
+    from allocator.optimize.backends.highs import new_highs
 
     t0 = time.perf_counter()
     h = new_highs(threads)

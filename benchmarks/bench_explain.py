@@ -1,6 +1,6 @@
 """Explanations and the frame curve on the embedded example call: must total under one second.
 
-Times, on ``allocator.examples.load_example()`` (26 applications, frame 2 300 000 kr):
+Times, on ``allocator.load_example()`` (26 applications, frame 2 300 000 kr):
 
 * ``solve`` (for reference; explain is given its solution),
 * ``explain`` (every margin, largest grant, displacement and both sentences),
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import allocator
-from allocator.examples import load_example
+from allocator.data import load_example
 
 __all__ = ["main", "measure"]
 
@@ -65,16 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     tasks: list[tuple[str, Callable[[], Any], str]] = [
         ("solve", lambda: allocator.solve(problem), "lexicographic, for reference"),
         ("explain", lambda: allocator.explain(problem, solution), "26 rows, margins, max grant, sentences"),
-        ("frame_curve", lambda: allocator.frame_curve(problem), "25 frames + the call's, with rank-and-fund"),
+        ("frame_curve", lambda: allocator.analysis.frame_curve(problem), "25 frames + the call's, with rank-and-fund"),
     ]
     if not args.no_extras:
         tasks += [
             ("explain (HiGHS only)", lambda: allocator.explain(problem, solution, method="mip"), "no knapsack fast path"),
-            ("frame_curve (HiGHS only)", lambda: allocator.frame_curve(problem, method="mip"), "no knapsack fast path"),
-            ("frame_breakpoints", lambda: allocator.frame_breakpoints(problem), "0 to all requested"),
-            ("k_best(10)", lambda: allocator.k_best(problem, 10), "no-good cuts"),
-            ("all_optima", lambda: allocator.all_optima(problem), "value held at the optimum"),
-            ("diverse(5, d=3, 5 %)", lambda: allocator.diverse(problem, 5, min_difference=3, within=5.0), "distance rows"),
+            ("frame_curve (HiGHS only)", lambda: allocator.analysis.frame_curve(problem, method="mip"), "no knapsack fast path"),
+            ("frame_breakpoints", lambda: allocator.analysis.frame_breakpoints(problem), "0 to all requested"),
+            ("k_best(10)", lambda: allocator.analysis.k_best(problem, 10), "no-good cuts"),
+            ("all_optima", lambda: allocator.analysis.all_optima(problem), "value held at the optimum"),
+            ("diverse(5, d=3, 5 %)", lambda: allocator.analysis.diverse(problem, 5, min_difference=3, within=5.0), "distance rows"),
         ]
     rows: list[dict[str, Any]] = []
     results: dict[str, Any] = {}
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append({"task": name, "median_s": statistics.median(times), "min_s": min(times), "repeat": repeat, "note": note})
 
     # the two required tasks in one go, as a user would run them
-    both, _ = measure(lambda: (allocator.explain(problem, solution), allocator.frame_curve(problem)), repeat)
+    both, _ = measure(lambda: (allocator.explain(problem, solution), allocator.analysis.frame_curve(problem)), repeat)
     required = statistics.median(both)
     rows.append({"task": "explain + frame_curve", "median_s": required, "min_s": min(both), "repeat": repeat,
                  "note": f"requirement: under {LIMIT_S:g} s"})

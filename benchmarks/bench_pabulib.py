@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import allocator
-from allocator.adapters.pabulib import parse_pabulib
+from allocator.io.pabulib import parse_pabulib
 
 __all__ = ["Row", "run_allocator", "run_pabutools", "main"]
 

@@ -7,7 +7,7 @@ criterion, ``profit``, on a 0..max(p) scale, so an item's value is ``p_j / max(p
 request 1 kr and a frame equal to the number of items, which never binds) plus the ``m``
 capacity rows, added to allocator's own formulation. The rules package has no generic
 linear "resource" rule (budget pots give each application one pot; here every item uses
-every resource), so the rows are added to the :class:`~allocator.linear.LinearModel`
+every resource), so the rows are added to the :class:`~allocator.optimize.linear.LinearModel`
 directly. The value reported is ``max(p)`` times allocator's objective, computed exactly.
 """
 
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from allocator import Application, Criterion, Problem
-from allocator.backends.highs import HighsBackend
-from allocator.formulation import Formulation, build
-from allocator.linear import LinearModel
-from allocator.solve import solve_formulation
+from allocator.optimize.backends import make_backend
+from allocator.optimize.formulation import Formulation, build
+from allocator.optimize.linear import LinearModel
+from allocator.optimize.solve import solve_formulation
 
 __all__ = ["DATA", "Instance", "best_known", "formulation", "read_file", "solve_instance"]
 
@@ -133,7 +133,7 @@ def solve_instance(inst: Instance, *, time_limit: float | None = 60.0, threads: 
     """Solve with allocator (HiGHS backend, value only); the value, status, gap and time."""
     t0 = time.perf_counter()
     f = formulation(inst)
-    backend = HighsBackend(f.model, threads=threads)
+    backend = make_backend(f.model, threads=threads)
     sol = solve_formulation(f, backend, time_limit=time_limit, tie_break=False, raise_on_failure=False, started=t0)
     elapsed = time.perf_counter() - t0
     if not sol.status.has_solution:

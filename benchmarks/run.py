@@ -56,7 +56,7 @@ def _rss_mib() -> float:
 
 
 def _sweep_setup(case: dict[str, Any]) -> tuple[Any, list[Any]]:
-    from allocator import weight_samples
+    from allocator.scenarios import weight_samples
     from benchmarks.registry import make_call
 
     p = make_call(case["n"], case.get("rules"), seed=case.get("seed", 0))
@@ -74,7 +74,8 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
         p, scen = _sweep_setup(case)
         granted = np.zeros((len(scen), len(p.applications)), dtype=np.int64)
         if kind == "sweep_allocator":
-            from allocator import process_pool, run_scenarios
+            from allocator import run_scenarios
+            from allocator.scenarios import process_pool
 
             workers = case.get("workers", 1)
             t0 = time.perf_counter()
@@ -89,7 +90,7 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             out["unique"] = [o.tie_break == ("unique",) for o in res.outcomes]
             out["status"] = sorted({o.status.value for o in res.outcomes})
         elif kind == "sweep_pulp":
-            from allocator.formulation import build
+            from allocator.optimize.formulation import build
             from benchmarks.baselines import float_values, plain_pulp, rows_of
 
             f = build(p)
@@ -104,7 +105,7 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             out["time_s"] = time.perf_counter() - t0
             out["status"] = sorted(statuses)
         elif kind == "sweep_highspy":
-            from allocator.formulation import build
+            from allocator.optimize.formulation import build
             from benchmarks.baselines import highspy_direct
 
             f = build(p)
@@ -138,7 +139,7 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             out.update(status=sol.status.value, objective=sol.objective, bound=sol.bound, gap=sol.gap, solves=sol.solves)
             granted = np.array([d.granted for d in sol.decisions], dtype=np.int64) if sol.decisions else None
         else:
-            from allocator.formulation import build
+            from allocator.optimize.formulation import build
 
             f, fw = build(p), build(warm)
             if kind == "solve_highspy":

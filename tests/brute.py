@@ -1,7 +1,7 @@
 """An independent brute-force solver: the reference the integer program is tested against.
 
-Nothing here uses :mod:`allocator.formulation`, :mod:`allocator.scoring` or
-:mod:`allocator.solve` (only :func:`allocator.formulation.natural_key`, the documented id
+Nothing here uses :mod:`allocator.optimize.formulation`, :mod:`allocator.scoring` or
+:mod:`allocator.solve` (only :func:`allocator.optimize.formulation.natural_key`, the documented id
 order). The rules are re-derived from the documentation:
 
 * the value of funding application *i* in full is ``s_i = sum_c w_c * n_c(score_ic)``, with
@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil, gcd
 
-from allocator.formulation import natural_key
-from allocator.model import Application, Criterion, Problem
+from allocator.model.ids import natural_key
+from allocator.model.problem import Application, Criterion, Problem
 
 __all__ = [
     "Feasible",

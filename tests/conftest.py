@@ -163,7 +163,7 @@ def problems(
 
 def solver_names() -> list[str]:
     """The solvers available here: 'highs', 'pulp-highs', and 'cbc' where PuLP can find it."""
-    from allocator.backends.pulp import cbc_available
+    from allocator.optimize.backends.pulp import cbc_available
 
     return ["highs", "pulp-highs"] + (["cbc"] if cbc_available() else [])
 

@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from allocator import Application, Problem
-from allocator.formulation import levels
-from allocator.rules.models import RULE_KINDS
+from allocator.model.levels import levels
+from allocator.model.rules import RULE_KINDS
 from tests.conftest import problems
 
 __all__ = ["KINDS", "decorated", "relaxed", "ruled_problems"]
@@ -150,7 +150,7 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
         i = draw(st.sampled_from(ids))
         r["ids"] = [i]
         if draw(st.booleans()):
-            r["amount"] = draw(st.sampled_from(levels(p.application(i), p).amounts()))
+            r["amount"] = draw(st.sampled_from(levels(p.application(i), p.options).amounts()))
     elif kind == "must_not_fund":
         r["ids"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))
     elif kind == "exclusive":
@@ -200,7 +200,7 @@ def ruled_problems(
 def relaxed(p: Problem, keep: set[str]) -> Problem:
     """``p`` with only the rules labelled in ``keep``; without the frame (a frame of every
     request) unless ``"frame"`` is kept, and without thresholds unless ``"eligibility"`` is."""
-    from allocator.rules.validate import rule_labels
+    from allocator.model.validate import rule_labels
 
     labels = rule_labels(p.rules)
     rules = [_in_kroner(r, p.frame) for r, name in zip(p.rules, labels, strict=True) if name in keep]

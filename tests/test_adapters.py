@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 import allocator
-from allocator import AllocatorError, InputError, Problem, Solution, Status
-from allocator.adapters._parse import parse_amount, parse_number, parse_tags
-from allocator.adapters.pandas import problem_from_frame, problem_to_frame
-from allocator.adapters.tables import read_problem, read_table, write_decisions
+from allocator import AllocatorError, Problem, Solution, Status
+from allocator.exceptions import InputError
+from allocator.model.cells import parse_amount, parse_number, parse_tags
+from allocator import Problem
+from allocator.io.tables import read_problem, read_table, write_decisions
 
 W = {"green": 0.5, "smart": 0.3, "innovation": 0.2}
 
@@ -91,7 +92,7 @@ def test_scores_and_tags() -> None:
 def test_norwegian_headers_are_recognised_and_the_frame_is_untouched() -> None:
     df = norwegian()
     before = df.copy(deep=True)
-    p = problem_from_frame(
+    p = Problem.from_frame(
         df, frame="2 300 000", weights={"green": 0.5, "smart": 0.3, "innovation": 0.2}, scales=(1, 7), name="t"  # type: ignore[arg-type]
     )
     assert df.equals(before) and df.dtypes.equals(before.dtypes)
@@ -110,14 +111,14 @@ def test_norwegian_headers_are_recognised_and_the_frame_is_untouched() -> None:
 
 def test_headers_match_ignoring_case_and_spaces() -> None:
     df = norwegian().rename(columns={"Søknadsbeløp": "  SØKNADSBELØP ", "Grønn omstilling": "grønn   omstilling"})
-    p = problem_from_frame(df, frame=500_000, weights=W, scales=(1, 7))
+    p = Problem.from_frame(df, frame=500_000, weights=W, scales=(1, 7))
     assert p.applications[1].requested == 200_000
     assert p.applications[0].scores["green"] == 6.0
 
 
 def test_explicit_mapping_wins_over_recognised_headers() -> None:
     df = norwegian().assign(Egen=[1, 2, 3])
-    p = problem_from_frame(df, frame=500_000, weights={"green": 1, "own": 1}, own="Egen", green="Innovasjon", scales=7)
+    p = Problem.from_frame(df, frame=500_000, weights={"green": 1, "own": 1}, own="Egen", green="Innovasjon", scales=7)
     assert [a.scores["green"] for a in p.applications] == [4.0, 7.0, 2.0]
     assert [a.scores["own"] for a in p.applications] == [1.0, 2.0, 3.0]
     # "Grønn omstilling" is no criterion now, so it is kept as an attribute
@@ -126,24 +127,24 @@ def test_explicit_mapping_wins_over_recognised_headers() -> None:
 
 def test_scale_defaults_and_forms() -> None:
     df = pd.DataFrame({"id": ["a", "b"], "requested": [1, 2], "green": [2, 4], "smart": [1, 3]})
-    p = problem_from_frame(df, frame=3, weights={"green": 1, "smart": 1})
+    p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1})
     assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 4), (0, 3)]  # default: (0, column max)
-    p = problem_from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales=5)
+    p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales=5)
     assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 5), (0, 5)]
-    p = problem_from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales={"green": (1, 7)})
+    p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales={"green": (1, 7)})
     assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(1, 7), (0, 3)]
     zeros = df.assign(smart=[0, 0])
-    p = problem_from_frame(zeros, frame=3, weights={"green": 1, "smart": 1})
+    p = Problem.from_frame(zeros, frame=3, weights={"green": 1, "smart": 1})
     assert p.criteria[1].scale_max == 1  # all zeros: a scale of (0, 1)
 
 
 def test_thresholds_make_applications_ineligible() -> None:
     df = pd.DataFrame({"id": ["a", "b", "c"], "requested": [100, 100, 100], "green": [2, 6, 7], "smart": [7, 7, 1]})
-    p = problem_from_frame(df, frame=300, weights={"green": 1, "smart": 1}, scales=(1, 7), thresholds={"green": 3})
+    p = Problem.from_frame(df, frame=300, weights={"green": 1, "smart": 1}, scales=(1, 7), thresholds={"green": 3})
     s = allocator.solve(p)
     assert s.funded_ids == ["b", "c"]
     assert "threshold" in s.decision("a").note.lower() or not s.decision("a").eligible
-    q = problem_from_frame(df, frame=300, weights={"green": 1, "smart": 1}, scales=(1, 7), min_total_score=1.3)
+    q = Problem.from_frame(df, frame=300, weights={"green": 1, "smart": 1}, scales=(1, 7), min_total_score=1.3)
     assert q.options.min_total_score == 1.3
     assert allocator.solve(q).funded_ids == ["b"]  # weighted: a 9/7, b 13/7, c 8/7
 
@@ -152,23 +153,23 @@ def test_options_and_from_frame_method() -> None:
     df = norwegian()
     p = Problem.from_frame(df, frame=300_000, weights=W, scales=(1, 7), options={"partial": True, "step": 5000})
     assert p.options.partial and p.options.step == 5000
-    assert Problem.from_frame(df, frame=300_000, weights=W, scales=(1, 7)) == problem_from_frame(
+    assert Problem.from_frame(df, frame=300_000, weights=W, scales=(1, 7)) == Problem.from_frame(
         df, frame=300_000, weights=W, scales=(1, 7)
     )
 
 
 def test_row_order_changes_no_decision() -> None:
     df = norwegian()
-    p = problem_from_frame(df, frame=300_000, weights=W, scales=(1, 7))
-    q = problem_from_frame(df.iloc[[2, 0, 1]], frame=300_000, weights=W, scales=(1, 7))
+    p = Problem.from_frame(df, frame=300_000, weights=W, scales=(1, 7))
+    q = Problem.from_frame(df.iloc[[2, 0, 1]], frame=300_000, weights=W, scales=(1, 7))
     assert allocator.solve(p).grants == allocator.solve(q).grants
 
 
 def test_to_frame_round_trip() -> None:
-    p = problem_from_frame(norwegian(), frame=300_000, weights=W, scales=(1, 7), name="x")
-    df = problem_to_frame(p)
+    p = Problem.from_frame(norwegian(), frame=300_000, weights=W, scales=(1, 7), name="x")
+    df = p.to_frame()
     assert df["minimum"].dtype == "Int64" and df["requested"].dtype == "int64"
-    q = problem_from_frame(
+    q = Problem.from_frame(
         df, frame=p.frame, weights=p.weights, scales={c.name: (c.scale_min, c.scale_max) for c in p.criteria},
         labels={c.name: c.label for c in p.criteria}, name="x",
     )
@@ -201,12 +202,12 @@ def tables(draw: Any) -> pd.DataFrame:
 def test_any_valid_table_round_trips_and_is_not_mutated(df: pd.DataFrame) -> None:
     before = df.copy(deep=True)
     kw: dict[str, Any] = {"frame": 1_000_000, "weights": {"green": 0.7, "smart": 0.3}, "scales": (1, 7)}
-    p = problem_from_frame(df, **kw)
+    p = Problem.from_frame(df, **kw)
     assert df.equals(before) and df.dtypes.equals(before.dtypes)
     assert [a.id for a in p.applications] == list(df["id"])
     assert [a.requested for a in p.applications] == list(df["requested"])
     assert [a.minimum for a in p.applications] == [None if pd.isna(m) else int(m) for m in df["minimum"]]
-    assert problem_from_frame(problem_to_frame(p), **kw) == p
+    assert Problem.from_frame(p.to_frame(), **kw) == p
 
 
 # ------------------------------------------------------------------ reading
@@ -332,7 +333,7 @@ def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def solution() -> Solution:
     df = norwegian()
-    return allocator.solve(problem_from_frame(df, frame=300_000, weights=W, scales=(1, 7)))
+    return allocator.solve(Problem.from_frame(df, frame=300_000, weights=W, scales=(1, 7)))
 
 
 def test_write_csv(tmp_path: Path, solution: Solution) -> None:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import AllocatorError, InfeasibleError, Problem
-from allocator.alternatives import Alternatives, all_optima, diverse, k_best
+from allocator import AllocatorError, Problem
+from allocator.exceptions import InfeasibleError
+from allocator.analysis.alternatives import Alternatives, all_optima, diverse, k_best
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
 from tests.brute import Feasible, enumerate_portfolios, portfolio_value, weighted_score
 from tests.conftest import problems
@@ -122,7 +123,7 @@ def test_diverse_is_greedy_best_under_its_constraints(p: Problem, n: int, d: int
 
 
 def test_example_alternatives() -> None:
-    from allocator.examples import load_example
+    from allocator.data import load_example
 
     p = load_example()
     top = k_best(p, 5)

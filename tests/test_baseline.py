@@ -7,8 +7,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 
+from allocator.rules import check
 from allocator import Problem, Reason, compare, rank_and_fund, solve
-from allocator.formulation import natural_key
+from allocator.model.ids import natural_key
 from tests.brute import ineligibility, portfolio_value, weighted_score
 from tests.conftest import examples, problems
 
@@ -94,7 +95,7 @@ from tests.rules_strategies import KINDS, ruled_problems  # noqa: E402
 
 
 def _broken(p: Problem, grants: dict[str, int]) -> dict[tuple[str, str], float]:
-    return {(v.rule, v.part): v.excess for v in p.check(grants).violations}
+    return {(v.rule, v.part): v.excess for v in check(p, grants).violations}
 
 
 @examples(40)
@@ -103,7 +104,7 @@ def test_rank_and_fund_with_rules_stops_only_where_a_rule_would_break(p: Problem
     """With rules, the list is gone down as far as the rules allow: every eligible application
     left out (at every grant that fits what is left) would break a rule or break one further;
     the frame is kept; and when the result satisfies every rule the optimum is at least as good."""
-    from allocator.formulation import levels
+    from allocator.model.levels import levels
 
     sol = rank_and_fund(p)
     grants = sol.grants
@@ -114,7 +115,7 @@ def test_rank_and_fund_with_rules_stops_only_where_a_rule_would_break(p: Problem
     for a in p.applications:
         if grants[a.id] or ineligibility(p, a):
             continue
-        amounts = levels(a, p).amounts() if p.options.partial else [a.requested]
+        amounts = levels(a, p.options).amounts() if p.options.partial else [a.requested]
         for amount in (x for x in amounts if x <= left):
             after = _broken(p, {**grants, a.id: amount})
             assert any(e > now.get(k, 0.0) + 1e-9 for k, e in after.items()), (a.id, amount)

@@ -23,7 +23,7 @@ from allocator import (
     rank_and_fund,
     solve,
 )
-from allocator.backends.pulp import cbc_available
+from allocator.optimize.backends.pulp import cbc_available
 from allocator.cli import main
 from tests.brute import lexicographic_best
 
@@ -238,8 +238,8 @@ def test_help_and_version() -> None:
 
 
 def test_policy_file_and_command_line_overrides(tmp_path: Path) -> None:
-    from allocator.examples import EXAMPLE_CSV, EXAMPLE_POLICY
-    from allocator.policy import load_policy
+    from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY
+    from allocator.io.policy import load_policy
     from allocator.rules.check import check
 
     policy = load_policy(EXAMPLE_POLICY)
@@ -264,7 +264,7 @@ def test_policy_file_and_command_line_overrides(tmp_path: Path) -> None:
 
 
 def test_demo_with_the_example_rules(tmp_path: Path) -> None:
-    from allocator.examples import load_example_policy
+    from allocator.data import load_example_policy
     from allocator.rules.check import check
 
     out = tmp_path / "rules.json"
@@ -277,7 +277,7 @@ def test_demo_with_the_example_rules(tmp_path: Path) -> None:
 
 
 def test_explain_prints_and_writes_the_sentences(tmp_path: Path, csv_path: Path) -> None:
-    from allocator.explain import explain
+    from allocator.analysis.explain import explain
 
     out = tmp_path / "why.xlsx"
     code, stdout, err = run(["solve", str(csv_path), *SOLVE_ARGS, "--explain", "--lang", "nb", "--out", str(out)])

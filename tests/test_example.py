@@ -11,8 +11,8 @@ import pytest
 
 import allocator
 from allocator import Status
-from allocator.adapters.tables import read_problem, read_table, write_decisions
-from allocator.examples import (
+from allocator.io.tables import read_problem, read_table, write_decisions
+from allocator.data import (
     EXAMPLE_CSV,
     example_frame,
     example_metadata,
@@ -42,7 +42,7 @@ def test_loads_as_described(problem: allocator.Problem) -> None:
 def test_marked_illustrative() -> None:
     assert example_metadata()["illustrative"] is True
     assert "illustrative" in (load_example.__doc__ or "").lower()
-    assert "illustrative" in (allocator.examples.__doc__ or "").lower()
+    assert "illustrative" in (allocator.data.__doc__ or "").lower()
     assert all(name.startswith("Eksempel ") for name in example_frame()["Søker"])
 
 
@@ -132,7 +132,7 @@ def test_raw_frame_is_a_fresh_copy() -> None:
 
 def test_data_is_package_data() -> None:
     """The data files sit inside the package, so the wheel (packages = src/allocator) carries them."""
-    pkg = Path(allocator.__file__).parent / "examples"
+    pkg = Path(allocator.__file__).parent / "data"
     assert (pkg / "vtfk_2022_round2.csv").is_file() and (pkg / "vtfk_2022_round2.json").is_file()
     assert EXAMPLE_CSV.resolve() == (pkg / "vtfk_2022_round2.csv").resolve()
 

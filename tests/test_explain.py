@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 import allocator
 from allocator import AllocatorError, Application, Criterion, Options, Problem, Reason, solve
-from allocator.explain import Explanation, explain, explanations
-from allocator.margins import with_request
+from allocator.analysis.explain import Explanation, explain, explanations
+from allocator.analysis.margins import with_request
 from allocator.rules import Exclusive, FundedCount, MaxGrant, MustFund, MustNotFund
-from allocator.whatif import WhatIf
+from allocator.optimize.whatif import WhatIf
 from tests.brute import best_value, enumerate_portfolios, lexicographic_best, portfolio_value
 from tests.conftest import problems
 
@@ -219,7 +219,7 @@ def equivalent(p: Problem) -> tuple[Problem, int]:
 
 
 def test_example_margins_flip_the_decision() -> None:
-    from allocator.examples import load_example
+    from allocator.data import load_example
 
     p = load_example()
     q, d = equivalent(p)
@@ -240,7 +240,7 @@ def test_example_margins_flip_the_decision() -> None:
 
 
 def test_example_frame_and_sentences() -> None:
-    from allocator.examples import load_example
+    from allocator.data import load_example
 
     p = load_example()
     sol = solve(p)
@@ -376,7 +376,7 @@ def test_does_not_mutate_and_explanation_serialises(small_problem: Problem) -> N
 
 @pytest.mark.parametrize(
     "module",
-    ["allocator.explain", "allocator.whatif", "allocator.knapsack", "allocator.wording", "allocator.frontier", "allocator.alternatives"],
+    ["allocator.analysis.explain", "allocator.optimize.whatif", "allocator.optimize.knapsack", "allocator.analysis.sentences", "allocator.analysis.frontier", "allocator.analysis.alternatives"],
 )
 def test_docstring_examples_run(module: str) -> None:
     import doctest

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from allocator import AllocatorError, PolicyError, Problem, rank_and_fund, solve
-from allocator.frontier import entry_frames, frame_breakpoints, frame_curve
+from allocator import AllocatorError, Problem, rank_and_fund, solve
+from allocator.exceptions import PolicyError
+from allocator.analysis.frontier import entry_frames, frame_breakpoints, frame_curve
 from allocator.rules import FundedCount, GroupLimit
 from tests.brute import Feasible, best_value, enumerate_portfolios, weighted_score
 from tests.conftest import problems
@@ -82,7 +83,7 @@ def test_frame_curve_equals_independent_solves(p: Problem) -> None:
 
 
 def test_example_curve_and_breakpoints_are_exact() -> None:
-    from allocator.examples import load_example
+    from allocator.data import load_example
 
     p = load_example()
     curve = frame_curve(p)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator import AllocatorError, InputError, Problem
-from allocator.adapters.pandas import problem_from_frame
+from allocator import AllocatorError, Problem
+from allocator.exceptions import InputError
 
 WEIGHTS = {"green": 0.6, "smart": 0.4}
 FIXES = ("give", "correct", "lower", "map it", "name the column", "choose one", "leave it empty")
@@ -46,7 +46,7 @@ def run(df: Any, **kw: Any) -> InputError:
     kw.setdefault("weights", WEIGHTS)
     kw.setdefault("scales", (1, 7))
     with pytest.raises(AllocatorError) as info:
-        problem_from_frame(df, **kw)
+        Problem.from_frame(df, **kw)
     err = info.value
     assert isinstance(err, InputError), type(err)
     assert isinstance(err, ValueError)

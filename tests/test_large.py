@@ -1,4 +1,4 @@
-"""Large calls: the Lagrangian portfolio and bound (allocator.lagrange) against brute force.
+"""Large calls: the Lagrangian portfolio and bound (allocator.optimize.lagrange) against brute force.
 
 The bound must never be below the true optimum (weak duality), the portfolio must satisfy
 every row and its value must be what it claims; ``solve(rel_gap=...)`` must use it only when
@@ -7,6 +7,8 @@ the gap is reached and report that gap.
 
 from __future__ import annotations
 
+import sys
+
 import itertools
 
 import numpy as np
@@ -14,17 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import (
-    Application,
-    Criterion,
-    Exclusive,
-    FundedCount,
-    GroupLimit,
-    Problem,
-    lagrange,
-    solve,
-)
-from allocator.linear import ModelBuilder
+from allocator.rules import check
+from allocator import Application, Criterion, Problem, solve
+from allocator.optimize import lagrange
+from allocator.rules import Exclusive, FundedCount, GroupLimit
+from allocator.optimize.linear import ModelBuilder
 from allocator.status import Status
 
 
@@ -107,6 +103,7 @@ def test_solve_uses_the_lagrangian_path_only_within_the_gap(monkeypatch: pytest.
     p = _call(60, seed)
     exact = solve(p)
     monkeypatch.setattr(lagrange, "LARGE_COLS", 10)
+    monkeypatch.setattr(sys.modules["allocator.optimize.solve"], "LARGE_COLS", 10)
     fast = solve(p, rel_gap=0.02)
     assert fast.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert fast.objective <= exact.objective + 1e-9
@@ -115,14 +112,20 @@ def test_solve_uses_the_lagrangian_path_only_within_the_gap(monkeypatch: pytest.
         assert fast.bound is not None and fast.bound >= exact.objective - 1e-9
         assert fast.gap is not None and fast.gap <= 0.02
         assert exact.objective >= (1 - 0.02) * fast.bound - 1e-9
-    assert p.check(fast).ok
+    assert check(p, fast).ok
 
 
 def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatch: pytest.MonkeyPatch) -> None:
-    from allocator import frame_range, run_scenarios, sweep, weight_samples
+    from allocator import run_scenarios
+    from allocator.optimize import solve as _unused  # noqa: F401
+    from allocator.scenarios import worker as sweep
+
+    solve_module = sys.modules["allocator.optimize.solve"]
+    from allocator.scenarios import frame_range, weight_samples
 
     monkeypatch.setattr(lagrange, "LARGE_COLS", 10)
     monkeypatch.setattr(sweep, "LARGE_COLS", 10)
+    monkeypatch.setattr(solve_module, "LARGE_COLS", 10)
     p = _call(60, 3)
     scen = weight_samples(p, 3, seed=1) + frame_range(p.frame // 2, p.frame // 2, num=1)
     res = run_scenarios(p, scen, progress=False, rel_gap=0.02)
@@ -137,7 +140,7 @@ def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatc
 @settings(max_examples=80)
 @given(binary_models())
 def test_exact_optimum_is_the_brute_force_optimum(case: tuple[object, int]) -> None:
-    from allocator.lagrange_proof import exact_optimum
+    from allocator.optimize.lagrange_proof import exact_optimum
 
     m, n = case
     opt = _brute(m, n)

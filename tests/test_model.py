@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from pydantic import ValidationError
 
-from allocator import AllocatorError, Application, Criterion, InputError, Options, Problem, build
+from allocator import AllocatorError, Application, Criterion, Options, Problem
+from allocator.exceptions import InputError
+from allocator.optimize import build
 from allocator.scoring import score
 from tests.brute import weighted_score
 from tests.conftest import examples, problems

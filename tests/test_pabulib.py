@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 import allocator
-from allocator import AllocatorError, InputError, read_pabulib
-from allocator.adapters.pabulib import pabulib_scores, parse_pabulib
-from allocator.formulation import build, natural_key
+from allocator import AllocatorError, read_pabulib
+from allocator.exceptions import InputError
+from allocator.io.pabulib import pabulib_scores, parse_pabulib
+from allocator.model.ids import natural_key
+from allocator.optimize.formulation import build
 from allocator.scoring import score
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pabulib"

@@ -182,10 +182,10 @@ def test_errors_are_allocator_errors(tmp_path: Path, solved: tuple[Problem, Solu
 
 
 def test_summary_names_the_rules_rank_and_fund_breaks(tmp_path: Path) -> None:
-    from allocator.examples import load_example, load_example_policy
+    from allocator.data import load_example, load_example_policy
     from allocator.rules.check import check
 
-    from allocator.rules.models import GroupLimit
+    from allocator.model.rules import GroupLimit
 
     # a floor that going down the list cannot meet: its applications rank too low
     base = load_example_policy().apply(load_example())

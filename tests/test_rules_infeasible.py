@@ -12,10 +12,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from allocator import Application, Criterion, InfeasibleError, Problem, Status, solve
-from allocator.policy import parse_policy
+from allocator import Application, Criterion, Problem, Status, solve
+from allocator.exceptions import InfeasibleError
+from allocator.io.policy import parse_policy
 from allocator.rules.check import Checker
-from allocator.rules.diagnose import diagnose
+from allocator.optimize.diagnose import diagnose
 from tests.brute import lexicographic_best
 from tests.conftest import examples
 from tests.rules_strategies import relaxed, ruled_problems

@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
-from allocator.certificates import in_cone
+from allocator.scenarios.certificates import in_cone
 from allocator.exceptions import AllocatorError, InputError
-from allocator.formulation import _exact_coefficients, build, common_scale
+from allocator.optimize.formulation import _exact_coefficients, build, common_scale
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
 from allocator.scenarios import (
     Scenario,
@@ -37,8 +37,8 @@ from allocator.scenarios import (
 )
 from allocator.scoring import _score_fractions, exact, score
 from allocator.status import Status
-from allocator.sweep import SweepWorker
-from allocator.unique_knapsack import knapsack
+from allocator.scenarios.worker import SweepWorker
+from allocator.optimize.unique_knapsack import knapsack
 from tests.conftest import problems
 
 
@@ -318,7 +318,7 @@ def test_infeasible_scenarios_are_rows_not_exceptions() -> None:
 def test_solve_after_a_multithreaded_highs_run_in_the_same_process() -> None:
     import highspy
 
-    from allocator.backends.highs import new_highs
+    from allocator.optimize.backends.highs import new_highs
 
     h = new_highs(threads=2)  # starts HiGHS's process-wide scheduler with 2 threads
     inf = highspy.kHighsInf

@@ -9,17 +9,9 @@ import pulp
 import pytest
 from hypothesis import given
 
-from allocator import (
-    AllocatorError,
-    Application,
-    Criterion,
-    Problem,
-    Solution,
-    SolverError,
-    Status,
-    solve,
-)
-from allocator.backends.pulp import cbc_available
+from allocator import AllocatorError, Application, Criterion, Problem, Solution, Status, solve
+from allocator.exceptions import SolverError
+from allocator.optimize.backends.pulp import cbc_available
 from tests.brute import best_value, lexicographic_best, portfolio_value, weighted_score
 from tests.conftest import examples, problems
 
@@ -89,7 +81,7 @@ def test_rel_gap_bounds_the_loss(p: Problem) -> None:
 def _pulp_solvers() -> list[object]:
     out: list[object] = [pulp.HiGHS(msg=False)]
     if cbc_available():
-        from allocator.backends.pulp import cbc_solver
+        from allocator.optimize.backends.pulp import cbc_solver
 
         out.append(cbc_solver(None, 0.0, 0.0))
     return out

@@ -3,125 +3,59 @@
 The short path, in a notebook::
 
     import allocator
+    df = allocator.read_table("applications.csv")       # Norwegian Excel CSV, XLSX, JSON
     problem = allocator.Problem.from_frame(df, frame=2_300_000,
                                            weights={"green": 0.4, "smart": 0.3, "innovation": 0.3})
     solution = allocator.solve(problem)
     solution.to_frame()
     allocator.compare(solution, allocator.rank_and_fund(problem))
+
+The rest lives in subpackages: :mod:`allocator.rules` (the call's rules),
+:mod:`allocator.analysis` (explanations, frame curve, alternatives, diagnosis),
+:mod:`allocator.scenarios` (sweeps), :mod:`allocator.io` (files), :mod:`allocator.optimize`
+(formulation, backends), :mod:`allocator.report` (the Excel workbook).
 """
 
-from allocator.adapters.pabulib import read_pabulib
-from allocator.adapters.tables import read_problem, read_table, write_decisions
-from allocator.baseline import Comparison, compare, rank_and_fund
-from allocator.alternatives import all_optima, diverse, k_best
-from allocator.examples import load_example
-from allocator.exceptions import AllocatorError, InfeasibleError, InputError, PolicyError, SolverError
-from allocator.explain import explain
-from allocator.formulation import Formulation, build
-from allocator.frontier import frame_breakpoints, frame_curve
+from allocator._version import __version__
+from allocator.analysis import compare, explain, rank_and_fund
+from allocator.data import load_example
+from allocator.exceptions import AllocatorError
+from allocator.io import (
+    load_policy,
+    read_pabulib,
+    read_problem,
+    read_table,
+    write_decisions,
+)
 from allocator.model import Application, Criterion, Options, Problem
-from allocator.policy import Policy, load_policy
+from allocator.optimize import solve
 from allocator.report import write_report
+from allocator.rules import check
+from allocator.scenarios import run_scenarios
 from allocator.solution import Decision, Reason, Solution
-from allocator.solve import solve
 from allocator.status import Status
-from allocator.rules import (
-    BudgetPots,
-    CoFinancing,
-    DeMinimis,
-    Exclusive,
-    FundedCount,
-    GroupLimit,
-    LedgerEntry,
-    MaxGrant,
-    MultiYear,
-    MustFund,
-    MustNotFund,
-    Requires,
-    Rule,
-)
-from allocator.rules.check import CheckResult, Violation, check
-from allocator.rules.diagnose import Diagnosis, diagnose
-from allocator.scenario_results import ScenarioResults
-from allocator.scenarios import (
-    Scenario,
-    ScorePerturbation,
-    combine,
-    frame_range,
-    perturbed_scores,
-    process_pool,
-    rule_variants,
-    run_scenarios,
-    weight_grid,
-    weight_samples,
-)
 
-__version__ = "0.1.0"
 
 __all__ = [
-    # scenario sweeps (allocator.scenarios)
-    "Scenario",
-    "ScenarioResults",
-    "ScorePerturbation",
-    "combine",
-    "frame_range",
-    "perturbed_scores",
-    "process_pool",
-    "rule_variants",
-    "run_scenarios",
-    "weight_grid",
-    "weight_samples",
-    # the call's rules (allocator.rules), policy files, checker and diagnosis
-    "BudgetPots",
-    "CheckResult",
-    "CoFinancing",
-    "DeMinimis",
-    "Diagnosis",
-    "Exclusive",
-    "FundedCount",
-    "GroupLimit",
-    "LedgerEntry",
-    "MaxGrant",
-    "MultiYear",
-    "MustFund",
-    "MustNotFund",
-    "Policy",
-    "Requires",
-    "Rule",
-    "Violation",
-    "check",
-    "diagnose",
-    "load_policy",
-    # why this portfolio: explanations, the frame curve, alternatives
-    "all_optima",
-    "diverse",
-    "explain",
-    "frame_breakpoints",
-    "frame_curve",
-    "k_best",
-    # the core
-    "Application",
     "AllocatorError",
-    "Comparison",
+    "Application",
     "Criterion",
     "Decision",
-    "Formulation",
-    "InfeasibleError",
-    "InputError",
     "Options",
-    "PolicyError",
     "Problem",
     "Reason",
     "Solution",
-    "SolverError",
     "Status",
-    "build",
+    "check",
     "compare",
+    "explain",
     "load_example",
+    "load_policy",
     "rank_and_fund",
+    "read_pabulib",
     "read_problem",
     "read_table",
-    "read_pabulib",
+    "run_scenarios",
     "solve",
     "write_decisions",
     "write_report",

@@ -17,13 +17,19 @@ import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn
 
-from allocator.exceptions import AllocatorError
-
-if TYPE_CHECKING:
-    from allocator.model import Problem
-    from allocator.solution import Solution
+from allocator._version import __version__
+from allocator.analysis.baseline import compare, rank_and_fund
+from allocator.analysis.explain import explain
+from allocator.data import load_example, load_example_policy
+from allocator.exceptions import AllocatorError, InputError
+from allocator.io.policy import load_policy
+from allocator.io.tables import read_problem, read_table, write_decisions
+from allocator.model.problem import Problem
+from allocator.optimize.solve import solve
+from allocator.report.excel import rules_broken, tie_break_text, write_report
+from allocator.solution import Solution
 
 __all__ = ["build_parser", "format_decisions", "format_explanations", "format_summary", "main"]
 
@@ -89,7 +95,6 @@ def _positive(text: str) -> float:
 # ----------------------------------------------------------------- the parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``allocator`` command."""
-    from allocator import __version__
 
     common = _Parser(add_help=False)
     common.add_argument("--partial", action="store_true", help="allow partial funding (between each minimum and the request)")
@@ -194,8 +199,6 @@ def format_summary(solution: Solution, baseline: Solution | None = None, *, brok
 
     ``broken`` lists the call's rules that the baseline breaks (rank-and-fund ignores them).
     """
-    from allocator.baseline import compare
-    from allocator.report.excel import tie_break_text
 
     s = solution
     lines = [f"call           {s.problem_name or '(unnamed)'}"]
@@ -253,7 +256,6 @@ def _check_out(out: str | None) -> None:
 
 
 def _solve(problem: Problem, args: argparse.Namespace) -> Solution:
-    from allocator.solve import solve
 
     return solve(problem, solver=args.solver, time_limit=args.time_limit)
 
@@ -286,14 +288,11 @@ def format_explanations(solution: Solution, explanations: Any, *, width: int = 1
 
 def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> None:
     """Print the table and summary (and explanations), and write --out."""
-    from allocator.baseline import rank_and_fund
-    from allocator.report.excel import rules_broken
 
     human = stderr if args.out == "-" else stdout
     baseline = rank_and_fund(problem)
     explanations = None
     if args.explain and solution.status.has_solution:
-        from allocator.explain import explain
 
         explanations = explain(problem, solution, lang=args.lang, time_limit=args.time_limit)
     if not args.quiet:
@@ -312,23 +311,19 @@ def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdo
     path = Path(args.out)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from allocator.report.excel import write_report
 
         write_report(solution, path, problem=problem, baseline=baseline, explanations=explanations)
     else:
-        from allocator.adapters.tables import write_decisions
 
         write_decisions(solution, path)
     print(f"\nwrote {path.resolve()}", file=human)
 
 
 def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    from allocator.examples import load_example
 
     _check_out(args.out)
     problem = load_example()
     if args.rules:
-        from allocator.examples import load_example_policy
 
         problem = load_example_policy().apply(problem)
     problem = _with_funding(problem, args)
@@ -341,8 +336,6 @@ def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
 
 def _load_problem(args: argparse.Namespace) -> Problem:
     """Read APPLICATIONS: a table (needs --frame and --weight) or a whole Problem as JSON."""
-    from allocator.adapters.tables import read_problem
-    from allocator.exceptions import InputError
 
     path = Path(args.applications)
     weights = dict(args.weight) or None
@@ -374,9 +367,6 @@ def _load_problem(args: argparse.Namespace) -> Problem:
 
 def _load_with_policy(args: argparse.Namespace) -> Problem:
     """Read APPLICATIONS with a policy file; the command line overrides it key by key."""
-    from allocator.adapters.tables import read_problem, read_table
-    from allocator.exceptions import InputError
-    from allocator.policy import load_policy
 
     policy = load_policy(args.policy)
     update: dict[str, Any] = {}

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.exceptions import AllocatorError
+from allocator.model.parts import Application
 from allocator.status import Status
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from allocator.model import Application
 
 __all__ = ["Reason", "Decision", "Solution", "Status"]
 
@@ -148,7 +148,6 @@ class Solution(BaseModel):
         for d in self.decisions:
             if d.id == id:
                 return d
-        from allocator.exceptions import AllocatorError
 
         raise AllocatorError(f"unknown application id {id!r}")
 

@@ -28,14 +28,14 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from allocator.analysis.baseline import Comparison, compare, rank_and_fund
 from allocator.exceptions import AllocatorError
+from allocator.model.problem import Problem
+from allocator.rules.check import check
 from allocator.solution import Solution
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from allocator.baseline import Comparison
-    from allocator.model import Problem
 
 __all__ = ["SHEETS", "rules_broken", "tie_break_text", "write_report"]
 
@@ -75,7 +75,6 @@ def rules_broken(problem: Problem | None, decisions: Solution | None) -> list[st
     """Labels of the call's rules that ``decisions`` break (rank-and-fund ignores the rules)."""
     if problem is None or decisions is None or not getattr(problem, "rules", ()):
         return []
-    from allocator.rules.check import check
 
     return check(problem, decisions).rules
 
@@ -379,8 +378,6 @@ def write_report(
     """
     import xlsxwriter
     from xlsxwriter.exceptions import XlsxWriterException
-
-    from allocator.baseline import compare, rank_and_fund
 
     if not isinstance(solution, Solution):
         raise AllocatorError(f"write_report: expected a Solution, got {type(solution).__name__}; pass the result of allocator.solve")

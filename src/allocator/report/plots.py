@@ -36,12 +36,12 @@ def plot_frame_curve(
     Parameters
     ----------
     curve
-        :func:`allocator.frontier.frame_curve`'s result (``frame``, ``value`` and, when
+        :func:`allocator.analysis.frontier.frame_curve`'s result (``frame``, ``value`` and, when
         present, ``rank_and_fund`` and ``current``).
     ax
         A matplotlib Axes to draw on (default: a new figure).
     breakpoints
-        :func:`allocator.frontier.frame_breakpoints`'s result: the optimum is then drawn as
+        :func:`allocator.analysis.frontier.frame_breakpoints`'s result: the optimum is then drawn as
         the exact step function, the grid values as points on it.
     currency, title
         Axis label unit and title.

@@ -1,14 +1,14 @@
-"""The call's rules: models, selection, constraints, an independent checker and a diagnosis.
+"""The call's rules: what they mean for a portfolio.
 
-Only the models are imported here (the domain model needs them); the other modules are
-imported where they are used: :mod:`allocator.rules.constraints` (rules -> rows of the
-integer program), :mod:`allocator.rules.check` (evaluate rules on given decisions),
-:mod:`allocator.rules.diagnose` (which rules conflict), :mod:`allocator.rules.ledger`
-(de minimis ledger).
+The rules themselves are data of the domain model (:mod:`allocator.model.rules`, re-exported
+here: ``from allocator.rules import GroupLimit``). This package gives them meaning:
+:mod:`allocator.rules.rows` (each rule as linear rows in the grants and funded indicators)
+and :mod:`allocator.rules.check` (evaluate every rule on given decisions). Which rules
+conflict when no portfolio satisfies them all: :func:`allocator.analysis.diagnose`.
 """
 
-from allocator.rules.ledger import LedgerEntry
-from allocator.rules.models import (
+from allocator.model.ledger import LedgerEntry
+from allocator.model.rules import (
     RULE_KINDS,
     BudgetPots,
     CoFinancing,
@@ -23,9 +23,14 @@ from allocator.rules.models import (
     Requires,
     Rule,
 )
+from allocator.rules.check import Checker, CheckResult, Violation, check
 
 __all__ = [
     "RULE_KINDS",
+    "CheckResult",
+    "Checker",
+    "Violation",
+    "check",
     "BudgetPots",
     "CoFinancing",
     "DeMinimis",

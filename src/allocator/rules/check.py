@@ -6,7 +6,7 @@ agree by both being right. Every solution in the test suite passes through it, a
 adviser can check a portfolio composed by hand::
 
     >>> from allocator import Problem, Criterion, Application
-    >>> from allocator.rules.models import GroupLimit
+    >>> from allocator.model.rules import GroupLimit
     >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1)],
     ...     applications=[Application(id="A", requested=60, category="network", scores={"g": 1}),
     ...                   Application(id="B", requested=50, category="cluster", scores={"g": 1})],
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from allocator.exceptions import AllocatorError
-from allocator.rules.models import (
+from allocator.model.problem import Problem
+from allocator.model.rules import (
     BudgetPots,
     CoFinancing,
     DeMinimis,
@@ -40,8 +41,8 @@ from allocator.rules.models import (
     MustNotFund,
     Requires,
 )
-from allocator.rules.selectors import groups, rule_where, select
-from allocator.rules.validate import (
+from allocator.model.selectors import did_you_mean, groups, rule_where, select
+from allocator.model.validate import (
     grant_levels,
     other_public,
     pots,
@@ -49,11 +50,10 @@ from allocator.rules.validate import (
     undertakings,
     year_shares,
 )
+from allocator.scoring import score
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from allocator.model import Problem
 
 __all__ = ["CheckResult", "Checker", "Violation", "check", "grants_of"]
 
@@ -167,7 +167,6 @@ def grants_of(problem: Problem, decisions: Any) -> dict[str, int]:
     for k, v in raw.items():
         key = str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)
         if key not in known:
-            from allocator.rules.selectors import did_you_mean
 
             raise AllocatorError(f"decisions: unknown application id {key!r}{did_you_mean(key, sorted(known))}")
         if isinstance(v, bool) or v is None:
@@ -190,14 +189,13 @@ def check(problem: Problem, decisions: Any) -> CheckResult:
 class Checker:
     """:func:`check` with the data read once: call it on many sets of decisions.
 
-    >>> from allocator.examples import load_example
+    >>> from allocator.data import load_example
     >>> p = load_example()
     >>> Checker(p)({"2022-R2-01": 400_000}).ok
     True
     """
 
     def __init__(self, problem: Problem) -> None:
-        from allocator.scoring import score
 
         self.problem = problem
         self.levels = [set(grant_levels(problem, i)) for i in range(len(problem.applications))]

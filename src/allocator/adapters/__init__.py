@@ -1,1 +1,0 @@
-"""Adapters: the only modules that touch file formats (pandas, CSV, Excel, JSON, Pabulib)."""

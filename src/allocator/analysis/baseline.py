@@ -1,0 +1,225 @@
+"""Today's practice, for comparison: rank by score and fund down the list.
+
+:func:`rank_and_fund` ranks the eligible applications by weighted score (highest first;
+ties: cheaper first, then id) and funds each one, in full, that still fits in what is left
+of the frame. When the call has rules, it does what a careful adviser does with the
+spreadsheet: the applications the rules lock in are funded first, and going down the list
+an application is skipped when funding it would break a rule or break it further (a cap,
+co-financing, de minimis, an exclusion, a dependency on an application not yet funded);
+with partial funding it gets the largest possible grant that breaks nothing; the list is
+gone down again while a skipped application has become possible (B once the A it depends
+on is funded). Floors ("at
+least one network") cannot be met by going down a list: those it still misses at the end
+are reported in the solution's message. :func:`compare` sets an optimal solution beside it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from allocator.model.ids import natural_key
+from allocator.model.levels import levels
+from allocator.model.problem import Problem
+from allocator.model.rules import MustFund
+from allocator.model.selectors import rule_where, select
+from allocator.rules.check import Checker
+from allocator.scoring import score
+from allocator.solution import Decision, Reason, Solution
+from allocator.status import Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["rank_and_fund", "compare", "Comparison"]
+
+
+def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
+    """The portfolio of ranking by weighted score and funding down the list.
+
+    Parameters
+    ----------
+    problem
+        The call.
+    rules
+        Respect the call's rules as described in the module docstring (default); ``False``
+        funds down the list on the frame alone, as a plain spreadsheet does.
+
+    Examples
+    --------
+    >>> from allocator import Problem, Criterion, Application
+    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
+    ...                   Application(id="B", requested=50, scores={"g": 6}),
+    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> rank_and_fund(p).funded_ids
+    ['A']
+    """
+    t0 = time.perf_counter()
+    s = score(problem)
+    apps = problem.applications
+    order = sorted(
+        (i for i in range(len(apps)) if s.eligible[i]),
+        key=lambda i: (-s.exact[i], apps[i].requested, natural_key(apps[i].id)),
+    )
+    if rules and problem.rules:
+        granted, broken = _down_the_list_with_rules(problem, order)
+    else:
+        granted, broken = _down_the_list(problem, order), []
+    rank_of = {i: k + 1 for k, i in enumerate(order)}
+    decisions = []
+    for i, a in enumerate(apps):
+        g = int(granted[i])
+        if g:
+            reason, note = Reason.FUNDED, f"funded: rank {rank_of[i]} and it fitted"
+        elif not s.eligible[i]:
+            reason, note = Reason.INELIGIBLE, f"ineligible: {s.reasons[i]}"
+        else:
+            reason, note = Reason.OUTRANKED, f"rank {rank_of[i]}: no longer fitted in what was left"
+        decisions.append(
+            Decision.of(a, granted=g, score=float(s.weighted[i]), rank=rank_of.get(i, len(apps)),
+                        eligible=bool(s.eligible[i]), reason=reason, note=note)
+        )
+    total = int(granted.sum())
+    message = "rank by weighted score, fund down the list"
+    if broken:
+        message += "; rules still broken at the end of the list: " + "; ".join(broken)
+    return Solution(
+        status=Status.FEASIBLE,
+        message=message,
+        problem_name=problem.name,
+        currency=problem.currency,
+        objective=float(sum(d.value for d in decisions)),
+        frame=problem.frame,
+        total_granted=total,
+        frame_left=problem.frame - total,
+        n_funded=int((granted > 0).sum()),
+        solver="rank-and-fund",
+        runtime_s=time.perf_counter() - t0,
+        decisions=tuple(decisions),
+    )
+
+
+def _down_the_list(problem: Problem, order: list[int]) -> np.ndarray:
+    """Fund each application in ``order`` in full while it fits in the frame."""
+    apps = problem.applications
+    left = problem.frame
+    granted = np.zeros(len(apps), dtype=np.int64)
+    for i in order:
+        if apps[i].requested <= left:
+            granted[i] = apps[i].requested
+            left -= apps[i].requested
+    return granted
+
+
+def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.ndarray, list[str]]:
+    """Go down the list, skipping grants that would break a rule or break it further."""
+
+    apps = problem.applications
+    checker = Checker(problem)
+    grant = [0] * len(apps)
+
+    def broken(g: list[int]) -> dict[tuple[str, str], float]:
+        return {(v.rule, v.part): v.excess for v in checker.violations(g)}
+
+    fixed: dict[int, int | None] = {}
+    for k, rule in enumerate(problem.rules):
+        if isinstance(rule, MustFund):
+            fixed.update((i, rule.amount) for i in select(rule, problem, where=rule_where(rule, k)))
+    now = broken(grant)
+    # the rules' locks first, as an adviser would; then down the list, and down it again
+    # while a skipped application has become possible (B after the A it depends on)
+    queue = [*fixed, *(i for i in order if i not in fixed)]
+    changed = True
+    while changed:
+        changed = False
+        for i in queue:
+            if grant[i] == 0 and _fund_largest(problem, i, grant, fixed, broken, now):
+                now = broken(grant)
+                changed = True
+    return np.array(grant, dtype=np.int64), list(dict.fromkeys(rule for rule, _ in now))
+
+
+def _fund_largest(problem: Problem, i: int, grant: list[int], fixed: dict[int, int | None], broken: Any, now: dict[Any, float]) -> bool:
+    """Give application ``i`` the largest grant that fits and breaks no rule further (a lock's
+    own amount first, when the lock fixes one)."""
+
+    apps = problem.applications
+    left = problem.frame - sum(grant)
+    amounts: list[int] = levels(apps[i], problem.options).amounts()[::-1] if problem.options.partial else [apps[i].requested]
+    locked_at = fixed.get(i)
+    if locked_at is not None:
+        amounts = [locked_at, *(a for a in amounts if a != locked_at)]
+    for amount in amounts:
+        if amount > left:
+            continue
+        grant[i] = amount
+        if all(excess <= now.get(key, 0.0) + 1e-9 for key, excess in broken(grant).items()):
+            return True
+        grant[i] = 0
+    return False
+
+
+class Comparison(BaseModel):
+    """An optimal portfolio beside the rank-and-fund portfolio."""
+
+    model_config = ConfigDict(frozen=True)
+
+    optimal_value: float
+    baseline_value: float
+    improvement: float
+    improvement_pct: float | None
+    optimal_granted: int
+    baseline_granted: int
+    only_optimal: tuple[str, ...]
+    only_baseline: tuple[str, ...]
+    different_amount: tuple[str, ...]
+
+    def __str__(self) -> str:
+        pct = f" ({self.improvement_pct:+.1f} %)" if self.improvement_pct is not None else ""
+        lines = [
+            f"optimal portfolio value      {self.optimal_value:10.4f}  ({self.optimal_granted:,} granted)",
+            f"rank-and-fund portfolio value {self.baseline_value:9.4f}  ({self.baseline_granted:,} granted)",
+            f"gain over rank-and-fund      {self.improvement:+10.4f}{pct}",
+        ]
+        if self.only_optimal:
+            lines.append(f"funded only by the optimum:   {', '.join(self.only_optimal)}")
+        if self.only_baseline:
+            lines.append(f"funded only by rank-and-fund: {', '.join(self.only_baseline)}")
+        if self.different_amount:
+            lines.append(f"funded at another amount:     {', '.join(self.different_amount)}")
+        return "\n".join(lines)
+
+    def to_frame(self, optimal: Solution, baseline: Solution) -> pd.DataFrame:
+        """Side-by-side grants per application."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "id": [d.id for d in optimal.decisions],
+                "score": [d.score for d in optimal.decisions],
+                "requested": [d.requested for d in optimal.decisions],
+                "granted_optimal": [d.granted for d in optimal.decisions],
+                "granted_rank_and_fund": [baseline.grants[d.id] for d in optimal.decisions],
+            }
+        )
+
+
+def compare(optimal: Solution, baseline: Solution) -> Comparison:
+    """Compare two solutions of the same problem (typically ``solve`` vs ``rank_and_fund``)."""
+    a, b = optimal.grants, baseline.grants
+    va, vb = optimal.objective or 0.0, baseline.objective or 0.0
+    return Comparison(
+        optimal_value=va,
+        baseline_value=vb,
+        improvement=va - vb,
+        improvement_pct=(va - vb) / vb * 100 if vb > 0 else None,
+        optimal_granted=optimal.total_granted,
+        baseline_granted=baseline.total_granted,
+        only_optimal=tuple(i for i in a if a[i] > 0 and b.get(i, 0) == 0),
+        only_baseline=tuple(i for i in b if b[i] > 0 and a.get(i, 0) == 0),
+        different_amount=tuple(i for i in a if a[i] > 0 and b.get(i, 0) > 0 and a[i] != b[i]),
+    )

@@ -1,0 +1,347 @@
+"""Why this portfolio: for each application, why it was or was not funded, and by how much.
+
+:func:`explain` returns one row per application (input order). Every number is the answer
+to a what-if question solved exactly on the same model (:class:`allocator.optimize.whatif.WhatIf`,
+so the call's rules hold in every what-if). Let ``V*`` be the optimal value, ``s_i`` the
+weighted score of application *i* (the ``score`` of the decisions: the value of funding it
+in full) and ``share_i(P)`` the share of its request it receives in portfolio ``P``.
+
+``margin_up`` (not funded)
+    How much ``s_i`` would have to rise, all else equal, for *i* to be funded:
+    ``min over portfolios P funding i of (V* - V(P)) / share_i(P)``. With all-or-nothing
+    funding ``share_i(P) = 1`` and this is simply ``V* - V_in``, the optimum minus the best
+    value with *i* forced in. If ``s_i`` rises by **more** than the margin, every optimum
+    funds *i*; by **less**, none does; by exactly the margin, the portfolios tie and the
+    tie-break decides. (With partial funding it is found by Dinkelbach's iteration.)
+``margin_down`` (funded)
+    How far ``s_i`` could fall before *i* receives nothing: the ``delta`` at which the best
+    portfolio funding *i*, valued with ``s_i - delta``, falls to ``V_out``, the best value
+    with *i* forced out. All-or-nothing: ``V* - V_out``. Falling by more than the margin it
+    leaves, by less it stays (under partial funding possibly with a smaller grant). Empty
+    when the rules require it (forcing it out is infeasible).
+``max_grant``
+    The largest request, in whole kroner, at which funding it in full is optimal (ties
+    included), all else equal: for a funded application, how much more it could have asked
+    for; for one not funded, the request at which it would have been funded. Exact: with
+    *i* forced in and the frame lifted, the cheapest portfolio worth at least the best value
+    without *i* costs ``C``; then ``max_grant = frame - (C - request)``. When a rule's row
+    involves *i* (its amount may enter the rule) the value is checked by re-solving the
+    problem with that request, and found by bisection over whole kroner if the check fails
+    (assuming that a smaller request never hurts). Under partial funding it is computed for
+    applications not funded, by bisection (its minimum is lowered to the new request if
+    needed), and left empty for funded ones.
+``displaces`` / ``also_funded``
+    The difference between the optimum and the best portfolio with *i* forced in: the
+    funded applications it would push out, and the others that would come in with it. Of
+    the portfolios with *i* forced in, the one keeping most of the current selection.
+``replaced_by``
+    For a funded application: what would come in were it forced out.
+``reason``
+    ``ineligible`` (a threshold missed), ``too_large`` (its request, or minimum, exceeds the
+    frame), ``locked_in`` / ``locked_out``, ``blocked_by_rule`` (forcing it in is infeasible,
+    or a rule binds the forced-in portfolio and dropping that rule alone would fund it),
+    ``outranked`` (value for money: the frame buys more elsewhere), ``funded``,
+    ``funded_partially``.
+
+A margin concerns the optimisation only: a score moved past an eligibility threshold
+(``Options.min_total_score``) changes eligibility too, which the margin does not include.
+To verify a margin, change the application's weighted score by that amount, e.g. in a
+problem with a single criterion of weight 1 on a ratio scale, or by scaling all its
+criterion scores by ``(s_i + delta) / s_i``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from allocator.analysis.explanation import Explanation
+from allocator.analysis.margins import margin_down_partial, margin_up_partial
+from allocator.analysis.margins import max_grant as _max_grant
+from allocator.analysis.sentences import check_lang, sentence
+from allocator.exceptions import AllocatorError
+from allocator.model.problem import Problem
+from allocator.model.rules import MustFund, MustNotFund
+from allocator.model.selectors import rule_where, select
+from allocator.model.validate import rule_labels
+from allocator.optimize.solve import solve
+from allocator.optimize.whatif import Outcome, WhatIf
+from allocator.solution import Reason, Solution
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Explanation", "explanations", "explain", "to_frame"]
+
+def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
+    if not solution.status.has_solution:
+        raise AllocatorError(f"the solution has status {solution.status.value}: there is no portfolio to explain")
+    got = solution.grants
+    if set(got) != set(problem.ids):
+        raise AllocatorError(
+            "the solution is for other applications than the problem "
+            f"({len(got)} decisions for {len(problem.ids)} applications); pass solve(problem)'s solution"
+        )
+    return np.array([got[a.id] for a in problem.applications], dtype=np.int64)
+
+
+def _culprits(w: WhatIf, feasible: Any) -> tuple[str, ...]:
+    """Rules whose relaxation alone makes ``feasible()`` true (else every rule)."""
+    rows = w.rule_rows()
+    found = []
+    for label, rr in rows.items():
+        with w.relaxed_rows(rr):
+            if feasible():
+                found.append(label)
+    return tuple(found or rows)
+
+
+def _blocking(w: WhatIf, i: int, forced_in: Outcome) -> tuple[str, ...]:
+    """Rules binding the forced-in portfolio whose removal alone would fund ``i``."""
+    rows = w.rule_rows()
+    out = []
+    for label in w.binding_rules(forced_in.x):
+        with w.relaxed_rows(rows[label]):
+            b, bi = w.best(), w.best(fix_in=[i])
+        if b is not None and bi is not None and bi.value >= b.value:
+            out.append(label)
+    return tuple(out)
+
+
+def _locks(problem: Problem) -> tuple[dict[int, str], dict[int, str]]:
+    """Applications locked in / out by the call's rules, with the rule's label."""
+    rules = getattr(problem, "rules", ())
+    if not rules:
+        return {}, {}
+
+    labels = rule_labels(rules)
+    locked_in: dict[int, str] = {}
+    locked_out: dict[int, str] = {}
+    for k, rule in enumerate(rules):
+        if isinstance(rule, (MustFund, MustNotFund)):
+            target = locked_in if isinstance(rule, MustFund) else locked_out
+            for i in select(rule, problem, where=rule_where(rule, k)):
+                target.setdefault(int(i), labels[k])
+    return locked_in, locked_out
+
+
+def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
+    a = problem.applications[i]
+    parts = [
+        f"{c.display} fikk {a.scores[c.name]:g}, under terskelen {c.threshold:g}".replace(".", ",")
+        for c in problem.criteria
+        if c.threshold is not None and a.scores[c.name] < c.threshold
+    ]
+    t = problem.options.min_total_score
+    if t is not None and float(score) < t:
+        parts.append(f"vektet poengsum {float(score):.4g} er under terskelen {t:g}".replace(".", ","))
+    return "; ".join(parts)
+
+
+def _one(
+    w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, locks: tuple[dict[int, str], dict[int, str]]
+) -> dict[str, Any]:
+    p, f = w.problem, w.f
+    app = p.applications[i]
+    ids = p.ids
+    funded = grants > 0
+    sel = int(f.select[i])
+
+    def names(mask: np.ndarray) -> tuple[str, ...]:
+        return tuple(ids[j] for j in np.flatnonzero(mask))
+
+    out: dict[str, Any] = {"min_amount": f.levels[i].minimum}
+    if funded[i]:
+        g = int(grants[i])
+        out["reason"] = Reason.FUNDED if g == app.requested else Reason.FUNDED_PARTIALLY
+        if i in locks[0]:
+            out.update(reason=Reason.LOCKED_IN, rules=(locks[0][i],))
+            return out
+        if w._col_lo[sel] >= 0.5:
+            out["reason"] = Reason.LOCKED_IN
+            return out
+        others = funded.copy()
+        others[i] = False
+        o = w.best(fix_out=[i], prefer=w.selection_vector(others))
+        if o is None:
+            out["rules"] = _culprits(w, lambda: w.best(fix_out=[i]) is not None)
+            return out
+        sigma = Fraction(g, app.requested)
+        if p.options.partial:
+            out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value)
+        else:
+            out["margin_down"] = v_star - o.value
+        out["replaced_by"] = names(o.funded & ~funded)
+        if want_max:
+            out["max_grant"] = _max_grant(w, i, o.value, True)
+        return out
+    if not f.scores.eligible[i]:
+        out.update(reason=Reason.INELIGIBLE, detail=f.scores.reasons[i], detail_nb=_ineligible_nb(p, i, f.scores.exact[i]))
+        return out
+    if i in locks[1]:
+        out.update(reason=Reason.LOCKED_OUT, rules=(locks[1][i],))
+        return out
+    if w._col_hi[sel] < 0.5:
+        out["reason"] = Reason.LOCKED_OUT
+        return out
+    if f.levels[i].minimum > p.frame:
+        out.update(reason=Reason.TOO_LARGE, detail="minimum" if p.options.partial else "request")
+        return out
+    o = w.best(fix_in=[i], prefer=w.selection_vector(funded))
+    if o is None:
+        out["reason"] = Reason.BLOCKED_BY_RULE
+        out["rules"] = _culprits(w, lambda: w.best(fix_in=[i]) is not None) if f.row_rules else ()
+        return out
+    out["reason"] = Reason.OUTRANKED
+    out["margin_up"] = margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
+    both = o.funded.copy()
+    both[i] = False
+    out["displaces"] = names(funded & ~o.funded)
+    out["also_funded"] = names(both & ~funded)
+    if f.row_rules:
+        blockers = _blocking(w, i, o)
+        if blockers:
+            out.update(reason=Reason.BLOCKED_BY_RULE, rules=blockers)
+    if want_max:
+        out["max_grant"] = _max_grant(w, i, v_star, False)
+    return out
+
+
+def explanations(
+    problem: Problem,
+    solution: Solution | None = None,
+    *,
+    max_grant: bool = True,
+    time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
+) -> list[Explanation]:
+    """One :class:`Explanation` per application, in input order.
+
+    Parameters
+    ----------
+    problem
+        The call.
+    solution
+        Its optimal solution (``solve(problem)``); solved here when omitted. A portfolio
+        worth less than the optimum (rank-and-fund, a time-limited solve) is refused.
+    max_grant
+        Compute ``max_grant`` (one extra solve per application; more under partial funding).
+    time_limit
+        Seconds per what-if solve.
+    method
+        ``"auto"``: dynamic programming where the call is a plain knapsack, else HiGHS;
+        ``"mip"``: always HiGHS (the same answers, slower; for checking).
+    """
+
+    if solution is None:
+        solution = solve(problem, time_limit=time_limit)
+    grants = _check_solution(problem, solution)
+    w = WhatIf(problem, time_limit=time_limit, method=method)
+    v_star = w.f.exact_value(grants)
+    best = w.best()
+    if best is None or best.value > v_star:
+        opt = "none" if best is None else f"{float(best.value):.6g}"
+        raise AllocatorError(
+            f"the solution's value {float(v_star):.6g} is not the optimum ({opt}); explain needs an "
+            "optimal solution: pass solve(problem)'s solution, or none"
+        )
+    out = []
+    locks = _locks(problem)
+    for i, a in enumerate(problem.applications):
+        facts = _one(w, i, grants, v_star, max_grant, locks)
+        e = Explanation(
+            id=a.id,
+            title=a.title,
+            funded=bool(grants[i] > 0),
+            requested=a.requested,
+            granted=int(grants[i]),
+            score=float(w.f.scores.weighted[i]),
+            score_exact=w.f.scores.exact[i],
+            **facts,
+        )
+        en, nb = (
+            sentence(e, lang, currency=problem.currency, frame=problem.frame, tie_break=solution.tie_break)
+            for lang in ("en", "nb")
+        )
+        out.append(e.model_copy(update={"sentence_en": en, "sentence_nb": nb}))
+    return out
+
+
+def to_frame(items: list[Explanation], lang: str = "en") -> pd.DataFrame:
+    """The explanations as a DataFrame (see :func:`explain` for the columns)."""
+    import pandas as pd
+
+    lang = check_lang(lang)
+    nan = float("nan")
+    rows = []
+    for e in items:
+        down: float = nan
+        if e.funded:
+            down = float(e.margin_down) if e.margin_down is not None else float("inf")
+        rows.append(
+            {
+                "id": e.id,
+                "title": e.title,
+                "funded": e.funded,
+                "requested": e.requested,
+                "granted": e.granted,
+                "score": e.score,
+                "reason": e.reason.value,
+                "rules": "; ".join(e.rules),
+                "margin_up": nan if e.margin_up is None else float(e.margin_up),
+                "margin_down": down,
+                "max_grant": e.max_grant,
+                "displaces": "; ".join(e.displaces),
+                "also_funded": "; ".join(e.also_funded),
+                "replaced_by": "; ".join(e.replaced_by),
+                "detail": e.detail,
+                "sentence": e.sentence(lang),
+                "sentence_en": e.sentence_en,
+                "sentence_nb": e.sentence_nb,
+            }
+        )
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.astype({"requested": "int64", "granted": "int64", "funded": "bool", "max_grant": "Int64"})
+    return df
+
+
+def explain(
+    problem: Problem,
+    solution: Solution | None = None,
+    *,
+    lang: str = "en",
+    max_grant: bool = True,
+    time_limit: float | None = None,
+    method: Literal["auto", "mip"] = "auto",
+) -> pd.DataFrame:
+    """Why each application was or was not funded, by how much, and what would change it.
+
+    One row per application, in input order. Columns: ``id``, ``title``, ``funded``,
+    ``requested``, ``granted``, ``score`` (weighted), ``reason``, ``rules`` (the rules
+    involved, ``; ``-separated), ``margin_up`` (not funded: how much its weighted score
+    would have to rise to enter; NaN when no score would do), ``margin_down`` (funded: how
+    far it could fall before it leaves; ``inf`` when the rules require it), ``max_grant``
+    (largest request at which it is funded), ``displaces``, ``also_funded``,
+    ``replaced_by``, ``detail``, ``sentence`` (in ``lang``: 'en' or 'nb'), ``sentence_en``,
+    ``sentence_nb``. The definitions are in the module documentation.
+
+    Examples
+    --------
+    >>> from allocator import Problem, Criterion, Application
+    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
+    ...                   Application(id="B", requested=50, scores={"g": 6}),
+    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> df = explain(p)
+    >>> df[["id", "funded", "displaces", "margin_up", "margin_down", "max_grant"]]
+      id  funded displaces  margin_up  margin_down  max_grant
+    0  A   False      B; C        0.2          NaN         50
+    1  B    True                  NaN          0.2         50
+    2  C    True                  NaN          0.2         50
+    >>> print(df.sentence[0])
+    Not funded: its weighted score 0.900 would have to rise by more than 0.200 to enter; it would displace B and C; it would be funded if it asked for at most 50 NOK.
+    """
+    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang)

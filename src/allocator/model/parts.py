@@ -1,0 +1,306 @@
+"""The parts of a call: its criteria, its applications and the options of the decision.
+
+Everything here is a frozen pydantic model: it validates on construction, round-trips
+through JSON and publishes a JSON Schema. Variants are made with ``model_copy(update=...)``
+or the ``with_*`` helpers of :class:`~allocator.model.problem.Problem`, never by mutation.
+
+Money is in whole currency units (kroner): every amount is an ``int``. Scores are real
+numbers on each criterion's scale; a criterion's contribution is normalised to a ratio
+scale on which *not funding is worth 0* (see :mod:`allocator.scoring`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from allocator.exceptions import InputError, PolicyError
+
+__all__ = [
+    "Application",
+    "Criterion",
+    "Options",
+    "Money",
+    "Scalar",
+    "Frozen",
+    "format_validation_error",
+    "whole_amount",
+]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Money = Annotated[int, Field(strict=False)]
+"""Whole currency units. Floats with a fractional part are refused."""
+
+
+def format_validation_error(exc: ValidationError, what: str) -> str:
+    """Turn a pydantic ValidationError into one readable paragraph naming each field."""
+    parts = []
+    errors = exc.errors(include_url=False)
+    locs = [tuple(e["loc"]) for e in errors]
+    for err in errors:
+        loc_t = tuple(err["loc"])
+        if err["type"] == "too_short" and any(o[: len(loc_t)] == loc_t and o != loc_t for o in locs):
+            continue  # pydantic's echo of an invalid item ("at least 1 item ..., not 0")
+        loc = ".".join(str(p) for p in loc_t)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):  # already formatted by a nested model: keep it whole
+            parts.append(f"{what}: field '{loc}': {cause}" if loc else str(cause))
+            continue
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if not loc:  # a check on the whole model: its message names what it concerns
+            parts.append(f"{what}: {msg}")
+            continue
+        given = err.get("input")
+        shown = "" if isinstance(given, (dict, list, tuple)) else f" (given {given!r})"
+        parts.append(f"{what}: field '{loc}'{shown}: {msg}")
+    return "; ".join(parts)
+
+
+def _policy_error(exc: ValidationError) -> None:
+    """Re-raise a PolicyError raised by a rule's validation as itself (it names the rule)."""
+    for err in exc.errors(include_url=False):
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, PolicyError):
+            raise PolicyError(str(cause)) from None
+
+
+class Frozen(BaseModel):
+    """Base: frozen, no unknown fields, and pydantic errors re-raised as AllocatorError."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            _policy_error(exc)
+            raise InputError(format_validation_error(exc, type(self).__name__)) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            _policy_error(exc)
+            raise InputError(format_validation_error(exc, cls.__name__)) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            _policy_error(exc)
+            raise InputError(format_validation_error(exc, cls.__name__)) from None
+
+
+def whole_amount(value: Any, field: str, *, allow_zero: bool = False) -> int:
+    """Validate money: a whole number of currency units (1e6 and 2300000.0 are fine)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{field} must be a whole amount, not a boolean")
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{field} {value} must be {'at least 0' if allow_zero else 'greater than 0'}")
+    return value
+
+
+class Criterion(Frozen):
+    """An assessment criterion: its weight, its scale and an optional eligibility threshold.
+
+    Parameters
+    ----------
+    name
+        Identifier used as the score key and column name (``green``, ``smart``, ...).
+    weight
+        Non-negative weight. Weights need not sum to 1; only their ratios matter.
+    scale_min, scale_max
+        The scale the scores are given on (for example 1 to 7, or 0 to 5).
+    threshold
+        Eligibility threshold on this criterion's raw score: an application scoring
+        below it is never funded, whatever its other scores.
+    label
+        Display name ("Green transition").
+    """
+
+    name: str
+    weight: float = Field(ge=0)
+    scale_min: float = 0.0
+    scale_max: float = 1.0
+    threshold: float | None = None
+    label: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(
+                f"criterion name {v!r} must be an identifier (letters, digits, _), e.g. 'green'"
+            )
+        return v
+
+    @field_validator("weight", "scale_min", "scale_max")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+    @model_validator(mode="after")
+    def _scale(self) -> Criterion:
+        if not self.scale_max > self.scale_min:
+            raise ValueError(
+                f"criterion '{self.name}': scale_max {self.scale_max} must exceed scale_min {self.scale_min}"
+            )
+        if self.scale_max <= 0:
+            raise ValueError(
+                f"criterion '{self.name}': scale_max {self.scale_max} must be positive (ratio scale)"
+            )
+        if self.threshold is not None and not (self.scale_min <= self.threshold <= self.scale_max):
+            raise ValueError(
+                f"criterion '{self.name}': threshold {self.threshold} lies outside its scale "
+                f"[{self.scale_min}, {self.scale_max}]"
+            )
+        return self
+
+    @property
+    def display(self) -> str:
+        """The label if set, else the name."""
+        return self.label or self.name
+
+
+Scalar = str | int | float | bool | None
+
+
+class Application(Frozen):
+    """One application to the call.
+
+    Parameters
+    ----------
+    id
+        Unique identifier (the case number, "2022-0042").
+    requested
+        Requested amount, whole kroner, > 0.
+    minimum
+        Smallest grant that still makes the project viable (partial funding); at most
+        ``requested``. ``None``: see :attr:`Options.min_share`.
+    total_cost
+        The project's total cost, for co-financing rules.
+    category
+        Theme or kind ("cluster: water technology", "network").
+    tags
+        Free labels usable by rules ("Telemark", "new applicant").
+    scores
+        Raw score per criterion name, on that criterion's scale.
+    attributes
+        Any other column, kept for rules and reports.
+    """
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    applicant: str = ""
+    requested: int
+    minimum: int | None = None
+    total_cost: int | None = None
+    category: str = ""
+    tags: tuple[str, ...] = ()
+    scores: dict[str, float] = Field(default_factory=dict)
+    attributes: dict[str, Scalar] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> str:
+        if isinstance(v, bool) or v is None:
+            raise ValueError("id must be a non-empty text or number")
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip()
+        if not s:
+            raise ValueError("id must not be empty")
+        return s
+
+    @field_validator("requested", mode="before")
+    @classmethod
+    def _requested(cls, v: Any) -> int:
+        return whole_amount(v, "requested amount")
+
+    @field_validator("minimum", "total_cost", mode="before")
+    @classmethod
+    def _optional_amount(cls, v: Any, info: Any) -> int | None:
+        if v is None:
+            return None
+        return whole_amount(v, info.field_name.replace("_", " "))
+
+    @field_validator("scores")
+    @classmethod
+    def _finite_scores(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, s in v.items():
+            if not math.isfinite(s):
+                raise ValueError(f"score '{k}' is {s}; give a finite number on the criterion's scale")
+        return v
+
+    @model_validator(mode="after")
+    def _minimum_le_requested(self) -> Application:
+        if self.minimum is not None and self.minimum > self.requested:
+            raise ValueError(
+                f"application '{self.id}': minimum {self.minimum} exceeds the requested amount "
+                f"{self.requested}; lower the minimum or leave it empty"
+            )
+        return self
+
+
+class Options(Frozen):
+    """How the decision is made.
+
+    Parameters
+    ----------
+    partial
+        Allow partial funding: a grant anywhere between the application's minimum and its
+        request, in multiples of ``step`` above the minimum (the request itself is always
+        allowed). Its value is proportional to the share granted.
+    step
+        Granularity of partial grants, whole kroner.
+    min_share
+        With partial funding, the minimum for applications that declare none, as a share of
+        the request (rounded up to whole kroner). ``None``: ``step`` (or the request, if smaller).
+    normalisation
+        ``"max"``: a criterion contributes score / scale_max (0 = not funding, the default);
+        ``"range"``: (score - scale_min) / (scale_max - scale_min).
+    min_total_score
+        Eligibility threshold on the weighted total score (same units as the ``score``
+        column of the decisions). ``None``: no threshold.
+    tie_break
+        Keys applied, in order, among portfolios of equal value: a criterion name (prefer the
+        higher total of that criterion's *normalised, unweighted* score over the funded
+        applications, each times the share granted), ``"-granted"`` (prefer the lower total grant) or ``"granted"``. The final
+        key is always the application id (prefer funding the smaller id). By default, the
+        criterion ``green`` if the problem has it, then the lower total grant.
+    """
+
+    partial: bool = False
+    step: int = 10_000
+    min_share: float | None = Field(default=None, gt=0, le=1)
+    normalisation: Literal["max", "range"] = "max"
+    min_total_score: float | None = None
+    tie_break: tuple[str, ...] | None = None
+
+    @field_validator("step", mode="before")
+    @classmethod
+    def _step(cls, v: Any) -> int:
+        return whole_amount(v, "step")

@@ -1,0 +1,559 @@
+"""The call's rules as pydantic models: one class per kind, a union ``Rule`` on ``kind``.
+
+Every rule selects the applications it is about with the same four optional fields
+(all given conditions must hold; a list means any of its values; no field means every
+application):
+
+``ids``
+    Application ids.
+``category``
+    Categories; ``*`` and ``?`` are wildcards (``"klynge*"``), case is ignored.
+``tag``
+    Tags (an application matches if it has any of them).
+``where``
+    ``{column: value or [values]}`` on any column: a field (``applicant``, ``category``,
+    ``requested`` ...) or a column kept in ``Application.attributes`` (``"Fylkesdel"``).
+
+Each rule has an optional ``label``, the words used for it in decisions, binding rules and
+diagnoses (``name`` is accepted as a synonym); without one a description is generated.
+
+Examples
+--------
+>>> r = GroupLimit(category="klynge*", per="category", max_share="40 %", label="at most 40 % per theme")
+>>> r.kind, r.max_share, r.display
+('group', 0.4, 'at most 40 % per theme')
+>>> GroupLimit(category="bedriftsnettverk", min_count=1).display
+"category 'bedriftsnettverk': at least 1 funded"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from allocator.exceptions import PolicyError
+from allocator.model.ledger import LedgerEntry, Window, ceiling_eur, read_ledger
+
+__all__ = [
+    "RULE_KINDS",
+    "BudgetPots",
+    "CoFinancing",
+    "DeMinimis",
+    "Exclusive",
+    "FundedCount",
+    "GroupLimit",
+    "MaxGrant",
+    "MultiYear",
+    "MustFund",
+    "MustNotFund",
+    "Requires",
+    "Rule",
+    "format_rule_error",
+    "parse_money",
+    "parse_share",
+]
+
+Scalar = str | int | float | bool | None
+
+
+# --------------------------------------------------------------------------- value parsing
+def parse_share(v: Any) -> float:
+    """A share of 0..1 from ``0.4``, ``"40 %"``, ``"40%"`` or ``"0,4"``; ValueError otherwise.
+
+    >>> parse_share("40 %"), parse_share(0.5), parse_share("12,5%")
+    (0.4, 0.5, 0.125)
+    """
+    if isinstance(v, bool) or v is None:
+        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+    if isinstance(v, str):
+        s = v.strip().replace(",", ".").replace("\u00a0", " ")
+        pct = s.endswith("%")
+        s = s.rstrip("%").strip()
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", s):
+            raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+        # round to the decimals typed: "12.5 %" -> 0.125, not 0.12500000000000003
+        x = round(float(s) / 100, len(s.split(".")[1]) + 2 if "." in s else 2) if pct else float(s)
+        if pct and x > 1:
+            raise ValueError(f"{v!r} is above 100 %; a share is at most 100 %")
+        v = x
+    if not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+    if v < 0:
+        raise ValueError(f"share {v!r} is negative; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+    if v > 1:
+        hint = f' (did you mean {v / 100:g}, i.e. "{v:g} %"?)' if v <= 100 else ""
+        raise ValueError(f"share {v!r} is above 100 %{hint}; give a number between 0 and 1 or a percentage as text")
+    return float(v)
+
+
+def parse_money(v: Any) -> int:
+    """Whole kroner, at least 0, from an int, a whole float or text like ``"1 500 000"``.
+
+    >>> parse_money("1 500 000"), parse_money(2.3e6), parse_money(" 900_000 kr")
+    (1500000, 2300000, 900000)
+    """
+    fix = "write whole kroner, e.g. 1500000, 1_500_000 or \"1 500 000\""
+    if isinstance(v, bool) or v is None:
+        raise ValueError(f"{v!r} is not an amount; {fix}")
+    if isinstance(v, str):
+        s = re.sub(r"(?i)\s*(kr|nok)\.?\s*$", "", v.strip())
+        s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("_", "")
+        if not s.isdigit():
+            raise ValueError(f"{v!r} is not a whole amount; {fix}")
+        return int(s)
+    if isinstance(v, float):
+        if not math.isfinite(v) or not v.is_integer():
+            raise ValueError(f"{v!r} is not a whole amount; {fix}")
+        v = int(v)
+    if not isinstance(v, int):
+        raise ValueError(f"{v!r} is not an amount; {fix}")
+    if v < 0:
+        raise ValueError(f"amount {v} is negative; {fix}")
+    return v
+
+
+def _tuple_of_str(v: Any) -> Any:
+    if v is None:
+        return ()
+    if isinstance(v, (str, int)) and not isinstance(v, bool):
+        return (str(v),)
+    if isinstance(v, (list, tuple)):
+        return tuple(str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v)
+    return v
+
+
+def _where(v: Any) -> Any:
+    if v is None:
+        return {}
+    if isinstance(v, dict):
+        return {k: tuple(x) if isinstance(x, (list, tuple)) else (x,) for k, x in v.items()}
+    return v
+
+
+Share = Annotated[float, BeforeValidator(parse_share)]
+Money = Annotated[int, BeforeValidator(parse_money)]
+Names = Annotated[tuple[str, ...], BeforeValidator(_tuple_of_str)]
+Where = Annotated[dict[str, tuple[Scalar, ...]], BeforeValidator(_where)]
+
+
+def format_rule_error(exc: ValidationError, what: str) -> str:
+    """One readable sentence per field of a rule's ValidationError."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        given = err.get("input")
+        shown = "" if isinstance(given, (dict, list, tuple)) or loc == "" else f" (given {given!r})"
+        parts.append(f"{what}{f', key {loc!r}' if loc else ''}{shown}: {msg}")
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- base classes
+class _RuleBase(BaseModel):
+    """Frozen, no unknown keys; mistakes raise PolicyError naming the key and the fix."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    label: str = Field(default="", validation_alias=AliasChoices("label", "name"))
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            err = PolicyError(format_rule_error(exc, f"{type(self).__name__} rule"))
+            err.details = exc.errors(include_url=False)  # type: ignore[attr-defined]  # for the policy reader
+            raise err from None
+
+    @property
+    def display(self) -> str:
+        """The label if given, else a generated description."""
+        return self.label or self.describe()
+
+    def describe(self) -> str:  # pragma: no cover - every kind overrides it
+        """A description in words."""
+        return str(getattr(self, "kind", "rule"))
+
+
+class _Selecting(_RuleBase):
+    """A rule about a group of applications (see the module docstring)."""
+
+    ids: Names = ()
+    category: Names = ()
+    tag: Names = ()
+    where: Where = Field(default_factory=dict)
+
+    def selector_text(self) -> str:
+        """The selection in words: ``category 'network'``, ``all applications``."""
+        bits = []
+        if self.ids:
+            listed = ", ".join(repr(x) for x in self.ids)
+            bits.append(f"{'application' if len(self.ids) == 1 else 'applications'} {listed}")
+        if self.category:
+            bits.append(f"category {' or '.join(repr(c) for c in self.category)}")
+        if self.tag:
+            bits.append(f"tag {' or '.join(repr(t) for t in self.tag)}")
+        for col, vals in self.where.items():
+            bits.append(f"{col} = {' or '.join(repr(v) for v in vals)}")
+        return ", ".join(bits) if bits else "all applications"
+
+
+def _kr(v: int) -> str:
+    return f"{v:,}".replace(",", " ") + " kr"
+
+
+def _pct(v: float) -> str:
+    return f"{v * 100:g} %"
+
+
+# --------------------------------------------------------------------------- rule kinds
+class GroupLimit(_Selecting):
+    """Caps and floors on the amount and the number funded in a group of applications.
+
+    ``per`` (a column such as ``"category"``, ``"applicant"`` or ``"Fylkesdel"``) applies
+    the limits to each value of that column separately ("at most 40 % of the frame to one
+    theme": ``category="klynge*", per="category", max_share=0.4``).
+    """
+
+    kind: Literal["group"] = "group"
+    per: str | None = None
+    max_amount: Money | None = None
+    min_amount: Money | None = None
+    max_share: Share | None = None
+    min_share: Share | None = None
+    max_count: int | None = Field(default=None, ge=0)
+    min_count: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> GroupLimit:
+        limits = (self.max_amount, self.min_amount, self.max_share, self.min_share, self.max_count, self.min_count)
+        if all(v is None for v in limits):
+            raise ValueError(
+                "a group rule needs a limit: max_amount, min_amount, max_share, min_share, max_count or min_count"
+            )
+        for lo, hi, what in (
+            (self.min_amount, self.max_amount, "amount"),
+            (self.min_share, self.max_share, "share"),
+            (self.min_count, self.max_count, "count"),
+        ):
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"min_{what} {lo} exceeds max_{what} {hi}; the floor must not exceed the cap")
+        return self
+
+    def describe(self) -> str:
+        """A description in words."""
+        parts = []
+        if self.max_amount is not None:
+            parts.append(f"at most {_kr(self.max_amount)}")
+        if self.max_share is not None:
+            parts.append(f"at most {_pct(self.max_share)} of the frame")
+        if self.min_amount is not None:
+            parts.append(f"at least {_kr(self.min_amount)}")
+        if self.min_share is not None:
+            parts.append(f"at least {_pct(self.min_share)} of the frame")
+        if self.max_count is not None:
+            parts.append(f"at most {self.max_count} funded")
+        if self.min_count is not None:
+            parts.append(f"at least {self.min_count} funded")
+        per = f" per {self.per}" if self.per else ""
+        return f"{self.selector_text()}{per}: {', '.join(parts)}"
+
+
+class FundedCount(_Selecting):
+    """A minimum and/or maximum number of funded applications (of a group, or overall)."""
+
+    kind: Literal["count"] = "count"
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FundedCount:
+        if self.min is None and self.max is None:
+            raise ValueError("a count rule needs min and/or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} exceeds max {self.max}")
+        return self
+
+    def describe(self) -> str:
+        """A description in words."""
+        b = []
+        if self.min is not None:
+            b.append(f"at least {self.min}")
+        if self.max is not None:
+            b.append(f"at most {self.max}")
+        return f"{' and '.join(b)} funded ({self.selector_text()})"
+
+
+class MaxGrant(_Selecting):
+    """A maximum grant per application, or per applicant organisation (or any column).
+
+    ``amount`` in kroner and/or ``share`` of the frame (the smaller applies). ``per``:
+    ``"application"`` (default), ``"applicant"`` (the total to one organisation) or any
+    column.
+    """
+
+    kind: Literal["max_grant"] = "max_grant"
+    amount: Money | None = None
+    share: Share | None = None
+    per: str = "application"
+
+    @model_validator(mode="after")
+    def _some(self) -> MaxGrant:
+        if self.amount is None and self.share is None:
+            raise ValueError("a max_grant rule needs amount (kroner) and/or share (of the frame)")
+        return self
+
+    def describe(self) -> str:
+        """A description in words."""
+        caps = [c for c in (self.amount is not None and _kr(self.amount), self.share is not None and f"{_pct(self.share)} of the frame") if c]
+        sel = "" if self.selector_text() == "all applications" else f" ({self.selector_text()})"
+        return f"at most {' and '.join(caps)} per {self.per}{sel}"
+
+
+class CoFinancing(_Selecting):
+    """The grant at most ``share`` of the project's total cost.
+
+    With ``other_public`` (a column with the other public funding the applicant declared)
+    the rule is on total public funding: grant + other public funding <= share x total cost.
+    """
+
+    kind: Literal["co_financing"] = "co_financing"
+    share: Share
+    other_public: str | None = None
+
+    def describe(self) -> str:
+        """A description in words."""
+        what = "grant + other public funding" if self.other_public else "grant"
+        return f"{what} at most {_pct(self.share)} of the project cost ({self.selector_text()})"
+
+
+def _ledger(v: Any) -> Any:
+    if isinstance(v, (str, Path)):
+
+        return read_ledger(v)
+    if v is not None and type(v).__name__ == "DataFrame":
+
+        return read_ledger(v)
+    return v
+
+
+class DeMinimis(_Selecting):
+    """De minimis: per single undertaking, a ceiling over three years, minus aid received.
+
+    Parameters
+    ----------
+    undertaking
+        The column identifying the single undertaking: ``"applicant"`` (default) or a column
+        such as an organisation number.
+    decision_date
+        When the grants are decided (the date the right to the aid is granted).
+    eur_nok
+        Kroner per euro, e.g. 10.0.
+    ceiling_eur
+        The ceiling in euro; default by date: 300 000 from 2024-01-01, 200 000 before.
+    window
+        ``"auto"`` (default: rolling three years from 2024, three fiscal years before),
+        ``"rolling"`` or ``"fiscal"``.
+    ledger
+        Aid already received: :class:`~allocator.model.ledger.LedgerEntry` rows, a CSV path
+        or a DataFrame (organisation, date, amount, currency).
+    """
+
+    kind: Literal["de_minimis"] = "de_minimis"
+    undertaking: str = "applicant"
+    decision_date: dt.date
+    eur_nok: float = Field(gt=0)
+    ceiling_eur: Money | None = None
+    window: Window = "auto"
+    ledger: Annotated[tuple[LedgerEntry, ...], BeforeValidator(_ledger)] = ()
+
+    @field_validator("eur_nok", mode="before")
+    @classmethod
+    def _rate(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return float(v.strip().replace(",", "."))
+            except ValueError:
+                raise ValueError(f"{v!r} is not an exchange rate; give kroner per euro, e.g. 10.0") from None
+        return v
+
+    def describe(self) -> str:
+        """A description in words."""
+
+        cap = self.ceiling_eur if self.ceiling_eur is not None else ceiling_eur(self.decision_date)
+        return f"de minimis: at most EUR {cap:,} per undertaking over three years".replace(",", " ")
+
+
+class MustFund(_Selecting):
+    """Lock in: the selected applications are funded (at ``amount`` if given)."""
+
+    kind: Literal["must_fund"] = "must_fund"
+    amount: Money | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, v: int | None) -> int | None:
+        if v == 0:
+            raise ValueError("a must_fund amount of 0 means not funding; use a must_not_fund rule instead")
+        return v
+
+    def describe(self) -> str:
+        """A description in words."""
+        at = f" at {_kr(self.amount)}" if self.amount is not None else ""
+        return f"fund {self.selector_text()}{at}"
+
+
+class MustNotFund(_Selecting):
+    """Lock out: the selected applications are not funded."""
+
+    kind: Literal["must_not_fund"] = "must_not_fund"
+
+    def describe(self) -> str:
+        """A description in words."""
+        return f"do not fund {self.selector_text()}"
+
+
+class Exclusive(_Selecting):
+    """Mutually exclusive: at most ``at_most`` of the selected applications are funded."""
+
+    kind: Literal["exclusive"] = "exclusive"
+    at_most: int = Field(default=1, ge=0)
+
+    def describe(self) -> str:
+        """A description in words."""
+        return f"at most {self.at_most} of {self.selector_text()}"
+
+
+class Requires(_Selecting):
+    """Dependency: the selected applications are funded only if ``requires`` are.
+
+    ``mode="all"`` (default): every required application must be funded; ``"any"``: one of
+    them suffices.
+    """
+
+    kind: Literal["requires"] = "requires"
+    requires: Names
+    mode: Literal["all", "any"] = "all"
+
+    @field_validator("requires")
+    @classmethod
+    def _nonempty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("give the ids of the required applications")
+        return v
+
+    def describe(self) -> str:
+        """A description in words."""
+        req = (" and " if self.mode == "all" else " or ").join(repr(r) for r in self.requires)
+        return f"{self.selector_text()} only if {req} funded"
+
+
+class BudgetPots(_Selecting):
+    """Several budget pots: each application draws on the pot named in ``column``.
+
+    ``frames`` gives each pot's budget; ``default`` the pot of applications whose column
+    is empty.
+    """
+
+    kind: Literal["pots"] = "pots"
+    column: str
+    frames: dict[str, Money]
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _default_known(self) -> BudgetPots:
+        if not self.frames:
+            raise ValueError("give the budget of each pot in frames, e.g. frames = {klynge = 1500000, nettverk = 800000}")
+        if self.default is not None and self.default not in self.frames:
+            raise ValueError(f"default pot {self.default!r} is not among the pots {sorted(self.frames)}")
+        return self
+
+    def describe(self) -> str:
+        """A description in words."""
+        return f"budget pots by {self.column}: " + ", ".join(f"{k} {_kr(v)}" for k, v in self.frames.items())
+
+
+class MultiYear(_Selecting):
+    """Multi-year frames: each grant is spread over years by shares, each year has a frame.
+
+    ``frames`` gives each year's frame; the shares come from ``columns`` (year -> column with
+    each application's share that year) or else from ``split`` (year -> share, the same for
+    every application). Each application's shares must add up to 1.
+    """
+
+    kind: Literal["multi_year"] = "multi_year"
+    frames: dict[str, Money]
+    split: dict[str, Share] = Field(default_factory=dict)
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("frames", "split", "columns", mode="before")
+    @classmethod
+    def _str_keys(cls, v: Any) -> Any:
+        return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
+
+    @model_validator(mode="after")
+    def _years(self) -> MultiYear:
+        if not self.frames:
+            raise ValueError("give each year's frame, e.g. frames = {2023 = 1200000, 2024 = 1100000}")
+        for what, d in (("split", self.split), ("columns", self.columns)):
+            unknown = set(d) - set(self.frames)
+            if unknown:
+                raise ValueError(f"{what} names year {min(unknown)!r}, which has no frame; the years are {list(self.frames)}")
+        if not self.split and not self.columns:
+            raise ValueError("give split (year -> share) or columns (year -> column of shares)")
+        if self.split and not self.columns:
+            from fractions import Fraction
+
+            total = sum((Fraction(repr(s)) for s in self.split.values()), Fraction(0))
+            if total != 1:
+                raise ValueError(f"the shares in split add up to {float(total):g}, not 1; make them add up to 100 %")
+        return self
+
+    def describe(self) -> str:
+        """A description in words."""
+        return "frames per year: " + ", ".join(f"{y} {_kr(v)}" for y, v in self.frames.items())
+
+
+Rule = Annotated[
+    GroupLimit
+    | FundedCount
+    | MaxGrant
+    | CoFinancing
+    | DeMinimis
+    | MustFund
+    | MustNotFund
+    | Exclusive
+    | Requires
+    | BudgetPots
+    | MultiYear,
+    Field(discriminator="kind"),
+]
+"""Any rule; the ``kind`` field says which."""
+
+RULE_KINDS: dict[str, type[_RuleBase]] = {
+    "group": GroupLimit,
+    "count": FundedCount,
+    "max_grant": MaxGrant,
+    "co_financing": CoFinancing,
+    "de_minimis": DeMinimis,
+    "must_fund": MustFund,
+    "must_not_fund": MustNotFund,
+    "exclusive": Exclusive,
+    "requires": Requires,
+    "pots": BudgetPots,
+    "multi_year": MultiYear,
+}
+"""Rule class by ``kind``."""

@@ -1,0 +1,216 @@
+"""PuLP backend: the same model as a PuLP ``LpProblem``, solved by any PuLP solver.
+
+Works with PuLP 3 (``LpVariable``, ``LpAffineExpression(pairs)``, bundled CBC) and PuLP 4
+(``prob.add_variable``, ``LpAffineExpression.from_list``, no bundled CBC, ``solve()``
+returning statistics). Expressions are always built from coefficient lists, never by
+adding terms one at a time, and never with ``lpSum`` over ``(var, coef)`` tuples (which
+silently adds the coefficients as constants).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+
+import numpy as np
+
+from allocator.exceptions import SolverError
+from allocator.optimize.backends.base import RawResult, quiet_stdout
+from allocator.optimize.linear import LinearModel
+from allocator.status import Status
+
+__all__ = ["PulpBackend", "to_pulp", "PULP4", "pulp_version", "cbc_solver", "cbc_available"]
+
+import pulp
+
+PULP4 = int(getattr(pulp, "__version__", "3").split(".")[0]) >= 4 or not hasattr(pulp, "LpStatus")
+_FROM_LIST = hasattr(pulp.LpAffineExpression, "from_list")
+
+
+@functools.cache
+def pulp_version() -> str:
+    """Installed PuLP version."""
+    from importlib.metadata import version
+
+    return version("pulp")
+
+
+def _affine(pairs: list[tuple[Any, float]]) -> Any:
+    if _FROM_LIST:
+        return pulp.LpAffineExpression.from_list(pairs)
+    return pulp.LpAffineExpression(pairs)
+
+
+def _variables(prob: Any, model: LinearModel) -> list[Any]:
+    out = []
+    for name, lo, hi, is_int in zip(
+        model.col_names, model.col_lower.tolist(), model.col_upper.tolist(), model.integer.tolist(), strict=True
+    ):
+        lo_ = None if np.isinf(lo) else lo
+        hi_ = None if np.isinf(hi) else hi
+        cat = "Integer" if is_int else "Continuous"
+        if is_int and lo_ == 0 and hi_ == 1:
+            cat = "Binary"
+        if PULP4:
+            out.append(prob.add_variable(name, lo_, hi_, cat))
+        else:
+            out.append(pulp.LpVariable(name, lo_, hi_, cat))
+    return out
+
+
+def _add_row(prob: Any, expr: Any, lower: float, upper: float, name: str) -> None:
+    if np.isfinite(lower) and np.isfinite(upper) and lower == upper:
+        prob += (expr == lower, name)
+        return
+    if np.isfinite(upper):
+        prob += (expr <= upper, name if not np.isfinite(lower) else f"{name}_hi")
+    if np.isfinite(lower):
+        prob += (expr >= lower, name if not np.isfinite(upper) else f"{name}_lo")
+
+
+def to_pulp(model: LinearModel, *, name: str = "allocator") -> tuple[Any, list[Any]]:
+    """Build a PuLP ``LpProblem`` (maximisation) from the arrays; returns it and its variables."""
+    safe = "".join(ch if ch.isalnum() else "_" for ch in name) or "allocator"
+    prob = pulp.LpProblem(safe, pulp.LpMaximize)
+    xs = _variables(prob, model)
+    prob.setObjective(_affine([(xs[j], c) for j, c in enumerate(model.objective.tolist()) if c != 0]))
+    for r in range(model.n_rows):
+        idx, val = model.row(r)
+        expr = _affine([(xs[j], v) for j, v in zip(idx.tolist(), val.tolist(), strict=True)])
+        _add_row(prob, expr, float(model.row_lower[r]), float(model.row_upper[r]), model.row_names[r])
+    return prob, xs
+
+
+def cbc_available() -> bool:
+    """Whether a CBC binary is reachable through PuLP."""
+    return cbc_solver(None, 0.0, 0.0, probe=True) is not None
+
+
+def cbc_solver(time_limit: float | None, rel_gap: float, abs_gap: float, *, probe: bool = False) -> Any:
+    """A PuLP CBC solver object (bundled in PuLP 3, ``COIN_CMD`` in PuLP 4), or None/error."""
+    kw: dict[str, Any] = {"msg": False, "gapRel": rel_gap, "gapAbs": abs_gap, "threads": 1}
+    if time_limit:
+        kw["timeLimit"] = time_limit
+    for cls_name in ("PULP_CBC_CMD", "COIN_CMD"):
+        cls = getattr(pulp, cls_name, None)
+        if cls is None:
+            continue
+        try:
+            solver = cls(**kw)
+            if solver.available():
+                return solver
+        except Exception:  # noqa: BLE001 - an unavailable solver may raise anything
+            continue
+    if probe:
+        return None
+    raise SolverError(
+        "CBC is not available: PuLP 4 no longer bundles it. Install it with `pip install 'pulp[cbc]'` "
+        "or use the default solver 'highs'"
+    )
+
+
+def named_solver(name: str, time_limit: float | None, rel_gap: float, abs_gap: float) -> Any:
+    """A PuLP solver object for 'cbc' or 'pulp-highs'."""
+    if name == "cbc":
+        return cbc_solver(time_limit, rel_gap, abs_gap)
+    if name == "pulp-highs":
+        kw: dict[str, Any] = {"msg": False, "gapRel": rel_gap, "gapAbs": abs_gap, "threads": 1}
+        if time_limit:
+            kw["timeLimit"] = time_limit
+        return pulp.HiGHS(**kw)
+    raise SolverError(f"unknown solver {name!r}; use 'highs', 'cbc', 'pulp-highs' or a PuLP solver object")
+
+
+class PulpBackend:
+    """A model held as a PuLP problem and solved by a PuLP solver.
+
+    Parameters
+    ----------
+    solver
+        A PuLP solver object, used as given, or a name ('cbc', 'pulp-highs') built with the
+        time limit and gaps of each ``solve`` call.
+    """
+
+    def __init__(self, model: LinearModel, solver: Any, *, name: str = "allocator"):
+        self.prob, self.xs = to_pulp(model, name=name)
+        self._solver = solver
+        self.name = solver if isinstance(solver, str) else type(solver).__name__
+        self.version = f"PuLP {pulp_version()}"
+        self._extra = 0
+
+    def set_objective(self, c: np.ndarray, *, maximize: bool = True) -> None:
+        """Replace the objective."""
+        self.prob.setObjective(_affine([(self.xs[j], v) for j, v in enumerate(np.asarray(c).tolist()) if v != 0]))
+        self.prob.sense = pulp.LpMaximize if maximize else pulp.LpMinimize
+
+    def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
+        """Add a row (named ``stage_k``)."""
+        expr = _affine([(self.xs[int(j)], float(v)) for j, v in zip(cols, coefs, strict=True)])
+        self._extra += 1
+        _add_row(self.prob, expr, lower, upper, f"stage_{self._extra}")
+        return -self._extra
+
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        """Not needed by the PuLP path (rows are added, not edited)."""
+        raise SolverError("changing row bounds is not supported by the PuLP backend; use solver='highs'")
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change column bounds."""
+        for j, lo, hi in zip(np.asarray(cols).tolist(), np.asarray(lower).tolist(), np.asarray(upper).tolist(), strict=True):
+            self.xs[j].lowBound = lo
+            self.xs[j].upBound = hi
+
+    def solve(
+        self,
+        *,
+        time_limit: float | None,
+        rel_gap: float,
+        abs_gap: float,
+        start: np.ndarray | None = None,
+    ) -> RawResult:
+        """Solve with the PuLP solver; check the status before reading any value."""
+        if isinstance(self._solver, str):
+            solver = named_solver(self._solver, time_limit, rel_gap, abs_gap)
+        else:
+            solver = self._solver
+        t0 = time.perf_counter()
+        try:
+            with quiet_stdout():
+                res = self.prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            return RawResult(Status.ERROR, None, None, None, time.perf_counter() - t0, f"PuLP: {exc}")
+        runtime = time.perf_counter() - t0
+        status, bound = self._status(res)
+        if not status.has_solution:
+            return RawResult(status, None, None, None, runtime, str(status.value))
+        x = np.array([v.varValue if v.varValue is not None else np.nan for v in self.xs], dtype=float)
+        if np.isnan(x).any():
+            return RawResult(Status.ERROR, None, None, None, runtime, "the solver returned no value for some variables")
+        obj = pulp.value(self.prob.objective)
+        return RawResult(status, x, float(obj) if obj is not None else 0.0, bound, runtime)
+
+    def _status(self, res: Any) -> tuple[Status, float | None]:
+        if PULP4:
+            st = res.status
+            name = getattr(st, "name", str(st))
+            bound = getattr(res, "best_bound", None)
+            if name == "Optimal" and res.has_solution:
+                return Status.OPTIMAL, bound
+            if name == "Infeasible":
+                return Status.INFEASIBLE, None
+            if res.has_solution:
+                return Status.FEASIBLE, bound
+            if name in ("TimeLimit", "NodeLimit", "IterationLimit", "SolutionLimit", "GapLimit", "NotSolved", "Stopped", "Interrupted"):
+                return Status.NO_SOLUTION, None
+            return Status.ERROR, None
+        status, sol = self.prob.status, getattr(self.prob, "sol_status", None)
+        if status == -1 or sol == -1:
+            return Status.INFEASIBLE, None
+        if sol == 1 or (sol is None and status == 1):
+            return Status.OPTIMAL, None
+        if sol == 2:
+            return Status.FEASIBLE, None
+        if status == 0 or sol == 0:
+            return Status.NO_SOLUTION, None
+        return Status.ERROR, None
