@@ -24,7 +24,7 @@ from allocator import AllocatorError, Application, Criterion, Options, Problem, 
 from allocator.analysis.explain import Explanation, explain, explanations
 from allocator.analysis.margins import with_request
 from allocator.rules import Exclusive, FundedCount, MaxGrant, MustFund, MustNotFund
-from allocator.optimize.whatif import WhatIf
+from allocator.optimize.engine import Engine
 from tests.brute import best_value, enumerate_portfolios, lexicographic_best, portfolio_value
 from tests.conftest import problems
 
@@ -329,7 +329,7 @@ def test_max_grant_with_a_rule_is_exact(p: Problem) -> None:
 @settings(max_examples=15, deadline=None)
 @given(problems(max_n=12, thresholds=True))
 def test_knapsack_path_and_mip_path_agree(p: Problem) -> None:
-    dp, mip = WhatIf(p), WhatIf(p, method="mip")
+    dp, mip = Engine.of(p), Engine.of(p, method="mip")
     assert dp.uses_knapsack and not mip.uses_knapsack
     assert dp.best().value == mip.best().value  # type: ignore[union-attr]
     for i in range(len(p.applications)):
@@ -376,7 +376,7 @@ def test_does_not_mutate_and_explanation_serialises(small_problem: Problem) -> N
 
 @pytest.mark.parametrize(
     "module",
-    ["allocator.analysis.explain", "allocator.optimize.whatif", "allocator.optimize.knapsack", "allocator.analysis.sentences", "allocator.analysis.frontier", "allocator.analysis.alternatives"],
+    ["allocator.analysis.explain", "allocator.optimize.engine", "allocator.optimize.knapsack", "allocator.analysis.sentences", "allocator.analysis.frontier", "allocator.analysis.alternatives"],
 )
 def test_docstring_examples_run(module: str) -> None:
     import doctest

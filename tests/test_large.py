@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from allocator.rules import check
 from allocator import Application, Criterion, Problem, solve
-from allocator.optimize import lagrange
+from allocator.optimize.large import lagrange
 from allocator.rules import Exclusive, FundedCount, GroupLimit
 from allocator.optimize.linear import ModelBuilder
 from allocator.status import Status
@@ -140,7 +140,7 @@ def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatc
 @settings(max_examples=80)
 @given(binary_models())
 def test_exact_optimum_is_the_brute_force_optimum(case: tuple[object, int]) -> None:
-    from allocator.optimize.lagrange_proof import exact_optimum
+    from allocator.optimize.large.proof import exact_optimum
 
     m, n = case
     opt = _brute(m, n)

@@ -38,7 +38,7 @@ from allocator.scenarios import (
 from allocator.scoring import _score_fractions, exact, score
 from allocator.status import Status
 from allocator.scenarios.worker import SweepWorker
-from allocator.optimize.unique_knapsack import knapsack
+from allocator.optimize.knapsack import knapsack
 from tests.conftest import problems
 
 
@@ -256,7 +256,7 @@ def test_process_pool_and_dask_equal_serial() -> None:
     assert np.array_equal(serial.granted, pooled.granted)
     assert [o.objective for o in serial] == [o.objective for o in pooled]
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with cluster, distributed.Client(cluster) as client:
         viadask = run_scenarios(p, scen, executor=client.get_executor(), progress=False, chunksize=3)
     assert np.array_equal(serial.granted, viadask.granted)

@@ -27,7 +27,17 @@ import numpy as np
 
 from allocator.model import Criterion, Problem
 
-__all__ = ["Scores", "score", "exact", "eligibility", "IntegerParts", "integer_parts", "integer_totals", "reduced_denominator"]
+__all__ = [
+    "IntegerParts",
+    "Scores",
+    "eligibility",
+    "exact",
+    "integer_parts",
+    "integer_totals",
+    "normalised_score",
+    "reduced_denominator",
+    "score",
+]
 
 # An integer-scaled objective is used only while every coefficient and every sum stays
 # well inside the integers a double represents exactly.
@@ -40,7 +50,8 @@ def exact(x: float) -> Fraction:
     return Fraction(repr(float(x)))
 
 
-def _normalised(c: Criterion, raw: float, normalisation: str) -> Fraction:
+def normalised_score(c: Criterion, raw: float, normalisation: str) -> Fraction:
+    """Criterion ``c``'s normalised score of ``raw``, exactly (0 = not funding; see the module)."""
     if normalisation == "range":
         return (exact(raw) - exact(c.scale_min)) / (exact(c.scale_max) - exact(c.scale_min))
     return exact(raw) / exact(c.scale_max)
@@ -133,7 +144,7 @@ def _score_fractions(problem: Problem) -> Scores:
         why: list[str] = []
         for j, c in enumerate(crits):
             raw = app.scores[c.name]
-            nv = _normalised(c, raw, norm)
+            nv = normalised_score(c, raw, norm)
             normalised[i, j] = float(nv)
             by_crit[i, j] = float(weights[j] * nv)
             total += weights[j] * nv

@@ -127,7 +127,12 @@ class Solution(BaseModel):
     solver_version: str = ""
     runtime_s: float = 0.0
     solves: int = 0
+    method: str = ""
+    """How the optimum was found: "mip", "knapsack" (exact dynamic program), "lagrange"."""
     tie_break: tuple[str, ...] = ()
+    """The tie-break rule applied among portfolios of equal value (its keys, then "id")."""
+    tied: bool | None = None
+    """Whether other portfolios had the optimal value (the rule then chose); None: not examined."""
     binding_rules: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
     diagnosis: Any = Field(default=None, description="Why no portfolio exists (infeasible rules).")

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from allocator.exceptions import AllocatorError, InfeasibleError
 from allocator.model.problem import Problem
 from allocator.optimize.linear import INF
-from allocator.optimize.whatif import Outcome, WhatIf
+from allocator.optimize.engine import Engine, Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,7 +126,7 @@ class Alternatives(BaseModel):
     __repr__ = __str__
 
 
-def _portfolio(w: WhatIf, o: Outcome, rank: int, opt: Fraction) -> Portfolio:
+def _portfolio(w: Engine, o: Outcome, rank: int, opt: Fraction) -> Portfolio:
     ids = w.problem.ids
     return Portfolio(
         rank=rank,
@@ -140,7 +140,7 @@ def _portfolio(w: WhatIf, o: Outcome, rank: int, opt: Fraction) -> Portfolio:
     )
 
 
-def _cut(w: WhatIf, o: Outcome) -> None:
+def _cut(w: Engine, o: Outcome) -> None:
     """Exclude the selection of ``o`` from every later solve."""
     sel = w.f.select
     s = o.funded
@@ -148,7 +148,7 @@ def _cut(w: WhatIf, o: Outcome) -> None:
     w.add_row(sel, coefs, -INF, float(s.sum()) - 1.0)
 
 
-def _distance_row(w: WhatIf, o: Outcome, d: int) -> None:
+def _distance_row(w: Engine, o: Outcome, d: int) -> None:
     """Require a Hamming distance of at least ``d`` from the selection of ``o``."""
     s = o.funded
     w.add_row(w.f.select, np.where(s, -1.0, 1.0), float(d) - float(s.sum()), INF)
@@ -160,8 +160,8 @@ def _count(value: object, what: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def _start(problem: Problem, time_limit: float | None) -> tuple[WhatIf, Outcome]:
-    w = WhatIf(problem, time_limit=time_limit, method="mip")
+def _start(problem: Problem, time_limit: float | None) -> tuple[Engine, Outcome]:
+    w = Engine.of(problem, time_limit=time_limit, method="mip")
     first = w.best()
     if first is None:
 
@@ -195,7 +195,7 @@ def k_best(problem: Problem, k: int = 10, *, time_limit: float | None = None) ->
     return Alternatives(kind="k best", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
 
 
-def _next_best(w: WhatIf, o: Outcome, limit: int, opt: Fraction) -> tuple[list[Portfolio], bool]:
+def _next_best(w: Engine, o: Outcome, limit: int, opt: Fraction) -> tuple[list[Portfolio], bool]:
     """Portfolios from ``o`` on, each the best not yet found (no-good cuts), up to ``limit``;
     and whether the enumeration ran out before the limit (all found)."""
     found: list[Portfolio] = []

@@ -1,7 +1,7 @@
 """Why this portfolio: for each application, why it was or was not funded, and by how much.
 
 :func:`explain` returns one row per application (input order). Every number is the answer
-to a what-if question solved exactly on the same model (:class:`allocator.optimize.whatif.WhatIf`,
+to a what-if question solved exactly on the same model (:class:`allocator.optimize.engine.Engine`,
 so the call's rules hold in every what-if). Let ``V*`` be the optimal value, ``s_i`` the
 weighted score of application *i* (the ``score`` of the decisions: the value of funding it
 in full) and ``share_i(P)`` the share of its request it receives in portfolio ``P``.
@@ -67,7 +67,7 @@ from allocator.model.rules import MustFund, MustNotFund
 from allocator.model.selectors import rule_where, select
 from allocator.model.validate import rule_labels
 from allocator.optimize.solve import solve
-from allocator.optimize.whatif import Outcome, WhatIf
+from allocator.optimize.engine import Engine, Outcome
 from allocator.solution import Reason, Solution
 
 if TYPE_CHECKING:
@@ -87,23 +87,23 @@ def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
     return np.array([got[a.id] for a in problem.applications], dtype=np.int64)
 
 
-def _culprits(w: WhatIf, feasible: Any) -> tuple[str, ...]:
+def _culprits(w: Engine, feasible: Any) -> tuple[str, ...]:
     """Rules whose relaxation alone makes ``feasible()`` true (else every rule)."""
     rows = w.rule_rows()
     found = []
     for label, rr in rows.items():
-        with w.relaxed_rows(rr):
+        with w.relaxed(rr):
             if feasible():
                 found.append(label)
     return tuple(found or rows)
 
 
-def _blocking(w: WhatIf, i: int, forced_in: Outcome) -> tuple[str, ...]:
+def _blocking(w: Engine, i: int, forced_in: Outcome) -> tuple[str, ...]:
     """Rules binding the forced-in portfolio whose removal alone would fund ``i``."""
     rows = w.rule_rows()
     out = []
     for label in w.binding_rules(forced_in.x):
-        with w.relaxed_rows(rows[label]):
+        with w.relaxed(rows[label]):
             b, bi = w.best(), w.best(fix_in=[i])
         if b is not None and bi is not None and bi.value >= b.value:
             out.append(label)
@@ -141,7 +141,7 @@ def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
 
 
 def _one(
-    w: WhatIf, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, locks: tuple[dict[int, str], dict[int, str]]
+    w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, locks: tuple[dict[int, str], dict[int, str]]
 ) -> dict[str, Any]:
     p, f = w.problem, w.f
     app = p.applications[i]
@@ -159,7 +159,7 @@ def _one(
         if i in locks[0]:
             out.update(reason=Reason.LOCKED_IN, rules=(locks[0][i],))
             return out
-        if w._col_lo[sel] >= 0.5:
+        if w.col_lower[sel] >= 0.5:
             out["reason"] = Reason.LOCKED_IN
             return out
         others = funded.copy()
@@ -183,7 +183,7 @@ def _one(
     if i in locks[1]:
         out.update(reason=Reason.LOCKED_OUT, rules=(locks[1][i],))
         return out
-    if w._col_hi[sel] < 0.5:
+    if w.col_upper[sel] < 0.5:
         out["reason"] = Reason.LOCKED_OUT
         return out
     if f.levels[i].minimum > p.frame:
@@ -238,7 +238,7 @@ def explanations(
     if solution is None:
         solution = solve(problem, time_limit=time_limit)
     grants = _check_solution(problem, solution)
-    w = WhatIf(problem, time_limit=time_limit, method=method)
+    w = Engine.of(problem, time_limit=time_limit, method=method)
     v_star = w.f.exact_value(grants)
     best = w.best()
     if best is None or best.value > v_star:

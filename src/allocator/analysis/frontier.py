@@ -10,7 +10,7 @@ impossible by construction; repeat until ``hi``. With all-or-nothing funding the
 breakpoints are subset sums of the requests. :func:`entry_frames` reads, from the
 breakpoints, the frame at which each application first enters and whether it stays.
 
-All solves reuse one loaded model (:class:`allocator.optimize.whatif.WhatIf`); a plain knapsack is
+All solves reuse one loaded model (:class:`allocator.optimize.engine.Engine`); a plain knapsack is
 answered by dynamic programming.
 """
 
@@ -25,7 +25,7 @@ from allocator.analysis.baseline import rank_and_fund
 from allocator.exceptions import AllocatorError, PolicyError
 from allocator.model.problem import Problem
 from allocator.optimize.formulation import build
-from allocator.optimize.whatif import Outcome, WhatIf
+from allocator.optimize.engine import Engine, Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ def frame_dependent(problem: Problem) -> bool:
     )
 
 
-def _eligible_total(w: WhatIf) -> int:
+def _eligible_total(w: Engine) -> int:
     p = w.problem
     return int(sum(a.requested for a, ok in zip(p.applications, w.f.scores.eligible, strict=True) if ok))
 
@@ -64,7 +64,7 @@ def _whole(value: Any, what: str) -> int:
     return int(value)
 
 
-def _ids(w: WhatIf, o: Outcome) -> str:
+def _ids(w: Engine, o: Outcome) -> str:
     return "; ".join(w.problem.ids[j] for j in np.flatnonzero(o.funded))
 
 
@@ -122,7 +122,7 @@ def frame_curve(
     """
     import pandas as pd
 
-    w = WhatIf(problem, time_limit=time_limit, method=method)
+    w = Engine.of(problem, time_limit=time_limit, method=method)
     if frames is None:
         top = _eligible_total(w) if hi is None else _whole(hi, "hi")
         low = _whole(lo, "lo")
@@ -143,7 +143,7 @@ def frame_curve(
     prev: tuple[int, Fraction] | None = None
     for F in values:
         if dependent and F > 0:
-            o = WhatIf(problem.with_frame(F), time_limit=time_limit).best()
+            o = Engine.of(problem.with_frame(F), time_limit=time_limit).best()
         else:
             with w.at_frame(F):
                 o = w.best()
@@ -222,7 +222,7 @@ def frame_breakpoints(
             "the rules depend on the frame (a share of the frame), so the value is not a "
             "simple step function of it; use frame_curve on a grid instead"
         )
-    w = WhatIf(problem, time_limit=time_limit, method=method)
+    w = Engine.of(problem, time_limit=time_limit, method=method)
     low = _whole(lo, "lo")
     top = _eligible_total(w) if hi is None else _whole(hi, "hi")
     if top < low:
@@ -261,7 +261,7 @@ def frame_breakpoints(
     return df
 
 
-def _row(w: WhatIf, frame: int, o: Outcome, prev: Outcome | None, prev_frame: int | None, is_break: bool) -> dict[str, Any]:
+def _row(w: Engine, frame: int, o: Outcome, prev: Outcome | None, prev_frame: int | None, is_break: bool) -> dict[str, Any]:
     ids = w.problem.ids
     enter = o.funded if prev is None else o.funded & ~prev.funded
     leave = np.zeros_like(o.funded) if prev is None else prev.funded & ~o.funded

@@ -37,7 +37,7 @@ from allocator.model.problem import Problem
 from allocator.optimize.backends import make_backend
 from allocator.optimize.formulation import app_columns, to_columns
 from allocator.optimize.linear import ModelBuilder
-from allocator.optimize.whatif import Outcome, WhatIf
+from allocator.optimize.engine import Engine, Outcome
 from allocator.rules.rows import rule_rows
 from allocator.status import Status
 
@@ -46,11 +46,11 @@ __all__ = ["margin_up_partial", "margin_down_partial", "max_grant", "with_reques
 _MAX_ITER = 200
 
 
-def _share(w: WhatIf, o: Outcome, i: int) -> Fraction:
+def _share(w: Engine, o: Outcome, i: int) -> Fraction:
     return Fraction(int(o.grants[i]), w.problem.applications[i].requested)
 
 
-def margin_up_partial(w: WhatIf, i: int, v_star: Fraction, first: Outcome) -> Fraction:
+def margin_up_partial(w: Engine, i: int, v_star: Fraction, first: Outcome) -> Fraction:
     """Dinkelbach: min over portfolios P funding ``i`` of (V* - V(P)) / share_i(P)."""
     share = w.share_vector(i)
     unit = w.f.scale or 1
@@ -66,7 +66,7 @@ def margin_up_partial(w: WhatIf, i: int, v_star: Fraction, first: Outcome) -> Fr
     return delta
 
 
-def margin_down_partial(w: WhatIf, i: int, sigma: Fraction, v_star: Fraction, v_out: Fraction) -> Fraction:
+def margin_down_partial(w: Engine, i: int, sigma: Fraction, v_star: Fraction, v_out: Fraction) -> Fraction:
     """Newton: the delta at which max over P funding ``i`` of V(P) - delta share_i(P) is V_out."""
     share = w.share_vector(i)
     unit = w.f.scale or 1
@@ -93,7 +93,7 @@ def with_request(problem: Problem, i: int, request: int) -> Problem:
 
 def _funded_at(problem: Problem, i: int, request: int, v_without: Fraction, time_limit: float | None) -> bool:
     """With ``request``, is a portfolio funding ``i`` worth at least ``v_without``?"""
-    o = WhatIf(with_request(problem, i, request), time_limit=time_limit).best(fix_in=[i])
+    o = Engine.of(with_request(problem, i, request), time_limit=time_limit).best(fix_in=[i])
     return o is not None and o.value >= v_without
 
 
@@ -112,7 +112,7 @@ def _bisect(problem: Problem, i: int, lo: int, hi: int, v_without: Fraction, tl:
     return lo
 
 
-def _max_request_with_rules(w: WhatIf, i: int, v_without: Fraction) -> int | None:
+def _max_request_with_rules(w: Engine, i: int, v_without: Fraction) -> int | None:
     """One MIP: maximise i's request R with i funded, its grant R in the frame and rules."""
 
     f, p = w.f, w.problem
@@ -149,7 +149,7 @@ def _max_request_with_rules(w: WhatIf, i: int, v_without: Fraction) -> int | Non
     return int(np.rint(res.x[rho]))
 
 
-def max_grant(w: WhatIf, i: int, v_without: Fraction, funded: bool) -> int | None:
+def max_grant(w: Engine, i: int, v_without: Fraction, funded: bool) -> int | None:
     """The largest request at which funding ``i`` is worth at least ``v_without`` (the best
     value without it), or None when no request would do (or, under partial funding, for a
     funded application)."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,12 +34,12 @@ from allocator.model.ids import natural_key
 from allocator.model.levels import Levels, levels
 from allocator.optimize.linear import LinearModel, ModelBuilder
 from allocator.rules.rows import RuleRow, rule_rows
-from allocator.scoring import Scores, score
+from allocator.scoring import Scores, reduced_denominator, score
 
 if TYPE_CHECKING:
     import pulp
 
-__all__ = ["Formulation", "build", "common_scale", "app_columns", "to_columns"]
+__all__ = ["Formulation", "app_columns", "build", "common_scale", "to_columns", "value_objective"]
 
 _MAX_SCALE = 10**12
 _MAX_INT_TOTAL = 2**50
@@ -216,9 +216,8 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
     frame_row = b.add_row(np.arange(b.n_cols), col_amount_arr, upper=float(problem.frame), name="frame")
 
     # Objective: exact, integer-scaled when the denominators allow it.
-    fast = _binary_objective(problem, scores, col_app_arr)
-    if fast is not None:
-        objective, scale = fast
+    if scores.numerators is not None:
+        objective, scale = value_objective(problem, col_app_arr, col_amount_arr, scores.numerators, scores.common, scores.weighted)
     else:
         exact_coefs = _exact_coefficients(problem, list(scores.exact), col_app_arr, col_amount_arr)
         scale = common_scale(exact_coefs)
@@ -243,23 +242,44 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
     return f
 
 
-def _binary_objective(problem: Problem, scores: Scores, col_app: np.ndarray) -> tuple[np.ndarray, int | None] | None:
-    """The objective and scale of all-or-nothing funding straight from the integer numerators.
+def value_objective(
+    problem: Problem,
+    col_app: np.ndarray,
+    col_amount: np.ndarray,
+    numerators: np.ndarray,
+    common: int,
+    weighted: np.ndarray,
+) -> tuple[np.ndarray, int | None]:
+    """The objective and its integer scale for exact values ``numerators[i] / common``.
 
-    Each column is one application and its coefficient is that application's exact value,
-    ``numerators[i] / common``; the result equals the fraction-by-fraction computation
-    (:func:`common_scale` of the same coefficients). None when it does not apply.
+    Column *j* of application *i* is worth ``value_i * amount_j / requested_i``: the
+    smallest ``D`` that makes every such coefficient an integer is the scale, and the
+    objective is the integers (``None`` and the float values ``weighted`` (per application)
+    when ``D`` or the sums would be too large to stay exact). Used by :func:`build` and by
+    scenario sweeps that re-weight a loaded model, so both give the same objective.
     """
-    num = scores.numerators
-    if problem.options.partial or num is None or num.dtype == object or len(col_app) != len(num):
-        return None
-    common = scores.common
-    d = scores.denominator  # least common denominator of the values = common_scale's D
-    per_col = num[col_app]
-    if d > _MAX_SCALE or sum(map(abs, per_col.tolist())) // (common // d) > _MAX_INT_TOTAL:
-        return scores.weighted[col_app].copy(), None  # as common_scale: too large for exact integers
-    ints = per_col // (common // d)
-    return ints.astype(float), d
+    req = np.array([a.requested for a in problem.applications], dtype=np.int64)
+    mask = col_app >= 0
+    amounts = np.where(mask, col_amount, 0.0).astype(np.int64)
+    floats = np.where(mask, weighted[np.maximum(col_app, 0)] * amounts / req[np.maximum(col_app, 0)], 0.0)
+    if numerators.dtype != object and not problem.options.partial:
+        d = reduced_denominator(numerators, common)
+        per_col = numerators[np.maximum(col_app, 0)] // (common // d)
+        if d > _MAX_SCALE or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL:
+            return floats, None
+        return np.where(mask, per_col, 0).astype(float), d
+    # partial funding (or very large numerators): one exact fraction per column
+    nums = [int(numerators[i]) * int(a) if i >= 0 else 0 for i, a in zip(col_app.tolist(), amounts.tolist(), strict=True)]
+    dens = [common * int(req[i]) if i >= 0 else 1 for i in col_app.tolist()]
+    d = 1
+    for p, q in zip(nums, dens, strict=True):
+        d = lcm(d, q // gcd(p, q))
+        if d > _MAX_SCALE:
+            return floats, None
+    ints = [p * d // q for p, q in zip(nums, dens, strict=True)]
+    if sum(abs(v) for v in ints) > _MAX_INT_TOTAL:
+        return floats, None
+    return np.array(ints, dtype=float), d
 
 
 def _exact_coefficients(

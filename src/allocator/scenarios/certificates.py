@@ -19,9 +19,10 @@ Examples
 --------
 >>> import numpy as np
 >>> from fractions import Fraction as F
->>> pool = PortfolioPool(np.array([[1.0, 0.0], [0.0, 1.0]]))
->>> k = pool.add(np.array([True, False]), (F(1), F(0)), unique=True)
->>> _ = pool.add(np.array([True, False]), (F(2, 3), F(1, 3)), unique=True)
+>>> pool = PortfolioPool(2)
+>>> x, totals = np.array([1.0, 0.0]), np.array([1.0, 0.0])
+>>> k = pool.add(x, totals, (F(1), F(0)), unique=True)
+>>> _ = pool.add(x, totals, (F(2, 3), F(1, 3)), unique=True)
 >>> pool.certified(k, (F(4, 5), F(1, 5)))   # between the two proven weight vectors
 True
 >>> pool.certified(k, (F(1, 2), F(1, 2)))   # outside their cone: not proven
@@ -124,39 +125,38 @@ class PortfolioPool:
 
     Parameters
     ----------
-    contributions
-        Per application and criterion, the value a funded application adds per unit of
-        that criterion's weight (shape (applications, criteria); floats, used only to rank
-        known portfolios as warm starts).
+    n_criteria
+        The number of criteria (the length of weight vectors and of portfolio totals).
     """
 
-    def __init__(self, contributions: np.ndarray) -> None:
-        self._contrib = np.asarray(contributions, dtype=float)
+    def __init__(self, n_criteria: int) -> None:
+        self._n = n_criteria
         self._keys: dict[bytes, int] = {}
-        self._funded: list[np.ndarray] = []
+        self._portfolios: list[np.ndarray] = []
         self._totals: list[np.ndarray] = []
         self._proven: list[list[tuple[Fraction, ...]]] = []
         self._proven_floats: list[np.ndarray] = []
 
     def __len__(self) -> int:
-        return len(self._funded)
+        return len(self._portfolios)
 
-    def funded(self, k: int) -> np.ndarray:
-        """Which applications portfolio ``k`` funds."""
-        return self._funded[k]
+    def portfolio(self, k: int) -> np.ndarray:
+        """Portfolio ``k`` (column values)."""
+        return self._portfolios[k]
 
-    def add(self, funded: np.ndarray, weights: tuple[Fraction, ...], *, unique: bool) -> int:
-        """Record that ``funded`` is optimal (``unique``: the only optimum) under ``weights``."""
-        f = np.asarray(funded, dtype=bool)
-        key = f.tobytes()
+    def add(self, x: np.ndarray, totals: np.ndarray, weights: tuple[Fraction, ...], *, unique: bool) -> int:
+        """Record that portfolio ``x`` (per-criterion ``totals``) is optimal under ``weights``
+        (``unique``: the only optimum)."""
+        arr = np.asarray(x, dtype=float)
+        key = arr.tobytes()
         k = self._keys.get(key)
         if k is None:
-            k = len(self._funded)
+            k = len(self._portfolios)
             self._keys[key] = k
-            self._funded.append(f.copy())
-            self._totals.append(self._contrib[f].sum(axis=0))
+            self._portfolios.append(arr.copy())
+            self._totals.append(np.asarray(totals, dtype=float))
             self._proven.append([])
-            self._proven_floats.append(np.zeros((0, len(weights))))
+            self._proven_floats.append(np.zeros((0, self._n)))
         if unique:
             g = _normalised(weights)
             self._proven[k].append(g)
@@ -165,7 +165,7 @@ class PortfolioPool:
 
     def best(self, weights: np.ndarray) -> int | None:
         """The known portfolio of highest value under ``weights`` (floats), or None."""
-        if not self._funded:
+        if not self._portfolios:
             return None
         values = np.array(self._totals) @ np.asarray(weights, dtype=float)
         return int(np.argmax(values))

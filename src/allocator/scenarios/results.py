@@ -1,6 +1,6 @@
 """The tidy results of a scenario run.
 
-:class:`ScenarioResults` holds one :class:`~allocator.scenarios.worker.Outcome` per scenario and turns
+:class:`ScenarioResults` holds one :class:`~allocator.scenarios.worker.ScenarioOutcome` per scenario and turns
 them into tables: :meth:`~ScenarioResults.summary` (one row per scenario),
 :meth:`~ScenarioResults.funding_share` (one row per application: the share of scenarios
 that fund it) and :meth:`~ScenarioResults.decisions` (one row per scenario and application).
@@ -18,7 +18,7 @@ from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
 from allocator.optimize.solve import solve
 from allocator.scenarios.spec import Scenario
-from allocator.scenarios.worker import Outcome
+from allocator.scenarios.worker import ScenarioOutcome
 from allocator.solution import Solution
 
 if TYPE_CHECKING:
@@ -38,23 +38,23 @@ class ScenarioResults:
     scenarios
         The scenarios, as given.
     outcomes
-        One :class:`~allocator.scenarios.worker.Outcome` per scenario (status, grants, value, time).
+        One :class:`~allocator.scenarios.worker.ScenarioOutcome` per scenario (status, grants, value, time).
     wall_time
         Seconds the whole run took.
     """
 
     problem: Problem
     scenarios: tuple[Scenario, ...]
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[ScenarioOutcome, ...]
     wall_time: float = 0.0
 
     def __len__(self) -> int:
         return len(self.outcomes)
 
-    def __iter__(self) -> Iterator[Outcome]:
+    def __iter__(self) -> Iterator[ScenarioOutcome]:
         return iter(self.outcomes)
 
-    def __getitem__(self, name: str) -> Outcome:
+    def __getitem__(self, name: str) -> ScenarioOutcome:
         for o in self.outcomes:
             if o.scenario == name:
                 return o

@@ -21,7 +21,7 @@ from allocator.exceptions import InputError, SolverError
 from allocator.model import Problem
 from allocator.scenarios.results import ScenarioResults
 from allocator.scenarios.spec import Scenario
-from allocator.scenarios.worker import Outcome, SweepWorker, run_chunk
+from allocator.scenarios.worker import ScenarioOutcome, SweepWorker, run_chunk
 
 __all__ = ["process_pool", "run", "run_scenarios"]
 
@@ -104,7 +104,7 @@ def run(
             raise InputError(f"give Scenario objects (got {type(s).__name__}); see allocator.scenarios.weight_samples and friends")
         s.check(problem)
     bar = _progress_bar(len(scen), progress and len(scen) > 1)
-    outcomes: list[Outcome] = []
+    outcomes: list[ScenarioOutcome] = []
     try:
         if executor is None:
             worker = SweepWorker(problem, **options)
@@ -118,8 +118,8 @@ def run(
             size = chunksize or max(1, min(200, math.ceil(len(scen) / (4 * workers))))
             parts = _chunks(scen, size)
             token = uuid.uuid4().hex
-            futures: list[Future[list[Outcome]]] = [executor.submit(run_chunk, problem, part, dict(options), token) for part in parts]
-            done: dict[int, list[Outcome]] = {}
+            futures: list[Future[list[ScenarioOutcome]]] = [executor.submit(run_chunk, problem, part, dict(options), token) for part in parts]
+            done: dict[int, list[ScenarioOutcome]] = {}
             _collect(futures, done, bar)
             for k in range(len(parts)):
                 outcomes.extend(done[k])
@@ -135,8 +135,8 @@ def run(
     return results
 
 
-def _collect(futures: list[Future[list[Outcome]]], done: dict[int, list[Outcome]], bar: Any) -> None:
-    index: dict[Future[list[Outcome]], int] = {f: k for k, f in enumerate(futures)}
+def _collect(futures: list[Future[list[ScenarioOutcome]]], done: dict[int, list[ScenarioOutcome]], bar: Any) -> None:
+    index: dict[Future[list[ScenarioOutcome]], int] = {f: k for k, f in enumerate(futures)}
     for fut in as_completed(futures):
         res = fut.result()
         done[index[fut]] = res

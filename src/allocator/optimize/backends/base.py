@@ -32,6 +32,8 @@ class RawResult:
     bound: float | None
     runtime: float
     message: str = ""
+    row_dual: np.ndarray | None = None
+    """Row duals of a linear program (a relaxation), in the solver's sign convention."""
 
 
 class Backend(Protocol):
@@ -39,12 +41,16 @@ class Backend(Protocol):
 
     name: str
     version: str
+    n_rows: int
 
     def set_objective(self, c: np.ndarray, *, maximize: bool = True) -> None:
         """Replace the objective."""
 
     def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
-        """Add a constraint row; returns its index."""
+        """Add a constraint row at the end; returns its index."""
+
+    def truncate_rows(self, n_rows: int) -> None:
+        """Delete every row from index ``n_rows`` on (the rows added since there were that many)."""
 
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
         """Change a row's bounds."""

@@ -51,17 +51,28 @@ def new_highs(threads: int | None = 1):  # type: ignore[no-untyped-def]
 
 
 class HighsBackend:
-    """A :class:`~allocator.optimize.linear.LinearModel` loaded into HiGHS."""
+    """A :class:`~allocator.optimize.linear.LinearModel` loaded into HiGHS.
+
+    ``relax=True`` loads its linear relaxation (every column continuous): its solves return
+    row duals, from which the engine proves which decisions no optimum can change.
+    """
 
     name = "highs"
 
-    def __init__(self, model: LinearModel, *, threads: int | None = 1, options: dict[str, object] | None = None):
+    def __init__(
+        self,
+        model: LinearModel,
+        *,
+        threads: int | None = 1,
+        options: dict[str, object] | None = None,
+        relax: bool = False,
+    ):
         hs = _highspy()
         self._hs = hs
         self.version = highs_version()
-        self.h = new_highs(threads)
+        self._h = new_highs(threads)
         for k, v in (options or {}).items():
-            self.h.setOptionValue(k, v)
+            self._h.setOptionValue(k, v)
         self.n_cols = model.n_cols
         self._cost = model.objective.astype(float).copy()
         inf = hs.kHighsInf
@@ -80,10 +91,12 @@ class HighsBackend:
         lp.a_matrix_.num_col_ = model.n_cols
         lp.a_matrix_.num_row_ = model.n_rows
         lp.sense_ = hs.ObjSense.kMaximize
-        lp.integrality_ = [
-            hs.HighsVarType.kInteger if flag else hs.HighsVarType.kContinuous for flag in model.integer
-        ]
-        status = self.h.passModel(lp)
+        self.relaxed = relax or not model.integer.any()
+        if not relax:
+            lp.integrality_ = [
+                hs.HighsVarType.kInteger if flag else hs.HighsVarType.kContinuous for flag in model.integer
+            ]
+        status = self._h.passModel(lp)
         if status == hs.HighsStatus.kError:
             raise SolverError("HiGHS refused the model (passModel returned an error)")
         self.n_rows = model.n_rows
@@ -93,8 +106,8 @@ class HighsBackend:
         hs = self._hs
         idx = np.arange(self.n_cols, dtype=np.int32)
         self._cost = np.asarray(c, dtype=float).copy()
-        self.h.changeColsCost(self.n_cols, idx, self._cost)
-        self.h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        self._h.changeColsCost(self.n_cols, idx, self._cost)
+        self._h.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
 
     def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
         """Add a row ``lower <= coefs . x[cols] <= upper``."""
@@ -102,7 +115,7 @@ class HighsBackend:
         lo = -inf if np.isinf(lower) else float(lower)
         hi = inf if np.isinf(upper) else float(upper)
         cols = np.asarray(cols, dtype=np.int32)
-        self.h.addRow(lo, hi, len(cols), cols, np.asarray(coefs, dtype=float))
+        self._h.addRow(lo, hi, len(cols), cols, np.asarray(coefs, dtype=float))
         self.n_rows += 1
         return self.n_rows - 1
 
@@ -110,18 +123,18 @@ class HighsBackend:
         """Delete every row from index ``n_rows`` on (rows added since the model had that many)."""
         extra = self.n_rows - n_rows
         if extra > 0:
-            self.h.deleteRows(extra, np.arange(n_rows, self.n_rows, dtype=np.int32))
+            self._h.deleteRows(extra, np.arange(n_rows, self.n_rows, dtype=np.int32))
             self.n_rows = n_rows
 
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
         """Change one row's bounds."""
         inf = self._hs.kHighsInf
-        self.h.changeRowBounds(row, -inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper)
+        self._h.changeRowBounds(row, -inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper)
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change column bounds."""
         cols = np.asarray(cols, dtype=np.int32)
-        self.h.changeColsBounds(len(cols), cols, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
+        self._h.changeColsBounds(len(cols), cols, np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
 
     def solve(
         self,
@@ -132,7 +145,7 @@ class HighsBackend:
         start: np.ndarray | None = None,
     ) -> RawResult:
         """Run HiGHS; map its model status to :class:`Status`."""
-        hs, h = self._hs, self.h
+        hs, h = self._hs, self._h
         h.setOptionValue("mip_rel_gap", float(rel_gap))
         h.setOptionValue("mip_abs_gap", float(abs_gap))
         h.setOptionValue("time_limit", float(time_limit) if time_limit else float("inf"))
@@ -176,5 +189,10 @@ class HighsBackend:
             # Drop the start and solve again.
             h.clearSolver()
             return self.solve(time_limit=time_limit, rel_gap=rel_gap, abs_gap=abs_gap, start=None)
+        if self.relaxed:
+            duals = None
+            if info.dual_solution_status == 2:  # kSolutionStatusFeasible
+                duals = np.array(h.getSolution().row_dual, dtype=float)
+            return RawResult(status, x, objective, objective, runtime, h.modelStatusToString(ms), duals)
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
         return RawResult(status, x, objective, bound, runtime, h.modelStatusToString(ms))

@@ -123,7 +123,12 @@ def named_solver(name: str, time_limit: float | None, rel_gap: float, abs_gap: f
 
 
 class PulpBackend:
-    """A model held as a PuLP problem and solved by a PuLP solver.
+    """A model solved by a PuLP solver, rebuilt as a PuLP problem at each solve.
+
+    The model is held as arrays and every edit (objective, bounds, rows added and deleted)
+    changes the arrays; :meth:`solve` writes the current model as an ``LpProblem`` (PuLP 3
+    or 4) and runs the solver. PuLP 4 cannot delete a constraint, and an external solver
+    reads the whole problem at every solve anyway.
 
     Parameters
     ----------
@@ -133,33 +138,74 @@ class PulpBackend:
     """
 
     def __init__(self, model: LinearModel, solver: Any, *, name: str = "allocator"):
-        self.prob, self.xs = to_pulp(model, name=name)
+        self._model = model
+        self._name = name
         self._solver = solver
         self.name = solver if isinstance(solver, str) else type(solver).__name__
         self.version = f"PuLP {pulp_version()}"
-        self._extra = 0
+        self._objective = model.objective.astype(float).copy()
+        self._maximize = True
+        self._col_lower = model.col_lower.astype(float).copy()
+        self._col_upper = model.col_upper.astype(float).copy()
+        self._row_lower = model.row_lower.astype(float).copy()
+        self._row_upper = model.row_upper.astype(float).copy()
+        self._extra: list[tuple[np.ndarray, np.ndarray]] = []
+        self.n_rows = model.n_rows
 
     def set_objective(self, c: np.ndarray, *, maximize: bool = True) -> None:
         """Replace the objective."""
-        self.prob.setObjective(_affine([(self.xs[j], v) for j, v in enumerate(np.asarray(c).tolist()) if v != 0]))
-        self.prob.sense = pulp.LpMaximize if maximize else pulp.LpMinimize
+        self._objective = np.asarray(c, dtype=float).copy()
+        self._maximize = maximize
 
     def add_row(self, cols: np.ndarray, coefs: np.ndarray, lower: float, upper: float) -> int:
-        """Add a row (named ``stage_k``)."""
-        expr = _affine([(self.xs[int(j)], float(v)) for j, v in zip(cols, coefs, strict=True)])
-        self._extra += 1
-        _add_row(self.prob, expr, lower, upper, f"stage_{self._extra}")
-        return -self._extra
+        """Add a row at the end."""
+        self._extra.append((np.asarray(cols, dtype=np.int64).copy(), np.asarray(coefs, dtype=float).copy()))
+        self._row_lower = np.append(self._row_lower, float(lower))
+        self._row_upper = np.append(self._row_upper, float(upper))
+        self.n_rows += 1
+        return self.n_rows - 1
+
+    def truncate_rows(self, n_rows: int) -> None:
+        """Delete every row from index ``n_rows`` on (never a row of the loaded model)."""
+        if n_rows < self._model.n_rows:
+            raise SolverError(f"cannot delete rows of the loaded model (asked to keep {n_rows} of {self._model.n_rows})")
+        del self._extra[n_rows - self._model.n_rows :]
+        self._row_lower = self._row_lower[:n_rows]
+        self._row_upper = self._row_upper[:n_rows]
+        self.n_rows = min(self.n_rows, n_rows)
 
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
-        """Not needed by the PuLP path (rows are added, not edited)."""
-        raise SolverError("changing row bounds is not supported by the PuLP backend; use solver='highs'")
+        """Change one row's bounds."""
+        self._row_lower[row] = lower
+        self._row_upper[row] = upper
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change column bounds."""
-        for j, lo, hi in zip(np.asarray(cols).tolist(), np.asarray(lower).tolist(), np.asarray(upper).tolist(), strict=True):
-            self.xs[j].lowBound = lo
-            self.xs[j].upBound = hi
+        cols = np.asarray(cols, dtype=np.int64)
+        self._col_lower[cols] = lower
+        self._col_upper[cols] = upper
+
+    def current(self) -> LinearModel:
+        """The model as edited (objective negated when minimising: the model maximises)."""
+        m = self._model
+        lengths = [len(c) for c, _ in self._extra]
+        start = np.concatenate([m.start, m.start[-1] + np.cumsum(lengths, dtype=np.int64)])
+        index = np.concatenate([m.index, *[c for c, _ in self._extra]]) if self._extra else m.index
+        value = np.concatenate([m.value, *[v for _, v in self._extra]]) if self._extra else m.value
+        sign = 1.0 if self._maximize else -1.0
+        return LinearModel(
+            objective=sign * self._objective,
+            col_lower=self._col_lower,
+            col_upper=self._col_upper,
+            integer=m.integer,
+            col_names=m.col_names,
+            start=start,
+            index=index,
+            value=value,
+            row_lower=self._row_lower,
+            row_upper=self._row_upper,
+            row_names=m.row_names + tuple(f"stage_{k:04d}" for k in range(len(self._extra))),
+        )
 
     def solve(
         self,
@@ -175,22 +221,26 @@ class PulpBackend:
         else:
             solver = self._solver
         t0 = time.perf_counter()
+        prob, xs = to_pulp(self.current(), name=self._name)
         try:
             with quiet_stdout():
-                res = self.prob.solve(solver)
+                res = prob.solve(solver)
         except pulp.PulpSolverError as exc:
             return RawResult(Status.ERROR, None, None, None, time.perf_counter() - t0, f"PuLP: {exc}")
         runtime = time.perf_counter() - t0
-        status, bound = self._status(res)
+        status, bound = self._status(prob, res)
         if not status.has_solution:
             return RawResult(status, None, None, None, runtime, str(status.value))
-        x = np.array([v.varValue if v.varValue is not None else np.nan for v in self.xs], dtype=float)
+        x = np.array([v.varValue if v.varValue is not None else np.nan for v in xs], dtype=float)
         if np.isnan(x).any():
             return RawResult(Status.ERROR, None, None, None, runtime, "the solver returned no value for some variables")
-        obj = pulp.value(self.prob.objective)
-        return RawResult(status, x, float(obj) if obj is not None else 0.0, bound, runtime)
+        objective = float(np.dot(self._objective, x))
+        if bound is not None and not self._maximize:
+            bound = -bound
+        return RawResult(status, x, objective, bound, runtime)
 
-    def _status(self, res: Any) -> tuple[Status, float | None]:
+    @staticmethod
+    def _status(prob: Any, res: Any) -> tuple[Status, float | None]:
         if PULP4:
             st = res.status
             name = getattr(st, "name", str(st))
@@ -204,7 +254,7 @@ class PulpBackend:
             if name in ("TimeLimit", "NodeLimit", "IterationLimit", "SolutionLimit", "GapLimit", "NotSolved", "Stopped", "Interrupted"):
                 return Status.NO_SOLUTION, None
             return Status.ERROR, None
-        status, sol = self.prob.status, getattr(self.prob, "sol_status", None)
+        status, sol = prob.status, getattr(prob, "sol_status", None)
         if status == -1 or sol == -1:
             return Status.INFEASIBLE, None
         if sol == 1 or (sol is None and status == 1):

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from allocator.optimize.lagrange import (
+from allocator.optimize.large.lagrange import (
     Decomposition,
     LagrangeResult,
     decompose,
