@@ -59,16 +59,14 @@ import numpy as np
 
 from allocator.analysis.explanation import Explanation
 from allocator.analysis.margins import margin_down_partial, margin_up_partial
-from allocator.analysis.margins import max_grant as _max_grant
+from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
-from allocator.model.rules import MustFund, MustNotFund
-from allocator.model.selectors import rule_where, select
-from allocator.model.validate import rule_labels
 from allocator.optimize.solve import solve
+from allocator.optimize.effects import RuleEffects, rule_effects
 from allocator.optimize.engine import Engine, Outcome
-from allocator.solution import Reason, Solution
+from allocator.solution import Decision, Reason, Solution
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,46 +85,6 @@ def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
     return np.array([got[a.id] for a in problem.applications], dtype=np.int64)
 
 
-def _culprits(w: Engine, feasible: Any) -> tuple[str, ...]:
-    """Rules whose relaxation alone makes ``feasible()`` true (else every rule)."""
-    rows = w.rule_rows()
-    found = []
-    for label, rr in rows.items():
-        with w.relaxed(rr):
-            if feasible():
-                found.append(label)
-    return tuple(found or rows)
-
-
-def _blocking(w: Engine, i: int, forced_in: Outcome) -> tuple[str, ...]:
-    """Rules binding the forced-in portfolio whose removal alone would fund ``i``."""
-    rows = w.rule_rows()
-    out = []
-    for label in w.binding_rules(forced_in.x):
-        with w.relaxed(rows[label]):
-            b, bi = w.best(), w.best(fix_in=[i])
-        if b is not None and bi is not None and bi.value >= b.value:
-            out.append(label)
-    return tuple(out)
-
-
-def _locks(problem: Problem) -> tuple[dict[int, str], dict[int, str]]:
-    """Applications locked in / out by the call's rules, with the rule's label."""
-    rules = getattr(problem, "rules", ())
-    if not rules:
-        return {}, {}
-
-    labels = rule_labels(rules)
-    locked_in: dict[int, str] = {}
-    locked_out: dict[int, str] = {}
-    for k, rule in enumerate(rules):
-        if isinstance(rule, (MustFund, MustNotFund)):
-            target = locked_in if isinstance(rule, MustFund) else locked_out
-            for i in select(rule, problem, where=rule_where(rule, k)):
-                target.setdefault(int(i), labels[k])
-    return locked_in, locked_out
-
-
 def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
     a = problem.applications[i]
     parts = [
@@ -140,72 +98,72 @@ def _ineligible_nb(problem: Problem, i: int, score: Fraction) -> str:
     return "; ".join(parts)
 
 
-def _one(
-    w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, locks: tuple[dict[int, str], dict[int, str]]
-) -> dict[str, Any]:
+def _culprits(w: Engine, feasible: Any) -> tuple[str, ...]:
+    """Rules whose relaxation alone makes ``feasible()`` true."""
+    found = []
+    for label, rr in w.rule_rows().items():
+        with w.relaxed(rr):
+            if feasible():
+                found.append(label)
+    return tuple(found)
+
+
+def _blocking(w: Engine, i: int, forced_in: Outcome, broken: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the rules ``broken`` by adding ``i`` to the decision, those binding the forced-in
+    portfolio whose removal alone would fund ``i``."""
+    rows = w.rule_rows()
+    out = []
+    for label in [r for r in w.binding_rules(forced_in.x) if r in broken]:
+        with w.relaxed(rows[label]):
+            b, bi = w.best(), w.best(fix_in=[i])
+        if b is not None and bi is not None and bi.value >= b.value:
+            out.append(label)
+    return tuple(out)
+
+
+def _one(w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, decision: Decision, effects: RuleEffects) -> dict[str, Any]:
+    """The margins and alternatives of application ``i``; its reason is the decision's."""
     p, f = w.problem, w.f
-    app = p.applications[i]
     ids = p.ids
     funded = grants > 0
-    sel = int(f.select[i])
 
     def names(mask: np.ndarray) -> tuple[str, ...]:
         return tuple(ids[j] for j in np.flatnonzero(mask))
 
-    out: dict[str, Any] = {"min_amount": f.levels[i].minimum}
+    out: dict[str, Any] = {"min_amount": f.levels[i].minimum, "reason": decision.reason, "rules": effects.causes(i, decision.reason)}
+    reason = decision.reason
+    if reason is Reason.INELIGIBLE:
+        out.update(detail=f.scores.reasons[i], detail_nb=_ineligible_nb(p, i, f.scores.exact[i]))
+        return out
+    if reason in (Reason.LOCKED_IN, Reason.LOCKED_OUT):
+        return out
+    if reason is Reason.TOO_LARGE:
+        out["detail"] = "minimum" if p.options.partial else "request"
     if funded[i]:
-        g = int(grants[i])
-        out["reason"] = Reason.FUNDED if g == app.requested else Reason.FUNDED_PARTIALLY
-        if i in locks[0]:
-            out.update(reason=Reason.LOCKED_IN, rules=(locks[0][i],))
-            return out
-        if w.col_lower[sel] >= 0.5:
-            out["reason"] = Reason.LOCKED_IN
-            return out
         others = funded.copy()
         others[i] = False
         o = w.best(fix_out=[i], prefer=w.selection_vector(others))
-        if o is None:
-            out["rules"] = _culprits(w, lambda: w.best(fix_out=[i]) is not None)
+        if o is None:  # the rules require it, though no lock names it
             return out
-        sigma = Fraction(g, app.requested)
-        if p.options.partial:
-            out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value)
-        else:
-            out["margin_down"] = v_star - o.value
+        sigma = Fraction(int(grants[i]), p.applications[i].requested)
+        out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value) if p.options.partial else v_star - o.value
         out["replaced_by"] = names(o.funded & ~funded)
         if want_max:
-            out["max_grant"] = _max_grant(w, i, o.value, True)
+            out["max_grant"] = largest_request(w, i, o.value)
         return out
-    if not f.scores.eligible[i]:
-        out.update(reason=Reason.INELIGIBLE, detail=f.scores.reasons[i], detail_nb=_ineligible_nb(p, i, f.scores.exact[i]))
-        return out
-    if i in locks[1]:
-        out.update(reason=Reason.LOCKED_OUT, rules=(locks[1][i],))
-        return out
-    if w.col_upper[sel] < 0.5:
-        out["reason"] = Reason.LOCKED_OUT
-        return out
-    if f.levels[i].minimum > p.frame:
-        out.update(reason=Reason.TOO_LARGE, detail="minimum" if p.options.partial else "request")
-        return out
-    o = w.best(fix_in=[i], prefer=w.selection_vector(funded))
-    if o is None:
-        out["reason"] = Reason.BLOCKED_BY_RULE
-        out["rules"] = _culprits(w, lambda: w.best(fix_in=[i]) is not None) if f.row_rules else ()
-        return out
-    out["reason"] = Reason.OUTRANKED
-    out["margin_up"] = margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
-    both = o.funded.copy()
-    both[i] = False
-    out["displaces"] = names(funded & ~o.funded)
-    out["also_funded"] = names(both & ~funded)
-    if f.row_rules:
-        blockers = _blocking(w, i, o)
-        if blockers:
-            out.update(reason=Reason.BLOCKED_BY_RULE, rules=blockers)
+    if reason is not Reason.TOO_LARGE:
+        o = w.best(fix_in=[i], prefer=w.selection_vector(funded))
+        if reason is Reason.BLOCKED_BY_RULE:  # of the rules it would break, those that alone keep it out
+            alone = _culprits(w, lambda: w.best(fix_in=[i]) is not None) if o is None else _blocking(w, i, o, out["rules"])
+            out["rules"] = alone or out["rules"]
+        if o is not None:
+            out["margin_up"] = margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
+            both = o.funded.copy()
+            both[i] = False
+            out["displaces"] = names(funded & ~o.funded)
+            out["also_funded"] = names(both & ~funded)
     if want_max:
-        out["max_grant"] = _max_grant(w, i, v_star, False)
+        out["max_grant"] = largest_request(w, i, v_star)
     return out
 
 
@@ -234,11 +192,12 @@ def explanations(
         ``"auto"``: dynamic programming where the call is a plain knapsack, else HiGHS;
         ``"mip"``: always HiGHS (the same answers, slower; for checking).
     """
-
     if solution is None:
         solution = solve(problem, time_limit=time_limit)
     grants = _check_solution(problem, solution)
+    decisions = {d.id: d for d in solution.decisions}
     w = Engine.of(problem, time_limit=time_limit, method=method)
+    effects = rule_effects(w.f, w.f.columns(grants))
     v_star = w.f.exact_value(grants)
     best = w.best()
     if best is None or best.value > v_star:
@@ -248,9 +207,8 @@ def explanations(
             "optimal solution: pass solve(problem)'s solution, or none"
         )
     out = []
-    locks = _locks(problem)
     for i, a in enumerate(problem.applications):
-        facts = _one(w, i, grants, v_star, max_grant, locks)
+        facts = _one(w, i, grants, v_star, max_grant, decisions[a.id], effects)
         e = Explanation(
             id=a.id,
             title=a.title,

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from allocator.analysis.baseline import rank_and_fund
-from allocator.exceptions import AllocatorError, PolicyError
+from allocator.exceptions import AllocatorError, PolicyError, SolverError
 from allocator.model.problem import Problem
-from allocator.optimize.formulation import build
+from allocator.model.rules import GroupLimit, MaxGrant
+from allocator.rules.rows import rule_rows
 from allocator.optimize.engine import Engine, Outcome
 
 if TYPE_CHECKING:
@@ -34,23 +35,22 @@ __all__ = ["frame_curve", "frame_breakpoints", "entry_frames", "frame_dependent"
 
 
 def frame_dependent(problem: Problem) -> bool:
-    """Whether the model depends on the frame other than through the frame row (a rule
-    such as "at least 30 % of the frame to Telemark")."""
-    if not getattr(problem, "rules", ()):
-        return False
-    a, b = build(problem).model, build(problem.with_frame(problem.frame * 2 + 1)).model
-    fr = build(problem).frame_row
-    keep = np.arange(a.n_rows) != fr
-    return not (
-        a.n_rows == b.n_rows
-        and np.array_equal(a.start, b.start)
-        and np.array_equal(a.index, b.index)
-        and np.array_equal(a.value, b.value)
-        and np.array_equal(a.row_lower[keep], b.row_lower[keep])
-        and np.array_equal(a.row_upper[keep], b.row_upper[keep])
-        and np.array_equal(a.col_lower, b.col_lower)
-        and np.array_equal(a.col_upper, b.col_upper)
-    )
+    """Whether a rule refers to the frame itself (a share of it: "at most 40 % of the frame
+    per theme", "at most 20 % of the frame per grant"), so that the model depends on the
+    frame other than through the frame row. Read from the rules, not from the built model:
+    a share rule can be redundant at one frame and bind at another."""
+    for rule in problem.rules:
+        if isinstance(rule, GroupLimit) and (rule.max_share is not None or rule.min_share is not None):
+            return True
+        if isinstance(rule, MaxGrant) and rule.share is not None:
+            return True
+    return False
+
+
+def _nothing_meets_the_rules_at_zero(problem: Problem) -> bool:
+    """Whether funding nothing satisfies every rule when the frame is 0 (shares of it are 0)."""
+    at_zero = problem.model_copy(update={"frame": 0})  # a frame of 0 is no valid call, but its rules are
+    return all(row.lower <= 0 <= row.upper for row in rule_rows(at_zero, keep_redundant=True))
 
 
 def _eligible_total(w: Engine) -> int:
@@ -144,6 +144,8 @@ def frame_curve(
     for F in values:
         if dependent and F > 0:
             o = Engine.of(problem.with_frame(F), time_limit=time_limit).best()
+        elif dependent:  # a frame of 0 funds nothing: feasible when nothing funded meets every rule there
+            o = w.outcome(np.zeros(w.model.n_cols)) if _nothing_meets_the_rules_at_zero(problem) else None
         else:
             with w.at_frame(F):
                 o = w.best()
@@ -252,6 +254,11 @@ def frame_breakpoints(
             nxt = w.cheapest(prefer=w.selection_vector(cur.funded))
         if nxt is None:
             break
+        if nxt.value <= cur.value or nxt.total <= rows[-1]["frame"]:
+            raise SolverError(
+                f"the solver returned a portfolio worth {float(nxt.value):.6g}, not more than {float(cur.value):.6g}: "
+                "a numerical tolerance; report this call"
+            )
         rows.append(_row(w, nxt.total, nxt, cur, rows[-1]["frame"], True))
         cur = nxt
     else:

@@ -13,33 +13,33 @@ partial funding an application's share of its request varies between portfolios,
 
 Both end after finitely many steps (one per distinct share at most) with an exact fraction.
 
-``max_grant``, the largest request at which funding the application in full is optimal:
+``max_grant``, the largest request at which funding the application in full is optimal
+(worth at least ``V_without``, the best value without it; ties included):
 
-* without rules, from one solve: the cheapest portfolio worth at least ``V_without`` with
-  *i* forced in and the frame lifted costs ``C``; ``max_grant = frame - (C - request)``;
-* with rules (all-or-nothing), from one solve of the model in which *i*'s request is an
-  integer variable ``R``: *i*'s column is fixed at 1, and in the frame and in every rule
-  row its grant coefficient moves to ``R`` (rule rows come from
-  :func:`allocator.rules.rows.rule_rows`, redundant ones included, since a larger
-  request can make them bind); maximise ``R`` subject to a value of at least ``V_without``;
-* under partial funding, by bisection over whole kroner on re-built problems (the minimum
-  lowered to the request if needed), assuming a smaller request never hurts.
+* all-or-nothing funding without rules, from one question: the cheapest portfolio worth at
+  least ``V_without`` with *i* forced in and the frame lifted costs ``C``;
+  ``max_grant = frame - (C - request)`` (a knapsack answered by dynamic programming);
+* otherwise from one solve of a model in which *i*'s grant is an integer column ``R``:
+  *i*'s own columns are held at 0, ``R`` takes its place in the frame and in every rule row
+  (from :func:`allocator.rules.rows.rule_rows`, redundant ones included, since a larger
+  request can make them bind), and the value of funding *i* in full joins the value row;
+  maximise ``R`` subject to a value of at least ``V_without``. No monotonicity is assumed:
+  ``R`` is the largest request that works, whatever happens below it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 
-from allocator.exceptions import SolverError
 from allocator.model.problem import Problem
-from allocator.optimize.backends import make_backend
 from allocator.optimize.formulation import app_columns, to_columns
 from allocator.optimize.linear import ModelBuilder
 from allocator.optimize.engine import Engine, Outcome
+from allocator.optimize.loaded import LoadedModel
 from allocator.rules.rows import rule_rows
-from allocator.status import Status
 
 __all__ = ["margin_up_partial", "margin_down_partial", "max_grant", "with_request"]
 
@@ -91,79 +91,66 @@ def with_request(problem: Problem, i: int, request: int) -> Problem:
     return problem.model_copy(update={"applications": tuple(apps)})
 
 
-def _funded_at(problem: Problem, i: int, request: int, v_without: Fraction, time_limit: float | None) -> bool:
-    """With ``request``, is a portfolio funding ``i`` worth at least ``v_without``?"""
-    o = Engine.of(with_request(problem, i, request), time_limit=time_limit).best(fix_in=[i])
-    return o is not None and o.value >= v_without
+def max_grant(w: Engine, i: int, v_without: Fraction) -> int | None:
+    """The largest request at which funding ``i`` in full is worth at least ``v_without``;
+    see the module documentation."""
+    p = w.problem
+    if not p.options.partial and not p.rules:
+        with w.at_frame(None), w.value_at_least(v_without):
+            o = w.cheapest(fix_in=[i])
+        if o is None:
+            return None
+        r0 = p.frame - (o.total - p.applications[i].requested)
+        return r0 if r0 >= 1 else None
+    return _max_request(w, i, v_without)
 
 
-def _bisect(problem: Problem, i: int, lo: int, hi: int, v_without: Fraction, tl: float | None) -> int | None:
-    """Largest request in [lo, hi] at which ``i`` is funded (assumed monotone), or None."""
-    if not _funded_at(problem, i, lo, v_without, tl):
-        return None
-    if _funded_at(problem, i, hi, v_without, tl):
-        return hi
-    while hi - lo > 1:  # invariant: funded at lo, not at hi
-        mid = (lo + hi) // 2
-        if _funded_at(problem, i, mid, v_without, tl):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+def _max_request(w: Engine, i: int, v_without: Fraction) -> int | None:
+    """The largest request at which funding ``i`` in full is worth at least ``v_without``
+    (the best value without it), all else equal; None when no request would do.
 
-
-def _max_request_with_rules(w: Engine, i: int, v_without: Fraction) -> int | None:
-    """One MIP: maximise i's request R with i funded, its grant R in the frame and rules."""
-
+    One MIP: ``i``'s own columns are held at 0 and its grant becomes an integer column ``R``
+    (at least 1, at most the frame) in the frame and in every rule row, the redundant ones
+    included (a larger request can make them bind: a co-financing cap, a de minimis
+    ceiling); the rows that say ``i`` is funded count it as funded; the value of funding it
+    in full (its weighted score) is added to the value row. Maximise ``R``.
+    """
     f, p = w.f, w.problem
-    m = f.model
-    sel = int(f.select[i])
-    req = float(p.applications[i].requested)
+    if not f.scores.eligible[i] or w.col_upper[f.select[i]] < 0.5:
+        return None
+    mine = w.columns_of(i)
+    full = np.zeros(w.model.n_cols)
+    full[mine] = w.model.col_upper[mine]
+    s_full = float(np.dot(w.c, full))  # the value of funding i in full, in objective units
+    m = w.current(w.c)
+    keep = np.array([r != f.frame_row and r not in f.row_rules for r in range(m.n_rows)])
     b = ModelBuilder()
     b.add_cols("x", m.n_cols, lower=m.col_lower, upper=m.col_upper, integer=True)
-    b.set_bounds(sel, 1.0, 1.0)
+    b.fix_cols(mine, 0.0, 0.0)
     rho = int(b.add_cols("r", 1, lower=1.0, upper=float(p.frame), integer=True)[0])
-    amount = w.amount.copy()
-    amount[sel] = 0.0
-    b.add_row(np.append(np.arange(m.n_cols), rho), np.append(amount, 1.0), upper=float(p.frame), name="frame")
+    for r in np.flatnonzero(keep).tolist():  # partial-funding links, and rows added for questions
+        cols, vals = m.row(r)
+        b.add_row(cols, vals, lower=float(m.row_lower[r]), upper=float(m.row_upper[r]), name="keep")
+    frame_cols, frame_vals = m.row(f.frame_row)
+    others = ~np.isin(frame_cols, mine)
+    b.add_row(np.append(frame_cols[others], rho), np.append(frame_vals[others], 1.0), upper=float(m.row_upper[f.frame_row]), name="frame")
     per_app = app_columns(f)
     for row in rule_rows(p, keep_redundant=True):
-        cols, vals = to_columns(row, f, per_app)
-        cg = float(row.grant[row.apps == i].sum())
+        at = row.apps == i
+        cols, vals = to_columns(replace(row, apps=row.apps[~at], grant=row.grant[~at], funded=row.funded[~at]), f, per_app)
+        cg, cy = float(row.grant[at].sum()), float(row.funded[at].sum())
         if cg:
-            cols, vals = np.append(cols, [sel, rho]), np.append(vals, [-cg * req, cg])
+            cols, vals = np.append(cols, rho), np.append(vals, cg)
         if len(cols):
-            b.add_row(cols, vals, lower=row.lower, upper=row.upper, name="rule")
+            b.add_row(cols, vals, lower=row.lower - cy, upper=row.upper - cy, name="rule")
+        elif not (row.lower - 1e-9 <= cy <= row.upper + 1e-9):
+            return None  # a rule on i alone that funding it breaks whatever its request
     nz = np.flatnonzero(w.c)
-    b.add_row(nz, w.c[nz], lower=w.value_bound(v_without), name="value")
+    nz = nz[~np.isin(nz, mine)]
+    b.add_row(nz, w.c[nz], lower=w.value_bound(v_without) - s_full, name="value")
     obj = np.zeros(b.n_cols)
     obj[rho] = 1.0
     b.set_objective(obj)
-    res = make_backend(b.build()).solve(time_limit=w.time_limit, rel_gap=0.0, abs_gap=0.999)
+    x = LoadedModel(b.build(), time_limit=w.time_limit).proven(obj, gap=0.999)
     w.solves += 1
-    if res.status is Status.INFEASIBLE or res.x is None:
-        return None
-    if res.status is not Status.OPTIMAL:
-
-        raise SolverError(f"the largest-grant solve ended {res.status.value}; raise time_limit")
-    return int(np.rint(res.x[rho]))
-
-
-def max_grant(w: Engine, i: int, v_without: Fraction, funded: bool) -> int | None:
-    """The largest request at which funding ``i`` is worth at least ``v_without`` (the best
-    value without it), or None when no request would do (or, under partial funding, for a
-    funded application)."""
-    p = w.problem
-    app = p.applications[i]
-    if p.options.partial:
-        return None if funded else _bisect(p, i, 1, app.requested, v_without, w.time_limit)
-    if w.f.row_rules and w.f.model.n_rows == 1 + len(w.f.row_rules):
-        return _max_request_with_rules(w, i, v_without)
-    if w.f.row_rules:  # pragma: no cover - rows the request model does not know: bisect
-        return _bisect(p, i, 1, p.frame, v_without, w.time_limit)
-    with w.at_frame(None), w.value_at_least(v_without):
-        o = w.cheapest(fix_in=[i])
-    if o is None:
-        return None
-    r0 = p.frame - (o.total - app.requested)
-    return r0 if r0 >= 1 else None
+    return None if x is None else int(np.rint(x[rho]))

@@ -77,6 +77,20 @@ class RuleEffects:
         return reason, note, binding
 
 
+    def causes(self, i: int, reason: Reason) -> tuple[str, ...]:
+        """The rules behind application ``i``'s ``reason``: the lock, the rules that funding
+        it would break, or the rules that hold a partial grant at their limit."""
+        if reason is Reason.LOCKED_IN and i in self.locked_in:
+            return (self.locked_in[i],)
+        if reason is Reason.LOCKED_OUT and i in self.locked_out:
+            return (self.locked_out[i],)
+        if reason is Reason.BLOCKED_BY_RULE:
+            return tuple(dict.fromkeys(self.blocked.get(i, ())))
+        if reason is Reason.FUNDED_PARTIALLY and self.per_app:
+            return tuple(self.per_app[i])
+        return ()
+
+
 def rule_effects(f: Formulation, x: np.ndarray) -> RuleEffects:
     """Binding rules, locks and blocked applications for column values ``x`` of ``f``."""
     p = f.problem

@@ -214,8 +214,10 @@ class Engine(LoadedModel):
         if self.scale is not None:
             v = value * self.scale
             return (floor(v) + 0.5) if strict else (ceil(v) - 0.5)
-        tol = 1e-9 * max(1.0, abs(float(value)))
-        return float(value) + tol if strict else float(value) - tol
+        v = float(value)
+        if strict:  # in floats, "more than V" must clear the solver's MIP feasibility tolerance (1e-6)
+            return v + max(1e-5, 1e-6 * abs(v))
+        return v - 1e-9 * max(1.0, abs(v))
 
     @contextmanager
     def value_at_least(self, value: Fraction | None, *, strict: bool = False) -> Iterator[None]:

@@ -23,9 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from allocator.optimize.large.lagrange import decompose, multipliers
+from allocator.optimize.large.lagrange import lagrangian as lagrangian_decomposed
+from allocator.optimize.large.proof import allowed_columns
 from allocator.optimize.loaded import LoadedModel
 
 __all__ = ["candidates", "lagrangian"]
+
+
+def lagrangian_of(d: object, lam: np.ndarray) -> float:
+    """The decomposed Lagrangian bound for ``lam`` (a float; see :mod:`allocator.optimize.large`)."""
+    return float(lagrangian_decomposed(d, lam)[0])  # type: ignore[arg-type]
 
 
 def lagrangian(
@@ -57,11 +65,26 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
     ``c`` must be integral (the integer-scaled objective) and ``x`` a portfolio worth
     ``value`` under it. Every column not returned is, in every portfolio worth ``value`` or
     more, at its value in ``x``. When no multipliers can be had, every column is returned.
+
+    Binary models are split first into small components enumerated exactly and wide rows
+    relaxed (:mod:`allocator.optimize.large`): that bound is far tighter than the linear
+    relaxation's when small rules (exclusions, dependencies, caps per organisation) make the
+    relaxation weak. Otherwise the relaxation's duals are used directly.
     """
     everything = np.ones(len(c), dtype=bool)
     res = m.relaxation(c)
     if res.row_dual is None or not res.status.has_solution:
         return everything
+    model = m.current(c)
+    d = decompose(model) if np.all(model.integer) else None
+    if d is not None:
+        start = None
+        if d.g_rows is not None and d.g_scale is not None and len(d.g_rows):
+            duals = res.row_dual[d.g_rows] * d.g_scale
+            start = duals if lagrangian_of(d, duals) <= lagrangian_of(d, -duals) else -duals
+        _, lam = multipliers(d, value, start=start, enough=0.5, max_iter=60)
+        _, free, _ = allowed_columns(d, lam, value - 1.0)
+        return free
     best: tuple[float, np.ndarray, np.ndarray, float] | None = None
     for lam in (res.row_dual, -res.row_dual):  # whichever sign convention the solver uses
         cand = lagrangian(m, c, lam)

@@ -42,7 +42,12 @@ if TYPE_CHECKING:
 __all__ = ["Formulation", "app_columns", "build", "common_scale", "to_columns", "value_objective"]
 
 _MAX_SCALE = 10**12
-_MAX_INT_TOTAL = 2**50
+_MAX_INT_TOTAL = 2**40
+_MAX_INT_COEF = 2**31
+"""An integer-scaled objective is used only while its sum and its largest coefficient stay
+within these: beyond them the solver's own tolerances (about 1e-9 relative, after its row
+scaling) exceed half a unit, and "worth at least V" could no longer be held exactly. The
+objective is then left in floats and held within 1e-9 relative."""
 
 
 def common_scale(coefs: list[Fraction]) -> int | None:
@@ -52,7 +57,7 @@ def common_scale(coefs: list[Fraction]) -> int | None:
         d = lcm(d, c.denominator)
         if d > _MAX_SCALE:
             return None
-    if sum(abs(c) for c in coefs) * d > _MAX_INT_TOTAL:
+    if sum(abs(c) for c in coefs) * d > _MAX_INT_TOTAL or max((abs(c) for c in coefs), default=0) * d > _MAX_INT_COEF:
         return None
     return d
 
@@ -122,6 +127,24 @@ class Formulation:
         g = np.zeros(len(self.problem.applications), dtype=np.int64)
         np.add.at(g, self.col_app[mask], units[mask] * self.col_amount[mask].astype(np.int64))
         return g
+
+    def columns(self, granted: np.ndarray) -> np.ndarray:
+        """Column values granting ``granted`` (per application, input order; each 0 or one of
+        its grant levels): the inverse of :meth:`grants`."""
+        x = np.zeros(self.model.n_cols)
+        for i, g in enumerate(np.asarray(granted, dtype=np.int64).tolist()):
+            if g <= 0:
+                continue
+            lv = self.levels[i]
+            cols = np.flatnonzero(self.col_app == i)
+            for j in cols.tolist():
+                if j == self.select[i]:
+                    x[j] = 1.0
+                elif self.col_amount[j] == lv.step and lv.K > 0 and j != self.select[i]:
+                    x[j] = float(lv.K if (g == lv.requested and lv.rest) else (g - lv.minimum) // lv.step)
+                else:  # the top-up to the request
+                    x[j] = 1.0 if (g == lv.requested and lv.rest) else 0.0
+        return x
 
     def value(self, granted: np.ndarray) -> float:
         """Objective value (sum of weighted score x share granted) of a grant vector."""
@@ -265,7 +288,7 @@ def value_objective(
     if numerators.dtype != object and not problem.options.partial:
         d = reduced_denominator(numerators, common)
         per_col = numerators[np.maximum(col_app, 0)] // (common // d)
-        if d > _MAX_SCALE or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL:
+        if d > _MAX_SCALE or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL or int(np.abs(per_col[mask]).max(initial=0)) > _MAX_INT_COEF:
             return floats, None
         return np.where(mask, per_col, 0).astype(float), d
     # partial funding (or very large numerators): one exact fraction per column
@@ -277,7 +300,7 @@ def value_objective(
         if d > _MAX_SCALE:
             return floats, None
     ints = [p * d // q for p, q in zip(nums, dens, strict=True)]
-    if sum(abs(v) for v in ints) > _MAX_INT_TOTAL:
+    if sum(abs(v) for v in ints) > _MAX_INT_TOTAL or max((abs(v) for v in ints), default=0) > _MAX_INT_COEF:
         return floats, None
     return np.array(ints, dtype=float), d
 

@@ -25,7 +25,7 @@ from allocator.status import Status
 
 __all__ = ["LoadedModel", "integral"]
 
-EXACT = 2.0**50
+EXACT = 2.0**40
 """Integer objectives stay below this in absolute sum (exact in a double, with room)."""
 
 

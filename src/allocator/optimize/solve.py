@@ -158,11 +158,8 @@ def optimum(
     keys: tuple[str, ...] = ()
     solves = engine.solves - before
     if tie_break is not None and status is Status.OPTIMAL and rel_gap == 0:
-        if tied is False:
-            keys = (*(k.name for k in tie_break.vectors(f)), "id")
-        else:
-            settled = tie_break.settle(engine, f, c, x)
-            x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
+        settled = tie_break.settle(engine, f, c, x, unique=tied is False)
+        x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
     return engine.outcome(x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied)
 
 

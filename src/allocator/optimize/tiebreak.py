@@ -29,16 +29,15 @@ a fraction of the time, because the stages run on the free columns only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from allocator.model import Problem
 from allocator.optimize import fixing
-from allocator.optimize.formulation import Formulation, common_scale
+from allocator.optimize.formulation import Formulation, common_scale, value_objective
 from allocator.optimize.linear import INF
-from allocator.optimize.loaded import LoadedModel, integral
-from allocator.scoring import normalised_score
+from allocator.optimize.loaded import EXACT, LoadedModel, integral
+from allocator.scoring import integer_parts, normalised_score
 from allocator.status import Status
 
 __all__ = ["Key", "Settled", "TieBreak"]
@@ -95,7 +94,14 @@ class TieBreak:
         return cls(tuple(k for k in ("green", "-granted") if k.lstrip("-") in names | {"granted"}))
 
     def vectors(self, f: Formulation) -> list[Key]:
-        """The keys as column vectors of ``f`` (keys that are zero everywhere left out)."""
+        """The keys as column vectors of ``f`` (keys that are zero everywhere left out).
+
+        A criterion key is integer-scaled exactly like the value objective
+        (:func:`~allocator.optimize.formulation.value_objective` of the criterion's
+        normalised scores), so it can be held exactly between stages.
+        """
+        parts = integer_parts(f.problem)
+        names = [c.name for c in f.problem.criteria]
         out = []
         for key in self.keys:
             name = key.lstrip("-")
@@ -105,27 +111,35 @@ class TieBreak:
                 g = int(np.gcd.reduce(amounts[amounts > 0].astype(np.int64))) if np.any(amounts > 0) else 1
                 out.append(Key(key, amounts / g, maximize, True))
                 continue
-            crit = f.problem.criterion(name)
-            norm = f.problem.options.normalisation
-            per_app = [normalised_score(crit, a.scores[name], norm) for a in f.problem.applications]
-            exact: list[Fraction] = f.exact_coefficients(per_app)
-            scale = common_scale(exact)
-            coefs = np.array([float(v * scale) if scale else float(v) for v in exact])
+            j = names.index(name)
+            if parts is not None:
+                num = (parts.digits[j].astype(object) * parts.A[j] + parts.B[j]) if parts.A[j] >= 2**31 else parts.digits[j] * parts.A[j] + parts.B[j]
+                floats = np.asarray(num, dtype=float) / float(parts.D[j])
+                coefs, scale = value_objective(f.problem, f.col_app, f.col_amount, num, parts.D[j], floats)
+            else:
+                crit = f.problem.criteria[j]
+                norm = f.problem.options.normalisation
+                exact = f.exact_coefficients([normalised_score(crit, a.scores[name], norm) for a in f.problem.applications])
+                scale = common_scale(exact)
+                coefs = np.array([float(v * scale) if scale else float(v) for v in exact])
             if scale is not None and np.any(coefs):
                 coefs = coefs / float(np.gcd.reduce(np.abs(coefs[coefs != 0]).astype(np.int64)))
             out.append(Key(key, coefs, maximize, scale is not None))
         return [k for k in out if np.any(k.coefs)]
 
-    def settle(self, m: LoadedModel, f: Formulation, c: np.ndarray, x: np.ndarray) -> Settled:
+    def settle(self, m: LoadedModel, f: Formulation, c: np.ndarray, x: np.ndarray, *, unique: bool = False) -> Settled:
         """The portfolio the rule prefers among those worth as much as ``x`` under ``c``.
 
         ``m`` is the loaded model (bounds and rows in force: the optimum's); ``x`` must be
         optimal for ``c``. With a non-integral ``c`` the value is held within 1e-9 relative.
+        ``unique``: ``x`` is known to be the only optimum (nothing to settle).
         """
         keys = self.vectors(f)
         names = (*(k.name for k in keys), "id")
+        if unique:
+            return Settled(x, names, False, 0)
         binary = not f.problem.options.partial
-        exact = integral(c) and float(np.abs(c).sum()) < 2.0**50
+        exact = integral(c) and float(np.abs(c).sum()) < EXACT
         free = fixing.candidates(m, c, x, float(np.dot(c, x))) if exact else np.ones(len(x), dtype=bool)
         if binary and not free[f.select].any():
             return Settled(x, names, False, 1)  # the relaxation fixed every decision

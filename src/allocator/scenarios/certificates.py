@@ -1,19 +1,22 @@
-"""Optimality certificates across weight scenarios: skip the solve when weights already prove it.
+"""Decision certificates across weight scenarios: skip the solve when weights already prove it.
 
 For one feasible set of portfolios (the same frame, rules, eligibility and scores) the value
 of a portfolio ``x`` under weights ``w`` is linear in ``w``: ``w . S(x)``, with ``S(x)`` the
-per-criterion totals of the funded applications. If ``x`` is the **unique** optimum under
-weights ``w_1 .. w_k``, it is the unique optimum under every ``w = sum_j lambda_j w_j`` with
-``lambda >= 0`` (not all 0): for any other portfolio ``y``,
+per-criterion totals of what it funds (each application's normalised scores times the share
+granted). Let ``x`` be the **decision** (the optimum the tie-break rule picks) under weights
+``w_1 .. w_k``, and ``w = sum_j lambda_j w_j`` with ``lambda > 0``. For any portfolio ``y``,
 
-    w . S(y) = sum_j lambda_j w_j . S(y) < sum_j lambda_j w_j . S(x) = w . S(x).
+    w . (S(x) - S(y)) = sum_j lambda_j w_j . (S(x) - S(y)) >= 0,
 
-So once a portfolio has been proven the unique optimum at a few weight vectors, every weight
-vector in the cone they span needs no solve at all. :class:`PortfolioPool` keeps the
-portfolios found so far with the weights at which each was proven, offers the best known
-portfolio for new weights (a warm start), and certifies weights inside a portfolio's cone.
-Membership is found in floating point (non-negative least squares) and then **verified in
-exact rational arithmetic**, so a certificate is a proof, not an approximation.
+with equality only if ``y`` ties with ``x`` under every ``w_j``; the tie-break keys (green
+score, total grant, ids) do not depend on the weights, and ``x`` won every such tie. So
+``x`` is the decision under every weight vector in the cone the ``w_j`` span (a generator
+with ``lambda_j = 0`` is simply not used), and those scenarios need no solve at all.
+:class:`PortfolioPool` keeps the decisions found so far with the weights at which each was
+proven, offers the best known portfolio for new weights (a warm start), and certifies weights
+inside a decision's cone. Membership is found in floating point (non-negative least squares)
+and then **verified in exact rational arithmetic**, so a certificate is a proof, not an
+approximation. (Without a tie-break, "the decision" reads "an optimum", and the same holds.)
 
 Examples
 --------
@@ -21,8 +24,8 @@ Examples
 >>> from fractions import Fraction as F
 >>> pool = PortfolioPool(2)
 >>> x, totals = np.array([1.0, 0.0]), np.array([1.0, 0.0])
->>> k = pool.add(x, totals, (F(1), F(0)), unique=True)
->>> _ = pool.add(x, totals, (F(2, 3), F(1, 3)), unique=True)
+>>> k = pool.add(x, totals, (F(1), F(0)))
+>>> _ = pool.add(x, totals, (F(2, 3), F(1, 3)))
 >>> pool.certified(k, (F(4, 5), F(1, 5)))   # between the two proven weight vectors
 True
 >>> pool.certified(k, (F(1, 2), F(1, 2)))   # outside their cone: not proven
@@ -121,7 +124,7 @@ def _normalised(w: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
 
 
 class PortfolioPool:
-    """Portfolios known to be optimal somewhere, and where each is proven the unique optimum.
+    """Decisions found so far, and the weights at which each was proven the decision.
 
     Parameters
     ----------
@@ -144,9 +147,8 @@ class PortfolioPool:
         """Portfolio ``k`` (column values)."""
         return self._portfolios[k]
 
-    def add(self, x: np.ndarray, totals: np.ndarray, weights: tuple[Fraction, ...], *, unique: bool) -> int:
-        """Record that portfolio ``x`` (per-criterion ``totals``) is optimal under ``weights``
-        (``unique``: the only optimum)."""
+    def add(self, x: np.ndarray, totals: np.ndarray, weights: tuple[Fraction, ...]) -> int:
+        """Record that portfolio ``x`` (per-criterion ``totals``) is the decision under ``weights``."""
         arr = np.asarray(x, dtype=float)
         key = arr.tobytes()
         k = self._keys.get(key)
@@ -157,8 +159,8 @@ class PortfolioPool:
             self._totals.append(np.asarray(totals, dtype=float))
             self._proven.append([])
             self._proven_floats.append(np.zeros((0, self._n)))
-        if unique:
-            g = _normalised(weights)
+        g = _normalised(weights)
+        if g not in self._proven[k]:
             self._proven[k].append(g)
             self._proven_floats[k] = np.vstack([self._proven_floats[k], [float(v) for v in g]])
         return k
@@ -171,7 +173,7 @@ class PortfolioPool:
         return int(np.argmax(values))
 
     def certified(self, k: int, weights: tuple[Fraction, ...]) -> bool:
-        """Whether portfolio ``k`` is proven the unique optimum under ``weights``."""
+        """Whether portfolio ``k`` is proven the decision under ``weights``."""
         G = self._proven_floats[k]
         if len(G) == 0:
             return False

@@ -191,7 +191,7 @@ class SweepWorker:
         exact_ties = self.rule is not None and self.rel_gap == 0
         binary = not f.problem.options.partial
         before = e.solves
-        pool = self._pool(e) if weights is not None and binary and e.scale is not None else None
+        pool = self._pool(e) if weights is not None else None
         x, method, status, bound, tied = None, "mip", Status.OPTIMAL, None, None
         start = None
         if pool is not None and weights is not None:
@@ -199,7 +199,7 @@ class SweepWorker:
             if k is not None:
                 cand = pool.portfolio(k)
                 if pool.certified(k, weights):
-                    x, method, tied = cand, "certificate", False
+                    x, method = cand, "certificate"
                 elif e.feasible(cand):
                     start = cand
         if x is None and self.rel_gap == 0 and e.uses_knapsack:
@@ -217,15 +217,15 @@ class SweepWorker:
                 self._prev = None
                 return ScenarioOutcome(scenario.name, status, None, None, None, None, frame, time.perf_counter() - t0, e.solves - before, method, "no portfolio")
         keys: tuple[str, ...] = ()
-        if exact_ties and status is Status.OPTIMAL:
+        if exact_ties and status is Status.OPTIMAL and method != "certificate":
             assert self.rule is not None
-            if tied is False:
-                keys = (*(k.name for k in self.rule.vectors(f)), "id")
-            else:
-                settled = self.rule.settle(e, f, c, x)
-                x, keys, tied = settled.x, settled.keys, settled.tied
-            if pool is not None and weights is not None:
-                pool.add(x, self._totals(f, x), weights, unique=tied is False)
+            settled = self.rule.settle(e, f, c, x, unique=tied is False)
+            x, keys, tied = settled.x, settled.keys, settled.tied
+        elif exact_ties and method == "certificate":
+            assert self.rule is not None
+            keys = self.rule.settle(e, f, c, x, unique=True).keys
+        if pool is not None and weights is not None and status is Status.OPTIMAL and method != "certificate" and self.rel_gap == 0:
+            pool.add(x, self._totals(f, x), weights)
         self._prev = x
         grants = f.grants(x)
         if int(grants.sum()) > frame:

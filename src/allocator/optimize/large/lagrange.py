@@ -35,7 +35,7 @@ from allocator.optimize.backends import make_backend
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "decompose", "near_optimal"]
+__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "decompose", "multipliers", "near_optimal"]
 
 _LOCAL_NNZ = 8  # rows with at most this many columns stay exact inside components
 _COMPONENT_MAX = 12  # components up to this many columns are enumerated (2**12 patterns)
@@ -74,6 +74,8 @@ class Decomposition:
     g_value: np.ndarray
     g_lower: np.ndarray
     g_upper: np.ndarray
+    g_rows: np.ndarray | None = None  # the model's rows relaxed (in the order above)
+    g_scale: np.ndarray | None = None  # each divided by this (its largest coefficient)
 
 
 def _tightened_bounds(m: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -168,6 +170,8 @@ def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int
         m, lo, hi, groups, g_start, g_index, g_value,
         m.row_lower[glob_arr] / scale if len(glob_arr) else np.zeros(0),
         m.row_upper[glob_arr] / scale if len(glob_arr) else np.zeros(0),
+        glob_arr,
+        scale,
     )
 
 
@@ -375,3 +379,47 @@ def near_optimal(
     if best_x is None:
         return None
     return LagrangeResult(best_x, best_value, best_bound, it, time.perf_counter() - t0, best_lam)
+
+
+def multipliers(
+    d: Decomposition, value: float, *, start: np.ndarray | None = None, max_iter: int = 300, time_limit: float = 1.0, enough: float = 0.0
+) -> tuple[float, np.ndarray]:
+    """Multipliers that bring ``L(lam)`` down towards a known achievable ``value``.
+
+    Subgradient steps of Polyak's length towards ``value`` (the optimum, found otherwise),
+    from ``start`` (e.g. the relaxation's duals of the relaxed rows) or 0. Stops when
+    ``L(lam) - value <= enough`` or after ``max_iter`` steps or ``time_limit`` seconds.
+    Returns the best bound and its multipliers: any multipliers give a valid bound.
+    """
+    t0 = time.perf_counter()
+    n_rows = len(d.g_lower)
+    only_up = ~np.isfinite(d.g_lower)
+    only_down = ~np.isfinite(d.g_upper)
+    lam = np.zeros(n_rows) if start is None else np.asarray(start, dtype=float).copy()
+    lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
+    best_bound, best_lam = np.inf, lam.copy()
+    theta, stall = 1.0, 0
+    row_len = np.diff(d.g_start)
+    for _ in range(max_iter):
+        bound, rc = lagrangian(d, lam)
+        if bound < best_bound - 1e-12 * abs(best_bound) or not np.isfinite(best_bound):
+            best_bound, best_lam, stall = bound, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 8:
+                theta, stall, lam = theta / 2, 0, best_lam.copy()
+                continue
+        if best_bound - value <= enough or theta < 1e-6 or time.perf_counter() - t0 > time_limit or not n_rows:
+            break
+        _, x = _inner(d, rc)
+        act = _activity(d, x)
+        g = np.where(lam > 0, act - d.g_upper, np.where(lam < 0, act - d.g_lower,
+                     np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0))))
+        g = np.where(np.isfinite(g), g, 0.0)
+        norm = float(np.dot(g, g))
+        if norm == 0:
+            break
+        lam = lam + theta * max(bound - value, 1e-9 * abs(bound)) / norm * g
+        lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
+    del row_len
+    return best_bound, best_lam
