@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from allocator.optimize.linear import LinearModel
 from allocator.model.problem import Problem
+from allocator.optimize.linear import LinearModel
 
 __all__ = ["Rows", "float_values", "highspy_direct", "plain_pulp", "rows_of"]
 

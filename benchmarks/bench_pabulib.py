@@ -39,7 +39,7 @@ from typing import Any
 import allocator
 from allocator.io.pabulib import parse_pabulib
 
-__all__ = ["Row", "run_allocator", "run_pabutools", "main"]
+__all__ = ["Row", "main", "run_allocator", "run_pabutools"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "pabulib"

@@ -46,19 +46,19 @@ from allocator.model.ids import natural_key
 from allocator.model.problem import Application, Criterion, Problem
 
 __all__ = [
-    "Feasible",
     "Best",
+    "Feasible",
+    "best_value",
+    "enumerate_portfolios",
     "frac",
-    "normalised",
-    "weighted_score",
-    "ineligibility",
     "grant_levels",
+    "ineligibility",
+    "lexicographic_best",
+    "normalised",
+    "optimal_portfolios",
     "portfolio_value",
     "tie_break_keys",
-    "enumerate_portfolios",
-    "best_value",
-    "optimal_portfolios",
-    "lexicographic_best",
+    "weighted_score",
 ]
 
 Feasible = Callable[[dict[str, int]], bool]

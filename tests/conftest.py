@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Options, Problem
 
-__all__ = ["problems", "ids", "CRITERIA_NAMES", "solver_names", "examples"]
+__all__ = ["CRITERIA_NAMES", "examples", "ids", "problems", "solver_names"]
 
 settings.register_profile(
     "ci",
@@ -141,7 +141,7 @@ def problems(
         requested = steps * 10_000
         minimum = None
         if is_partial and draw(st.booleans()):
-            minimum = draw(st.sampled_from([5_000, 10_000, 20_000, 25_000, 30_000]).filter(lambda m: m <= requested) | st.just(requested))
+            minimum = draw(st.sampled_from([m for m in (5_000, 10_000, 20_000, 25_000, 30_000) if m <= requested] or [requested]) | st.just(requested))
         apps.append(Application(id=app_id, requested=requested, minimum=minimum, scores=scores))
     total = sum(a.requested for a in apps)
     share = draw(st.floats(*frame_share))

@@ -16,9 +16,8 @@ from openpyxl import Workbook, load_workbook
 import allocator
 from allocator import AllocatorError, Problem, Solution, Status
 from allocator.exceptions import InputError
-from allocator.model.cells import parse_amount, parse_number, parse_tags
-from allocator import Problem
 from allocator.io.tables import read_problem, read_table, write_decisions
+from allocator.model.cells import parse_amount, parse_number, parse_tags
 
 W = {"green": 0.5, "smart": 0.3, "innovation": 0.2}
 
@@ -267,7 +266,7 @@ def test_xlsx_sheets(tmp_path: Path) -> None:
     assert read_table(path, sheet=1).equals(df)
     p = read_problem(path, sheet="Søknader", frame=200_000, weights={"green": 1}, scales=(1, 7))
     assert p.ids == ["1", "2"]
-    with pytest.raises(InputError, match="no sheet 'Ark1'.*'Notes', 'Søknader'"):
+    with pytest.raises(InputError, match=r"no sheet 'Ark1'.*'Notes', 'Søknader'"):
         read_table(path, sheet="Ark1")
     with pytest.raises(InputError, match="no sheet number 5"):
         read_table(path, sheet=5)

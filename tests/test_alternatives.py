@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import AllocatorError, Problem
-from allocator.exceptions import InfeasibleError
 from allocator.analysis.alternatives import Alternatives, all_optima, diverse, k_best
+from allocator.exceptions import InfeasibleError
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
 from tests.brute import Feasible, enumerate_portfolios, portfolio_value, weighted_score
 from tests.conftest import problems
@@ -127,7 +127,7 @@ def test_example_alternatives() -> None:
 
     p = load_example()
     top = k_best(p, 5)
-    assert top[0].gap == 0 and all(a.value >= b.value for a, b in zip(top.portfolios, top.portfolios[1:]))
+    assert top[0].gap == 0 and all(a.value >= b.value for a, b in zip(top.portfolios, top.portfolios[1:], strict=False))
     frame = top.to_frame()
     assert list(frame.columns[:3]) == ["rank", "value", "gap"] and frame["removed"].iloc[0] == ""
     wide = top.grants_frame()

@@ -7,9 +7,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 
-from allocator.rules import check
 from allocator import Problem, Reason, compare, rank_and_fund, solve
 from allocator.model.ids import natural_key
+from allocator.rules import check
 from tests.brute import ineligibility, portfolio_value, weighted_score
 from tests.conftest import examples, problems
 

@@ -23,8 +23,8 @@ from allocator import (
     rank_and_fund,
     solve,
 )
-from allocator.optimize.backends.pulp import cbc_available
 from allocator.cli import main
+from allocator.optimize.backends.pulp import cbc_available
 from tests.brute import lexicographic_best
 
 # Six applications: requests, green (0-10), smart (1-7). Ranking by score funds A,

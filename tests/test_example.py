@@ -11,13 +11,13 @@ import pytest
 
 import allocator
 from allocator import Status
-from allocator.io.tables import read_problem, read_table, write_decisions
 from allocator.data import (
     EXAMPLE_CSV,
     example_frame,
     example_metadata,
     load_example,
 )
+from allocator.io.tables import read_problem, read_table, write_decisions
 
 CRITERIA = ["Grønn omstilling", "Smart spesialisering", "Innovasjon", "Verdiskaping", "Aktørbredde"]
 

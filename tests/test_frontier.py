@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 
 from allocator import AllocatorError, Problem, rank_and_fund, solve
-from allocator.exceptions import PolicyError
 from allocator.analysis.frontier import entry_frames, frame_breakpoints, frame_curve
+from allocator.exceptions import PolicyError
 from allocator.rules import FundedCount, GroupLimit
 from tests.brute import Feasible, best_value, enumerate_portfolios, weighted_score
 from tests.conftest import problems
@@ -20,7 +20,9 @@ from tests.conftest import problems
 def staircase(p: Problem, hi: int, feasible: Feasible | None = None) -> list[tuple[int, Fraction]]:
     """Brute force: (frame, value) at every frame in (0, hi] where the best value rises."""
     per_krone = [weighted_score(p, a) / a.requested for a in p.applications]
-    value = lambda g: sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))
+    def value(g: tuple[int, ...]) -> Fraction:
+        return sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))
+
     points = sorted((sum(g), value(g)) for g in enumerate_portfolios(p.with_frame(max(hi, 1)), feasible))
     out: list[tuple[int, Fraction]] = []
     best: Fraction | None = None
@@ -111,7 +113,9 @@ def test_example_curve_and_breakpoints_are_exact() -> None:
 def test_breakpoints_with_a_rule(p: Problem) -> None:
     limit = max(1, len(p.applications) // 2)
     q = with_rules(p, [FundedCount(max=limit, label="count")])
-    ok: Feasible = lambda g: sum(v > 0 for v in g.values()) <= limit
+    def ok(g: dict[str, int]) -> bool:
+        return sum(v > 0 for v in g.values()) <= limit
+
     bp = frame_breakpoints(q)
     got = bp[bp["breakpoint"]]
     expected = staircase(q, total(q), ok)

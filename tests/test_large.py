@@ -7,20 +7,18 @@ the gap is reached and report that gap.
 
 from __future__ import annotations
 
-import sys
-
 import itertools
+import sys
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.rules import check
 from allocator import Application, Criterion, Problem, solve
 from allocator.optimize.large import lagrange
-from allocator.rules import Exclusive, FundedCount, GroupLimit
 from allocator.optimize.linear import ModelBuilder
+from allocator.rules import Exclusive, FundedCount, GroupLimit, check
 from allocator.status import Status
 
 

@@ -183,9 +183,8 @@ def test_errors_are_allocator_errors(tmp_path: Path, solved: tuple[Problem, Solu
 
 def test_summary_names_the_rules_rank_and_fund_breaks(tmp_path: Path) -> None:
     from allocator.data import load_example, load_example_policy
-    from allocator.rules.check import check
-
     from allocator.model.rules import GroupLimit
+    from allocator.rules.check import check
 
     # a floor that going down the list cannot meet: its applications rank too low
     base = load_example_policy().apply(load_example())

@@ -9,9 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from allocator.rules import check
 from allocator import AllocatorError, Application, Criterion, Problem, Reason, Status, solve
 from allocator.exceptions import PolicyError
+from allocator.model.ledger import (
+    ceiling_eur,
+    in_window,
+    read_ledger,
+    room_nok,
+    window_start,
+)
 from allocator.optimize import build
 from allocator.rules import (
     BudgetPots,
@@ -26,15 +32,9 @@ from allocator.rules import (
     MustFund,
     MustNotFund,
     Requires,
+    check,
 )
 from allocator.rules.check import Checker
-from allocator.model.ledger import (
-    ceiling_eur,
-    in_window,
-    read_ledger,
-    room_nok,
-    window_start,
-)
 
 
 def call(rules: list[object] = (), *, frame: int = 600_000, partial: bool = False) -> Problem:  # type: ignore[assignment]

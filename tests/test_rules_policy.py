@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from allocator.rules import check
 from allocator import Criterion, Problem, Reason, Status, load_policy, solve
-from allocator.exceptions import PolicyError
 from allocator.data import (
     EXAMPLE_POLICY,
     example_frame,
     load_example,
     load_example_policy,
 )
+from allocator.exceptions import PolicyError
 from allocator.io.policy import parse_policy
+from allocator.rules import check
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
-from allocator.scenarios.certificates import in_cone
 from allocator.exceptions import AllocatorError, InputError
 from allocator.optimize.formulation import _exact_coefficients, build, common_scale
+from allocator.optimize.knapsack import knapsack
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
 from allocator.scenarios import (
     Scenario,
@@ -35,10 +35,10 @@ from allocator.scenarios import (
     weight_grid,
     weight_samples,
 )
+from allocator.scenarios.certificates import in_cone
+from allocator.scenarios.worker import SweepWorker
 from allocator.scoring import _score_fractions, exact, score
 from allocator.status import Status
-from allocator.scenarios.worker import SweepWorker
-from allocator.optimize.knapsack import knapsack
 from tests.conftest import problems
 
 
@@ -148,7 +148,7 @@ def test_scenario_apply_json_and_errors() -> None:
     back = Scenario.model_validate_json(s.model_dump_json())
     assert back.apply(p) == v
     assert Scenario(name="drop", rules=()).apply(p).rules == ()
-    with pytest.raises(InputError, match="scenario 'bad'.*unknown criteria"):
+    with pytest.raises(InputError, match=r"scenario 'bad'.*unknown criteria"):
         Scenario(name="bad", weights={"nope": 1}).apply(p)
     with pytest.raises(AllocatorError, match="weight"):
         Scenario(name="neg", weights={"green": -1})
@@ -272,7 +272,7 @@ def test_forked_pool_is_refused() -> None:
 
 def test_results_tables() -> None:
     p = _call(10, 5, rules=False)
-    scen = weight_grid(p, steps=2) + [Scenario(name="tiny", frame=10_000)]
+    scen = [*weight_grid(p, steps=2), Scenario(name="tiny", frame=10_000)]
     res = run_scenarios(p, scen, progress=True)
     summ = res.summary()
     assert list(summ["scenario"]) == [s.name for s in scen]

@@ -113,8 +113,9 @@ def test_nothing_reaches_stdout(small_problem: Problem, solver: str, capfd: pyte
 
 
 def test_solution_fields(small_problem: Problem) -> None:
-    import highspy  # noqa: F401
     from importlib.metadata import version
+
+    import highspy  # noqa: F401
 
     p = small_problem
     sol = solve(p)

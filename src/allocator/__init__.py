@@ -16,7 +16,7 @@ The rest lives in subpackages: :mod:`allocator.rules` (the call's rules),
 (formulation, backends), :mod:`allocator.report` (the Excel workbook).
 """
 
-from allocator._version import __version__
+from allocator._version import __version__ as __version__
 from allocator.analysis import compare, explain, rank_and_fund
 from allocator.data import load_example
 from allocator.exceptions import AllocatorError
@@ -34,7 +34,6 @@ from allocator.rules import check
 from allocator.scenarios import run_scenarios
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
-
 
 __all__ = [
     "AllocatorError",

@@ -14,10 +14,10 @@ from typing import Any
 
 __all__ = [
     "AllocatorError",
+    "InfeasibleError",
     "InputError",
     "PolicyError",
     "SolverError",
-    "InfeasibleError",
 ]
 
 

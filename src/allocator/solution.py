@@ -19,7 +19,7 @@ from allocator.status import Status
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Reason", "Decision", "Solution", "Status"]
+__all__ = ["Decision", "Reason", "Solution", "Status"]
 
 
 class Reason(str, Enum):

@@ -28,13 +28,13 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from allocator.exceptions import AllocatorError, InfeasibleError
 from allocator.model.problem import Problem
-from allocator.optimize.linear import INF
 from allocator.optimize.engine import Engine, Outcome
+from allocator.optimize.linear import INF
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Portfolio", "Alternatives", "k_best", "all_optima", "diverse"]
+__all__ = ["Alternatives", "Portfolio", "all_optima", "diverse", "k_best"]
 
 
 class Portfolio(BaseModel):
@@ -177,11 +177,8 @@ def k_best(problem: Problem, k: int = 10, *, time_limit: float | None = None) ->
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> k_best(p, 3).to_frame()[["rank", "value", "funded"]]
        rank  value funded
     0     1    1.1   B; C
@@ -238,11 +235,8 @@ def diverse(
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> [q.funded for q in diverse(p, 3, min_difference=3, within=20).portfolios]
     [('B', 'C'), ('A',)]
     """

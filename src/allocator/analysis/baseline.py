@@ -34,7 +34,7 @@ from allocator.status import Status
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["rank_and_fund", "compare", "Comparison"]
+__all__ = ["Comparison", "compare", "rank_and_fund"]
 
 
 def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
@@ -50,11 +50,8 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> rank_and_fund(p).funded_ids
     ['A']
     """

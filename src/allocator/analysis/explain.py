@@ -63,15 +63,15 @@ from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
-from allocator.optimize.solve import solve
 from allocator.optimize.effects import RuleEffects, rule_effects
 from allocator.optimize.engine import Engine, Outcome
+from allocator.optimize.solve import solve
 from allocator.solution import Decision, Reason, Solution
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Explanation", "explanations", "explain", "to_frame"]
+__all__ = ["Explanation", "explain", "explanations", "to_frame"]
 
 def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
     if not solution.status.has_solution:
@@ -288,11 +288,8 @@ def explain(
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> df = explain(p)
     >>> df[["id", "funded", "displaces", "margin_up", "margin_down", "max_grant"]]
       id  funded displaces  margin_up  margin_down  max_grant

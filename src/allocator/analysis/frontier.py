@@ -25,13 +25,13 @@ from allocator.analysis.baseline import rank_and_fund
 from allocator.exceptions import AllocatorError, PolicyError, SolverError
 from allocator.model.problem import Problem
 from allocator.model.rules import GroupLimit, MaxGrant
-from allocator.rules.rows import rule_rows
 from allocator.optimize.engine import Engine, Outcome
+from allocator.rules.rows import rule_rows
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["frame_curve", "frame_breakpoints", "entry_frames", "frame_dependent"]
+__all__ = ["entry_frames", "frame_breakpoints", "frame_curve", "frame_dependent"]
 
 
 def frame_dependent(problem: Problem) -> bool:
@@ -108,11 +108,8 @@ def frame_curve(
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> frame_curve(p, frames=[50, 60, 100, 160])[["frame", "value", "funded", "rank_and_fund"]]
        frame  value   funded  rank_and_fund
     0     50    0.6        B            0.6
@@ -130,7 +127,7 @@ def frame_curve(
             raise AllocatorError(f"hi {top} must exceed lo {low}; give a range of frames")
         if n < 2:
             raise AllocatorError(f"n {n} must be at least 2 grid points")
-        grid = {int(round(float(v))) for v in np.linspace(low, top, n)}
+        grid = {round(float(v)) for v in np.linspace(low, top, n)}
         if low <= problem.frame <= top:
             grid.add(problem.frame)
         values = sorted(grid)
@@ -164,7 +161,7 @@ def frame_curve(
                 b = rank_and_fund(problem.with_frame(F))
                 row.update(rank_and_fund=float(b.objective or 0.0), rank_and_fund_granted=b.total_granted)
             row["gain"] = row["value"] - row["rank_and_fund"]
-        row["current"] = F == problem.frame
+        row["current"] = problem.frame == F
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -203,11 +200,8 @@ def frame_breakpoints(
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> frame_breakpoints(p)[["frame", "enter", "leave", "value"]]
        frame enter leave  value
     0      0                0.0
@@ -300,7 +294,7 @@ def entry_frames(problem: Problem, breakpoints: pd.DataFrame | None = None, *, l
     bp = frame_breakpoints(problem, lo, hi) if breakpoints is None else breakpoints
     sets = [set(s.split("; ")) if s else set() for s in bp["funded"]]
     frames = bp["frame"].tolist()
-    now_idx = max((k for k, F in enumerate(frames) if F <= problem.frame), default=None)
+    now_idx = max((k for k, F in enumerate(frames) if problem.frame >= F), default=None)
     rows = []
     for a in problem.applications:
         first = next((k for k, s in enumerate(sets) if a.id in s), None)

@@ -35,13 +35,13 @@ from fractions import Fraction
 import numpy as np
 
 from allocator.model.problem import Problem
+from allocator.optimize.engine import Engine, Outcome
 from allocator.optimize.formulation import app_columns, to_columns
 from allocator.optimize.linear import ModelBuilder
-from allocator.optimize.engine import Engine, Outcome
 from allocator.optimize.loaded import LoadedModel
 from allocator.rules.rows import rule_rows
 
-__all__ = ["margin_up_partial", "margin_down_partial", "max_grant", "with_request"]
+__all__ = ["margin_down_partial", "margin_up_partial", "max_grant", "with_request"]
 
 _MAX_ITER = 200
 

@@ -13,7 +13,7 @@ from allocator.analysis.explanation import Explanation
 from allocator.exceptions import AllocatorError
 from allocator.solution import Reason
 
-__all__ = ["LANGUAGES", "check_lang", "sentence", "money", "number", "join_ids"]
+__all__ = ["LANGUAGES", "check_lang", "join_ids", "money", "number", "sentence"]
 
 LANGUAGES = ("en", "nb")
 _ALIASES = {"en": "en", "english": "en", "nb": "nb", "no": "nb", "nob": "nb", "bokmål": "nb", "bokmal": "nb", "norwegian": "nb"}

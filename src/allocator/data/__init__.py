@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.io.policy import Policy, load_policy
-from allocator.model.problem import Problem
+from allocator.model import Application, Criterion, Problem
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "small_example",
     "EXAMPLE_CSV",
     "EXAMPLE_METADATA",
     "EXAMPLE_POLICY",
@@ -94,6 +95,30 @@ def example_frame() -> pd.DataFrame:
     return pd.read_csv(EXAMPLE_CSV, dtype={"Søknadsnr": str, "Stikkord": str}, encoding="utf-8")
 
 
+def small_example() -> Problem:
+    """Three applications and a frame of 100: the small call of the documentation's examples.
+
+    A asks for 60 and scores 9 of 10, B for 50 and scores 6, C for 50 and scores 5 (one
+    criterion ``g``, weight 1). Ranking by score funds A alone (worth 0.9); the optimum
+    funds B and C (worth 1.1).
+
+    Examples
+    --------
+    >>> p = small_example()
+    >>> [(a.id, a.requested, a.scores["g"]) for a in p.applications], p.frame
+    ([('A', 60, 9.0), ('B', 50, 6.0), ('C', 50, 5.0)], 100)
+    """
+    return Problem(
+        frame=100,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=60, scores={"g": 9}),
+            Application(id="B", requested=50, scores={"g": 6}),
+            Application(id="C", requested=50, scores={"g": 5}),
+        ],
+    )
+
+
 def load_example() -> Problem:
     """The example call as a :class:`~allocator.model.problem.Problem` (illustrative applications).
 
@@ -140,7 +165,8 @@ def load_example_policy() -> Policy:
     >>> from allocator.data import load_example, load_example_policy
     >>> problem = load_example_policy().apply(load_example())
     >>> solution = solve(problem)
-    >>> problem.check(solution).ok, len(solution.binding_rules) > 0
+    >>> from allocator import check
+    >>> check(problem, solution).ok, len(solution.binding_rules) > 0
     (True, True)
     """
 

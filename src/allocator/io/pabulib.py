@@ -85,8 +85,8 @@ __all__ = [
     "POINTS_TYPES",
     "PabulibFile",
     "PabulibProject",
-    "parse_pabulib",
     "pabulib_scores",
+    "parse_pabulib",
     "read_pabulib",
 ]
 

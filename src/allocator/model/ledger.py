@@ -210,7 +210,7 @@ def read_ledger(source: str | Path | Any) -> tuple[LedgerEntry, ...]:
             raise PolicyError(f"de minimis ledger {str(path)!r} does not exist; give the path of a CSV file")
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
-        except Exception as exc:  # noqa: BLE001 - pandas raises many kinds
+        except Exception as exc:
             raise PolicyError(f"de minimis ledger {str(path)!r} could not be read as CSV: {exc}") from None
         where = str(path)
     elif isinstance(source, pd.DataFrame):

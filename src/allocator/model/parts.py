@@ -29,10 +29,10 @@ from allocator.exceptions import InputError, PolicyError
 __all__ = [
     "Application",
     "Criterion",
-    "Options",
-    "Money",
-    "Scalar",
     "Frozen",
+    "Money",
+    "Options",
+    "Scalar",
     "format_validation_error",
     "whole_amount",
 ]
@@ -90,7 +90,7 @@ class Frozen(BaseModel):
             raise InputError(format_validation_error(exc, type(self).__name__)) from None
 
     @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
@@ -98,7 +98,7 @@ class Frozen(BaseModel):
             raise InputError(format_validation_error(exc, cls.__name__)) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:

@@ -29,24 +29,24 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from allocator.exceptions import PolicyError
 from allocator.model.ledger import LedgerEntry, Window, ceiling_eur, read_ledger
+from allocator.model.rule_base import (
+    Money,
+    Names,
+    RuleBase,
+    Selecting,
+    Share,
+    format_rule_error,
+    kr,
+    parse_money,
+    parse_share,
+    pct,
+)
 
 __all__ = [
     "RULE_KINDS",
@@ -67,160 +67,8 @@ __all__ = [
     "parse_share",
 ]
 
-Scalar = str | int | float | bool | None
 
-
-# --------------------------------------------------------------------------- value parsing
-def parse_share(v: Any) -> float:
-    """A share of 0..1 from ``0.4``, ``"40 %"``, ``"40%"`` or ``"0,4"``; ValueError otherwise.
-
-    >>> parse_share("40 %"), parse_share(0.5), parse_share("12,5%")
-    (0.4, 0.5, 0.125)
-    """
-    if isinstance(v, bool) or v is None:
-        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
-    if isinstance(v, str):
-        s = v.strip().replace(",", ".").replace("\u00a0", " ")
-        pct = s.endswith("%")
-        s = s.rstrip("%").strip()
-        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", s):
-            raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
-        # round to the decimals typed: "12.5 %" -> 0.125, not 0.12500000000000003
-        x = round(float(s) / 100, len(s.split(".")[1]) + 2 if "." in s else 2) if pct else float(s)
-        if pct and x > 1:
-            raise ValueError(f"{v!r} is above 100 %; a share is at most 100 %")
-        v = x
-    if not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
-    if v < 0:
-        raise ValueError(f"share {v!r} is negative; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
-    if v > 1:
-        hint = f' (did you mean {v / 100:g}, i.e. "{v:g} %"?)' if v <= 100 else ""
-        raise ValueError(f"share {v!r} is above 100 %{hint}; give a number between 0 and 1 or a percentage as text")
-    return float(v)
-
-
-def parse_money(v: Any) -> int:
-    """Whole kroner, at least 0, from an int, a whole float or text like ``"1 500 000"``.
-
-    >>> parse_money("1 500 000"), parse_money(2.3e6), parse_money(" 900_000 kr")
-    (1500000, 2300000, 900000)
-    """
-    fix = "write whole kroner, e.g. 1500000, 1_500_000 or \"1 500 000\""
-    if isinstance(v, bool) or v is None:
-        raise ValueError(f"{v!r} is not an amount; {fix}")
-    if isinstance(v, str):
-        s = re.sub(r"(?i)\s*(kr|nok)\.?\s*$", "", v.strip())
-        s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("_", "")
-        if not s.isdigit():
-            raise ValueError(f"{v!r} is not a whole amount; {fix}")
-        return int(s)
-    if isinstance(v, float):
-        if not math.isfinite(v) or not v.is_integer():
-            raise ValueError(f"{v!r} is not a whole amount; {fix}")
-        v = int(v)
-    if not isinstance(v, int):
-        raise ValueError(f"{v!r} is not an amount; {fix}")
-    if v < 0:
-        raise ValueError(f"amount {v} is negative; {fix}")
-    return v
-
-
-def _tuple_of_str(v: Any) -> Any:
-    if v is None:
-        return ()
-    if isinstance(v, (str, int)) and not isinstance(v, bool):
-        return (str(v),)
-    if isinstance(v, (list, tuple)):
-        return tuple(str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v)
-    return v
-
-
-def _where(v: Any) -> Any:
-    if v is None:
-        return {}
-    if isinstance(v, dict):
-        return {k: tuple(x) if isinstance(x, (list, tuple)) else (x,) for k, x in v.items()}
-    return v
-
-
-Share = Annotated[float, BeforeValidator(parse_share)]
-Money = Annotated[int, BeforeValidator(parse_money)]
-Names = Annotated[tuple[str, ...], BeforeValidator(_tuple_of_str)]
-Where = Annotated[dict[str, tuple[Scalar, ...]], BeforeValidator(_where)]
-
-
-def format_rule_error(exc: ValidationError, what: str) -> str:
-    """One readable sentence per field of a rule's ValidationError."""
-    parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        given = err.get("input")
-        shown = "" if isinstance(given, (dict, list, tuple)) or loc == "" else f" (given {given!r})"
-        parts.append(f"{what}{f', key {loc!r}' if loc else ''}{shown}: {msg}")
-    return "; ".join(parts)
-
-
-# --------------------------------------------------------------------------- base classes
-class _RuleBase(BaseModel):
-    """Frozen, no unknown keys; mistakes raise PolicyError naming the key and the fix."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    label: str = Field(default="", validation_alias=AliasChoices("label", "name"))
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            err = PolicyError(format_rule_error(exc, f"{type(self).__name__} rule"))
-            err.details = exc.errors(include_url=False)  # type: ignore[attr-defined]  # for the policy reader
-            raise err from None
-
-    @property
-    def display(self) -> str:
-        """The label if given, else a generated description."""
-        return self.label or self.describe()
-
-    def describe(self) -> str:  # pragma: no cover - every kind overrides it
-        """A description in words."""
-        return str(getattr(self, "kind", "rule"))
-
-
-class _Selecting(_RuleBase):
-    """A rule about a group of applications (see the module docstring)."""
-
-    ids: Names = ()
-    category: Names = ()
-    tag: Names = ()
-    where: Where = Field(default_factory=dict)
-
-    def selector_text(self) -> str:
-        """The selection in words: ``category 'network'``, ``all applications``."""
-        bits = []
-        if self.ids:
-            listed = ", ".join(repr(x) for x in self.ids)
-            bits.append(f"{'application' if len(self.ids) == 1 else 'applications'} {listed}")
-        if self.category:
-            bits.append(f"category {' or '.join(repr(c) for c in self.category)}")
-        if self.tag:
-            bits.append(f"tag {' or '.join(repr(t) for t in self.tag)}")
-        for col, vals in self.where.items():
-            bits.append(f"{col} = {' or '.join(repr(v) for v in vals)}")
-        return ", ".join(bits) if bits else "all applications"
-
-
-def _kr(v: int) -> str:
-    return f"{v:,}".replace(",", " ") + " kr"
-
-
-def _pct(v: float) -> str:
-    return f"{v * 100:g} %"
-
-
-# --------------------------------------------------------------------------- rule kinds
-class GroupLimit(_Selecting):
+class GroupLimit(Selecting):
     """Caps and floors on the amount and the number funded in a group of applications.
 
     ``per`` (a column such as ``"category"``, ``"applicant"`` or ``"Fylkesdel"``) applies
@@ -257,13 +105,13 @@ class GroupLimit(_Selecting):
         """A description in words."""
         parts = []
         if self.max_amount is not None:
-            parts.append(f"at most {_kr(self.max_amount)}")
+            parts.append(f"at most {kr(self.max_amount)}")
         if self.max_share is not None:
-            parts.append(f"at most {_pct(self.max_share)} of the frame")
+            parts.append(f"at most {pct(self.max_share)} of the frame")
         if self.min_amount is not None:
-            parts.append(f"at least {_kr(self.min_amount)}")
+            parts.append(f"at least {kr(self.min_amount)}")
         if self.min_share is not None:
-            parts.append(f"at least {_pct(self.min_share)} of the frame")
+            parts.append(f"at least {pct(self.min_share)} of the frame")
         if self.max_count is not None:
             parts.append(f"at most {self.max_count} funded")
         if self.min_count is not None:
@@ -272,7 +120,7 @@ class GroupLimit(_Selecting):
         return f"{self.selector_text()}{per}: {', '.join(parts)}"
 
 
-class FundedCount(_Selecting):
+class FundedCount(Selecting):
     """A minimum and/or maximum number of funded applications (of a group, or overall)."""
 
     kind: Literal["count"] = "count"
@@ -297,7 +145,7 @@ class FundedCount(_Selecting):
         return f"{' and '.join(b)} funded ({self.selector_text()})"
 
 
-class MaxGrant(_Selecting):
+class MaxGrant(Selecting):
     """A maximum grant per application, or per applicant organisation (or any column).
 
     ``amount`` in kroner and/or ``share`` of the frame (the smaller applies). ``per``:
@@ -318,12 +166,12 @@ class MaxGrant(_Selecting):
 
     def describe(self) -> str:
         """A description in words."""
-        caps = [c for c in (self.amount is not None and _kr(self.amount), self.share is not None and f"{_pct(self.share)} of the frame") if c]
+        caps = [c for c in (self.amount is not None and kr(self.amount), self.share is not None and f"{pct(self.share)} of the frame") if c]
         sel = "" if self.selector_text() == "all applications" else f" ({self.selector_text()})"
         return f"at most {' and '.join(caps)} per {self.per}{sel}"
 
 
-class CoFinancing(_Selecting):
+class CoFinancing(Selecting):
     """The grant at most ``share`` of the project's total cost.
 
     With ``other_public`` (a column with the other public funding the applicant declared)
@@ -337,7 +185,7 @@ class CoFinancing(_Selecting):
     def describe(self) -> str:
         """A description in words."""
         what = "grant + other public funding" if self.other_public else "grant"
-        return f"{what} at most {_pct(self.share)} of the project cost ({self.selector_text()})"
+        return f"{what} at most {pct(self.share)} of the project cost ({self.selector_text()})"
 
 
 def _ledger(v: Any) -> Any:
@@ -350,7 +198,7 @@ def _ledger(v: Any) -> Any:
     return v
 
 
-class DeMinimis(_Selecting):
+class DeMinimis(Selecting):
     """De minimis: per single undertaking, a ceiling over three years, minus aid received.
 
     Parameters
@@ -397,7 +245,7 @@ class DeMinimis(_Selecting):
         return f"de minimis: at most EUR {cap:,} per undertaking over three years".replace(",", " ")
 
 
-class MustFund(_Selecting):
+class MustFund(Selecting):
     """Lock in: the selected applications are funded (at ``amount`` if given)."""
 
     kind: Literal["must_fund"] = "must_fund"
@@ -412,11 +260,11 @@ class MustFund(_Selecting):
 
     def describe(self) -> str:
         """A description in words."""
-        at = f" at {_kr(self.amount)}" if self.amount is not None else ""
+        at = f" at {kr(self.amount)}" if self.amount is not None else ""
         return f"fund {self.selector_text()}{at}"
 
 
-class MustNotFund(_Selecting):
+class MustNotFund(Selecting):
     """Lock out: the selected applications are not funded."""
 
     kind: Literal["must_not_fund"] = "must_not_fund"
@@ -426,7 +274,7 @@ class MustNotFund(_Selecting):
         return f"do not fund {self.selector_text()}"
 
 
-class Exclusive(_Selecting):
+class Exclusive(Selecting):
     """Mutually exclusive: at most ``at_most`` of the selected applications are funded."""
 
     kind: Literal["exclusive"] = "exclusive"
@@ -437,7 +285,7 @@ class Exclusive(_Selecting):
         return f"at most {self.at_most} of {self.selector_text()}"
 
 
-class Requires(_Selecting):
+class Requires(Selecting):
     """Dependency: the selected applications are funded only if ``requires`` are.
 
     ``mode="all"`` (default): every required application must be funded; ``"any"``: one of
@@ -461,7 +309,7 @@ class Requires(_Selecting):
         return f"{self.selector_text()} only if {req} funded"
 
 
-class BudgetPots(_Selecting):
+class BudgetPots(Selecting):
     """Several budget pots: each application draws on the pot named in ``column``.
 
     ``frames`` gives each pot's budget; ``default`` the pot of applications whose column
@@ -483,10 +331,10 @@ class BudgetPots(_Selecting):
 
     def describe(self) -> str:
         """A description in words."""
-        return f"budget pots by {self.column}: " + ", ".join(f"{k} {_kr(v)}" for k, v in self.frames.items())
+        return f"budget pots by {self.column}: " + ", ".join(f"{k} {kr(v)}" for k, v in self.frames.items())
 
 
-class MultiYear(_Selecting):
+class MultiYear(Selecting):
     """Multi-year frames: each grant is spread over years by shares, each year has a frame.
 
     ``frames`` gives each year's frame; the shares come from ``columns`` (year -> column with
@@ -524,7 +372,7 @@ class MultiYear(_Selecting):
 
     def describe(self) -> str:
         """A description in words."""
-        return "frames per year: " + ", ".join(f"{y} {_kr(v)}" for y, v in self.frames.items())
+        return "frames per year: " + ", ".join(f"{y} {kr(v)}" for y, v in self.frames.items())
 
 
 Rule = Annotated[
@@ -543,7 +391,7 @@ Rule = Annotated[
 ]
 """Any rule; the ``kind`` field says which."""
 
-RULE_KINDS: dict[str, type[_RuleBase]] = {
+RULE_KINDS: dict[str, type[RuleBase]] = {
     "group": GroupLimit,
     "count": FundedCount,
     "max_grant": MaxGrant,

@@ -159,7 +159,7 @@ def _condition(problem: Call, values: list[Any], wanted: Sequence[Any], what: st
     for w in wanted:
         memo: dict[tuple[type, Any], bool] = {}  # one match per distinct cell value, not per application
 
-        def hit(v: Any) -> bool:
+        def hit(v: Any, memo: dict[tuple[type, Any], bool] = memo, w: Any = w) -> bool:
             try:
                 key = (type(v), v)
                 if key not in memo:

@@ -138,6 +138,7 @@ def fields_from_frame(
     Examples
     --------
     >>> import pandas as pd
+    >>> from allocator import Problem
     >>> df = pd.DataFrame({"Søknadsnr": ["A", "B"], "Søknadsbeløp": ["150 000", "kr 90.000"],
     ...                    "Grønn omstilling": [6, 4], "Fylkesdel": ["Telemark", "Vestfold"]})
     >>> p = Problem.from_frame(df, frame=200_000, weights={"green": 1}, scales=(1, 7))

@@ -35,10 +35,7 @@ def _kr(v: int) -> str:
 
 def at_bound(activity: float, lower: float, upper: float) -> bool:
     """Whether a row's activity is at one of its (finite) bounds."""
-    for b in (lower, upper):
-        if np.isfinite(b) and abs(activity - b) <= 1e-6 * max(1.0, abs(b)):
-            return True
-    return False
+    return any(np.isfinite(b) and abs(activity - b) <= 1e-6 * max(1.0, abs(b)) for b in (lower, upper))
 
 
 @dataclass

@@ -106,11 +106,8 @@ class Engine(LoadedModel):
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> e = Engine.of(p)
     >>> e.best().value, e.best(fix_in=[0]).value
     (Fraction(11, 10), Fraction(9, 10))
@@ -212,8 +209,8 @@ class Engine(LoadedModel):
     def value_bound(self, value: Fraction, *, strict: bool = False) -> float:
         """Lower bound of the value row meaning ``value >= V`` (``> V`` when strict)."""
         if self.scale is not None:
-            v = value * self.scale
-            return (floor(v) + 0.5) if strict else (ceil(v) - 0.5)
+            scaled = value * self.scale
+            return (floor(scaled) + 0.5) if strict else (ceil(scaled) - 0.5)
         v = float(value)
         if strict:  # in floats, "more than V" must clear the solver's MIP feasibility tolerance (1e-6)
             return v + max(1e-5, 1e-6 * abs(v))

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.optimize.large.lagrange import decompose, multipliers
+from allocator.optimize.large.lagrange import decompose
 from allocator.optimize.large.lagrange import lagrangian as lagrangian_decomposed
-from allocator.optimize.large.proof import allowed_columns
+from allocator.optimize.large.proof import allowed_columns, multipliers
 from allocator.optimize.loaded import LoadedModel
 
 __all__ = ["candidates", "lagrangian"]
@@ -76,15 +76,15 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
     if res.row_dual is None or not res.status.has_solution:
         return everything
     model = m.current(c)
-    d = decompose(model) if np.all(model.integer) else None
-    if d is not None:
+    parts = decompose(model) if np.all(model.integer) else None
+    if parts is not None:
         start = None
-        if d.g_rows is not None and d.g_scale is not None and len(d.g_rows):
-            duals = res.row_dual[d.g_rows] * d.g_scale
-            start = duals if lagrangian_of(d, duals) <= lagrangian_of(d, -duals) else -duals
-        _, lam = multipliers(d, value, start=start, enough=0.5, max_iter=60)
-        _, free, _ = allowed_columns(d, lam, value - 1.0)
-        return free
+        if parts.g_rows is not None and parts.g_scale is not None and len(parts.g_rows):
+            duals = res.row_dual[parts.g_rows] * parts.g_scale
+            start = duals if lagrangian_of(parts, duals) <= lagrangian_of(parts, -duals) else -duals
+        _, lam = multipliers(parts, value, start=start, enough=0.5, max_iter=60)
+        _, free, _ = allowed_columns(parts, lam, value - 1.0)
+        return np.asarray(free, dtype=bool)
     best: tuple[float, np.ndarray, np.ndarray, float] | None = None
     for lam in (res.row_dual, -res.row_dual):  # whichever sign convention the solver uses
         cand = lagrangian(m, c, lam)
@@ -95,5 +95,5 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
     slack = bound - value + err
     if not np.isfinite(slack) or slack < 0:
         return everything  # a bound below a feasible value: rounding went wrong; fix nothing
-    fixed = (np.abs(d) > slack) & m.model.integer & (np.abs(x - xhat) < 0.5)
-    return ~fixed
+    fixed = np.asarray((np.abs(d) > slack) & m.model.integer & (np.abs(x - xhat) < 0.5), dtype=bool)
+    return np.asarray(~fixed, dtype=bool)

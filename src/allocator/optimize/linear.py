@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LinearModel", "ModelBuilder", "INF"]
+__all__ = ["INF", "LinearModel", "ModelBuilder"]
 
 INF = float("inf")
 
@@ -191,7 +191,9 @@ class ModelBuilder:
 
     def build(self) -> LinearModel:
         """Freeze into a :class:`LinearModel`."""
-        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+        def cat(parts: list[np.ndarray], dt: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
+
         objective = cat(self._obj, float)
         if len(objective) < self.n_cols:  # columns added after set_objective
             objective = np.concatenate([objective, np.zeros(self.n_cols - len(objective))])

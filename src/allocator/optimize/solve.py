@@ -97,11 +97,9 @@ def solve(
 
     Examples
     --------
-    >>> from allocator import Problem, Criterion, Application, solve
-    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-    ...     applications=[Application(id="A", requested=60, scores={"g": 9}),
-    ...                   Application(id="B", requested=50, scores={"g": 6}),
-    ...                   Application(id="C", requested=50, scores={"g": 5})])
+    >>> from allocator import solve
+    >>> from allocator.data import small_example
+    >>> p = small_example()  # frame 100; A asks 60 (score 0.9), B and C 50 (0.6, 0.5)
     >>> solve(p).funded_ids
     ['B', 'C']
     """
@@ -224,6 +222,8 @@ def _solution(f: Formulation, out: Outcome, solver: str, version: str, t0: float
                         reason=reason, note=note, binding_rules=binding)
         )
     objective = f.value(grants)
+    bound: float | None
+    gap: float | None
     if out.status is Status.OPTIMAL and out.bound is None:
         bound, gap = objective, 0.0
     else:

@@ -27,11 +27,9 @@ from allocator.rules.check import Checker, CheckResult, Violation, check
 
 __all__ = [
     "RULE_KINDS",
+    "BudgetPots",
     "CheckResult",
     "Checker",
-    "Violation",
-    "check",
-    "BudgetPots",
     "CoFinancing",
     "DeMinimis",
     "Exclusive",
@@ -44,4 +42,6 @@ __all__ = [
     "MustNotFund",
     "Requires",
     "Rule",
+    "Violation",
+    "check",
 ]

@@ -5,16 +5,16 @@ plain Python with exact fractions, so that the integer program and the checker c
 agree by both being right. Every solution in the test suite passes through it, and an
 adviser can check a portfolio composed by hand::
 
-    >>> from allocator import Problem, Criterion, Application
-    >>> from allocator.model.rules import GroupLimit
+    >>> from allocator import Problem, Criterion, Application, check
+    >>> from allocator.rules import GroupLimit
     >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1)],
     ...     applications=[Application(id="A", requested=60, category="network", scores={"g": 1}),
     ...                   Application(id="B", requested=50, category="cluster", scores={"g": 1})],
     ...     rules=[GroupLimit(category="network", min_count=1, label="one network")])
-    >>> print(p.check({"B": 50}))
+    >>> print(check(p, {"B": 50}))
     1 violation:
     - 'one network': 0 funded, at least 1 required (1 short)
-    >>> p.check({"A": 60}).ok
+    >>> check(p, {"A": 60}).ok
     True
 """
 

@@ -94,8 +94,8 @@ def _row(rule: int, label: str, part: str, kind: str, apps: Sequence[int], *, gr
          funded: Any = 0.0, lower: float = -_INF, upper: float = _INF, unit: str = "kr", scale: int = 1) -> RuleRow:
     a = np.asarray(list(apps), dtype=np.int64)
     # np.full for the common scalar case: same arrays, a fraction of broadcast_to's cost
-    g = np.full(a.shape, float(grant)) if np.isscalar(grant) else np.broadcast_to(np.asarray(grant, dtype=float), a.shape).copy()
-    y = np.full(a.shape, float(funded)) if np.isscalar(funded) else np.broadcast_to(np.asarray(funded, dtype=float), a.shape).copy()
+    g = np.full(a.shape, float(grant)) if isinstance(grant, (int, float)) else np.broadcast_to(np.asarray(grant, dtype=float), a.shape).copy()
+    y = np.full(a.shape, float(funded)) if isinstance(funded, (int, float)) else np.broadcast_to(np.asarray(funded, dtype=float), a.shape).copy()
     return RuleRow(rule, label, part, kind, a, g, y, float(lower), float(upper), unit, scale)
 
 

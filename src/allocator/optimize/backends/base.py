@@ -7,6 +7,7 @@ row, new column bounds. Values are returned only with a status that says they ex
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -19,7 +20,7 @@ import numpy as np
 
 from allocator.status import Status
 
-__all__ = ["RawResult", "Backend", "quiet_stdout"]
+__all__ = ["Backend", "RawResult", "quiet_stdout"]
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,8 @@ def quiet_stdout() -> Iterator[None]:
     """
     fd = 1  # HiGHS writes to the C library's stdout, whatever sys.stdout is (pytest, Jupyter)
     with _stdout_lock:
-        try:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
             sys.stdout.flush()
-        except (AttributeError, ValueError, OSError):
-            pass
         try:
             saved = os.dup(fd)
         except OSError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from allocator.status import Status
 __all__ = ["HighsBackend", "highs_version"]
 
 
-def _highspy():  # type: ignore[no-untyped-def]
+def _highspy() -> Any:
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a dependency

@@ -20,7 +20,7 @@ from allocator.optimize.backends.base import RawResult, quiet_stdout
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["PulpBackend", "to_pulp", "PULP4", "pulp_version", "cbc_solver", "cbc_available"]
+__all__ = ["PULP4", "PulpBackend", "cbc_available", "cbc_solver", "pulp_version", "to_pulp"]
 
 import pulp
 
@@ -100,7 +100,7 @@ def cbc_solver(time_limit: float | None, rel_gap: float, abs_gap: float, *, prob
             solver = cls(**kw)
             if solver.available():
                 return solver
-        except Exception:  # noqa: BLE001 - an unavailable solver may raise anything
+        except Exception:
             continue
     if probe:
         return None

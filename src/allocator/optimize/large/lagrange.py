@@ -35,7 +35,7 @@ from allocator.optimize.backends import make_backend
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "decompose", "multipliers", "near_optimal"]
+__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "activity", "decompose", "inner", "lagrangian", "near_optimal"]
 
 _LOCAL_NNZ = 8  # rows with at most this many columns stay exact inside components
 _COMPONENT_MAX = 12  # components up to this many columns are enumerated (2**12 patterns)
@@ -175,7 +175,7 @@ def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int
     )
 
 
-def _inner(d: Decomposition, rc: np.ndarray) -> tuple[float, np.ndarray]:
+def inner(d: Decomposition, rc: np.ndarray) -> tuple[float, np.ndarray]:
     """max over patterns of ``rc . x``, and the maximising x."""
     x = np.zeros(d.model.n_cols)
     total = 0.0
@@ -193,13 +193,14 @@ def lagrangian(d: Decomposition, lam: np.ndarray) -> tuple[float, np.ndarray]:
     row_len = np.diff(d.g_start)
     c = d.model.objective.astype(float)
     rc = c - np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=d.model.n_cols) if len(lam) else c
-    inner, _ = _inner(d, rc)
+    best, _ = inner(d, rc)
     up = np.where(np.isfinite(d.g_upper), d.g_upper, 0.0)
     lo = np.where(np.isfinite(d.g_lower), d.g_lower, 0.0)
-    return inner + float(np.sum(np.where(lam > 0, lam * up, lam * lo))), rc
+    return best + float(np.sum(np.where(lam > 0, lam * up, lam * lo))), rc
 
 
-def _activity(d: Decomposition, x: np.ndarray) -> np.ndarray:
+def activity(d: Decomposition, x: np.ndarray) -> np.ndarray:
+    """Activities of the relaxed rows for column values ``x``."""
     if len(d.g_start) <= 1:
         return np.zeros(0)
     return np.add.reduceat(d.g_value * x[d.g_index], d.g_start[:-1])
@@ -213,7 +214,7 @@ def _unblock(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray) -> np.ndarray:
     reduced value are freed until they could make up the shortfall.
     """
     free = np.zeros(d.model.n_cols, dtype=bool)
-    act = _activity(d, x_lag)
+    act = activity(d, x_lag)
     for r in range(len(d.g_lower)):
         a, b = d.g_start[r], d.g_start[r + 1]
         cols, vals = d.g_index[a:b], d.g_value[a:b]
@@ -335,9 +336,9 @@ def near_optimal(
     for it in range(1, max_iter + 1):
         shadow = np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=m.n_cols) if n_rows else 0.0
         rc = c - shadow
-        inner, x = _inner(d, rc)
+        best, x = inner(d, rc)
         const = float(np.sum(np.where(lam > 0, lam * np.where(only_down, 0.0, d.g_upper), lam * np.where(only_up, 0.0, d.g_lower))))
-        bound = inner + const
+        bound = best + const
         if not np.isfinite(best_bound) or bound < best_bound - 1e-9 * abs(best_bound):
             best_bound, stall = bound, 0
             best_lam, best_rc, best_lag = lam.copy(), rc, x
@@ -346,7 +347,7 @@ def near_optimal(
             if stall >= 8:  # step too long: halve it and go back to the best multipliers
                 theta, stall = theta / 2, 0
                 lam, rc, x = best_lam.copy(), best_rc, best_lag
-        act = _activity(d, x)
+        act = activity(d, x)
         if np.all(act <= d.g_upper + 1e-9) and np.all(act >= d.g_lower - 1e-9) and _feasible(m, x):
             v = float(np.dot(c, x))  # the relaxed solution happens to satisfy every row
             if v > best_value:
@@ -380,46 +381,3 @@ def near_optimal(
         return None
     return LagrangeResult(best_x, best_value, best_bound, it, time.perf_counter() - t0, best_lam)
 
-
-def multipliers(
-    d: Decomposition, value: float, *, start: np.ndarray | None = None, max_iter: int = 300, time_limit: float = 1.0, enough: float = 0.0
-) -> tuple[float, np.ndarray]:
-    """Multipliers that bring ``L(lam)`` down towards a known achievable ``value``.
-
-    Subgradient steps of Polyak's length towards ``value`` (the optimum, found otherwise),
-    from ``start`` (e.g. the relaxation's duals of the relaxed rows) or 0. Stops when
-    ``L(lam) - value <= enough`` or after ``max_iter`` steps or ``time_limit`` seconds.
-    Returns the best bound and its multipliers: any multipliers give a valid bound.
-    """
-    t0 = time.perf_counter()
-    n_rows = len(d.g_lower)
-    only_up = ~np.isfinite(d.g_lower)
-    only_down = ~np.isfinite(d.g_upper)
-    lam = np.zeros(n_rows) if start is None else np.asarray(start, dtype=float).copy()
-    lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
-    best_bound, best_lam = np.inf, lam.copy()
-    theta, stall = 1.0, 0
-    row_len = np.diff(d.g_start)
-    for _ in range(max_iter):
-        bound, rc = lagrangian(d, lam)
-        if bound < best_bound - 1e-12 * abs(best_bound) or not np.isfinite(best_bound):
-            best_bound, best_lam, stall = bound, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= 8:
-                theta, stall, lam = theta / 2, 0, best_lam.copy()
-                continue
-        if best_bound - value <= enough or theta < 1e-6 or time.perf_counter() - t0 > time_limit or not n_rows:
-            break
-        _, x = _inner(d, rc)
-        act = _activity(d, x)
-        g = np.where(lam > 0, act - d.g_upper, np.where(lam < 0, act - d.g_lower,
-                     np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0))))
-        g = np.where(np.isfinite(g), g, 0.0)
-        norm = float(np.dot(g, g))
-        if norm == 0:
-            break
-        lam = lam + theta * max(bound - value, 1e-9 * abs(bound)) / norm * g
-        lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
-    del row_len
-    return best_bound, best_lam

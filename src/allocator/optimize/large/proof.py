@@ -29,7 +29,9 @@ import numpy as np
 from allocator.optimize.large.lagrange import (
     Decomposition,
     LagrangeResult,
+    activity,
     decompose,
+    inner,
     lagrangian,
     near_optimal,
     sub_mip,
@@ -37,7 +39,7 @@ from allocator.optimize.large.lagrange import (
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["EXACT_COLS", "allowed_columns", "exact_optimum"]
+__all__ = ["EXACT_COLS", "allowed_columns", "exact_optimum", "multipliers"]
 
 EXACT_COLS = 5_000
 """Models with at least this many columns try :func:`exact_optimum` before the plain MIP."""
@@ -112,3 +114,45 @@ def exact_optimum(
             return None  # time limit or error: not proven
         x, value = better, float(np.dot(c, better))
     return None
+
+
+def multipliers(
+    d: Decomposition, value: float, *, start: np.ndarray | None = None, max_iter: int = 300, time_limit: float = 1.0, enough: float = 0.0
+) -> tuple[float, np.ndarray]:
+    """Multipliers that bring ``L(lam)`` down towards a known achievable ``value``.
+
+    Subgradient steps of Polyak's length towards ``value`` (the optimum, found otherwise),
+    from ``start`` (e.g. the relaxation's duals of the relaxed rows) or 0. Stops when
+    ``L(lam) - value <= enough`` or after ``max_iter`` steps or ``time_limit`` seconds.
+    Returns the best bound and its multipliers: any multipliers give a valid bound.
+    """
+    t0 = time.perf_counter()
+    n_rows = len(d.g_lower)
+    only_up = ~np.isfinite(d.g_lower)
+    only_down = ~np.isfinite(d.g_upper)
+    lam = np.zeros(n_rows) if start is None else np.asarray(start, dtype=float).copy()
+    lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
+    best_bound, best_lam = np.inf, lam.copy()
+    theta, stall = 1.0, 0
+    for _ in range(max_iter):
+        bound, rc = lagrangian(d, lam)
+        if bound < best_bound - 1e-12 * abs(best_bound) or not np.isfinite(best_bound):
+            best_bound, best_lam, stall = bound, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 8:
+                theta, stall, lam = theta / 2, 0, best_lam.copy()
+                continue
+        if best_bound - value <= enough or theta < 1e-6 or time.perf_counter() - t0 > time_limit or not n_rows:
+            break
+        _, x = inner(d, rc)
+        act = activity(d, x)
+        g = np.where(lam > 0, act - d.g_upper, np.where(lam < 0, act - d.g_lower,
+                     np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0))))
+        g = np.where(np.isfinite(g), g, 0.0)
+        norm = float(np.dot(g, g))
+        if norm == 0:
+            break
+        lam = lam + theta * max(bound - value, 1e-9 * abs(bound)) / norm * g
+        lam = np.where(only_up, np.maximum(lam, 0.0), np.where(only_down, np.minimum(lam, 0.0), lam))
+    return best_bound, best_lam
