@@ -269,9 +269,20 @@ class Engine(LoadedModel):
         return sum((v * int(gi) / a.requested for v, gi, a in zip(self.values, g, apps, strict=True)), Fraction(0))
 
     def outcome(self, x: np.ndarray, **fields: Any) -> Outcome:
-        """The :class:`Outcome` of column values ``x``."""
+        """The :class:`Outcome` of column values ``x``, checked exactly against the value
+        bounds in force (a solver's tolerance must never pass for an answer)."""
         x = self.clean(x)
-        return Outcome(x=x, grants=self.f.grants(x), value=self.value_of(x), **fields)
+        value = self.value_of(x)
+        if self.scale is not None:
+            low = [v for v, strict in self._value_lo if (value <= v if strict else value < v)]
+            high = [v for v in self._value_hi if value > v]
+            if low or high:
+                raise SolverError(
+                    f"the solver returned a portfolio worth {float(value):.9g} outside the bounds it was given "
+                    f"({'above ' + format(float(low[0]), '.9g') if low else 'at most ' + format(float(high[0]), '.9g')}): "
+                    "a numerical tolerance; please report this call"
+                )
+        return Outcome(x=x, grants=self.f.grants(x), value=value, **fields)
 
     def gap(self, c: np.ndarray | None = None) -> float:
         """Absolute gap that still proves optimality (of the value objective by default)."""

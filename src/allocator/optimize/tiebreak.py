@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.exceptions import SolverError
 from allocator.model import Problem
 from allocator.optimize import fixing
 from allocator.optimize.formulation import Formulation, common_scale, value_objective
@@ -155,6 +156,8 @@ class TieBreak:
                 stage.ids(f, cols, x)
         out = x.copy()
         out[cols] = stage.y
+        if exact and float(np.dot(c, out)) != float(np.dot(c, x)):  # integers: exact comparison
+            raise SolverError("a tie-break stage left the optimal value (a numerical tolerance); please report this call")
         return Settled(out, names, tied, 1 + sub.solves)
 
 

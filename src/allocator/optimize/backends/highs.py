@@ -48,6 +48,9 @@ one of the three off gives the true optimum. The test ``test_k_best_is_in_value_
 keeps the case."""
 
 
+MIP_FEASIBILITY_TOLERANCE = 1e-9
+
+
 def new_highs(threads: int | None = 1):  # type: ignore[no-untyped-def]
     """A silent ``Highs`` instance (no banner, no log)."""
     hs = _highspy()
@@ -55,6 +58,9 @@ def new_highs(threads: int | None = 1):  # type: ignore[no-untyped-def]
         h = hs.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve_rule_off", PRESOLVE_RULES_OFF)
+        # Integer data: a row such as "value >= V + 1/2" on coefficients near 1e6 must not pass
+        # at V (the default 1e-6, after HiGHS scales the row, allowed it).
+        h.setOptionValue("mip_feasibility_tolerance", MIP_FEASIBILITY_TOLERANCE)
     if threads:
         h.setOptionValue("threads", int(threads))
     return h

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from allocator import AllocatorError, Problem, rank_and_fund, solve
+from allocator import AllocatorError, Application, Criterion, Options, Problem, rank_and_fund, solve
 from allocator.analysis.frontier import entry_frames, frame_breakpoints, frame_curve
 from allocator.exceptions import PolicyError
 from allocator.rules import FundedCount, GroupLimit
@@ -174,3 +174,34 @@ def test_plot(small_problem: Problem) -> None:
     plt.close("all")
     with pytest.raises(AllocatorError, match="no column"):
         plot_frame_curve(curve.drop(columns="value"))
+
+
+def test_a_share_rule_redundant_at_two_frames_still_counts() -> None:
+    """Issue 9, defect 6: a share-of-frame rule redundant at F and 2F+1 binds in between."""
+    from allocator import solve
+    from allocator.rules import GroupLimit
+
+    p = Problem(frame=600_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+                applications=[Application(id="V1", requested=100_000, scores={"g": 9}, attributes={"Fylkesdel": "Vestfold"}),
+                              Application(id="T1", requested=100_000, scores={"g": 5}, attributes={"Fylkesdel": "Telemark"}),
+                              Application(id="T2", requested=100_000, scores={"g": 4}, attributes={"Fylkesdel": "Telemark"})],
+                rules=[GroupLimit(per="Fylkesdel", max_share="40 %")])
+    curve = frame_curve(p, frames=[0, 200_000, 300_000])
+    expected = [0.0] + [solve(p.with_frame(F)).objective for F in (200_000, 300_000)]
+    assert curve["value"].tolist() == pytest.approx(expected, abs=1e-12) == [0.0, 0.0, 1.4]
+    floors = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications")},
+                     rules=[GroupLimit(per="Fylkesdel", min_share="10 %")])
+    assert frame_curve(floors, frames=[0])["value"].tolist() == [0.0]  # nothing funded meets 10 % of 0
+
+
+def test_breakpoints_under_partial_funding() -> None:
+    """Issue 9, defect 7: the cheapest portfolio worth strictly more must be worth more."""
+    p = Problem(frame=220_000, criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
+                applications=[Application(id="A1", requested=130_000, scores={"g": 78425}),
+                              Application(id="A2", requested=140_000, minimum=100_000, scores={"g": 54337})],
+                options=Options(partial=True, step=20_000))
+    bp = frame_breakpoints(p)
+    assert bp["frame"].is_monotonic_increasing and bp["value"].is_monotonic_increasing
+    assert (bp["gain"].iloc[1:] > 0).all()
+    for F, v in zip(bp["frame"], bp["value"], strict=True):  # each is the optimum at its frame
+        assert v == pytest.approx(float(best_value(p.with_frame(max(F, 1)))) if F else 0.0, abs=1e-12)

@@ -375,3 +375,41 @@ def test_does_not_mutate_and_explanation_serialises(small_problem: Problem) -> N
     assert items[0].sentence("nb") == items[0].sentence_nb
     assert np.isfinite(explain(small_problem)["score"]).all()
 
+
+
+def test_max_grant_counts_a_rule_redundant_at_the_request() -> None:
+    """Issue 9, defect 4: co-financing caps A at 100 000 although it is redundant at 100 000."""
+    from allocator.rules import CoFinancing
+
+    p = Problem(frame=300_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+                applications=[Application(id="A", requested=100_000, total_cost=200_000, scores={"g": 9}),
+                              Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3})],
+                rules=[CoFinancing(share="50 %")])
+    a = {e.id: e for e in explanations(p)}["A"]
+    assert a.max_grant == 100_000
+    assert solve(with_request(p, 0, 100_000)).grants["A"] == 100_000
+    assert solve(with_request(p, 0, 100_001), raise_on_failure=False).grants.get("A", 0) == 0
+
+
+def test_max_grant_of_an_application_blocked_at_its_request() -> None:
+    """Issue 9, defect 5: blocked at 200 000 by 50 % co-financing of 300 000; 150 000 is funded."""
+    from allocator.rules import CoFinancing
+
+    p = Problem(frame=500_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+                applications=[Application(id="A", requested=200_000, total_cost=300_000, scores={"g": 9}),
+                              Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3})],
+                rules=[CoFinancing(share="50 %")])
+    a = {e.id: e for e in explanations(p)}["A"]
+    assert a.reason is Reason.BLOCKED_BY_RULE and a.max_grant == 150_000
+    assert solve(with_request(p, 0, 150_000)).grants["A"] == 150_000
+
+
+def test_solve_and_explain_give_one_reason() -> None:
+    """Issue 9, defect 8: the Decisions and Explanations sheets must not disagree."""
+    from allocator.data import load_example, load_example_policy
+
+    p = load_example_policy().apply(load_example())
+    sol = solve(p)
+    reasons = {d.id: d.reason for d in sol.decisions}
+    for e in explanations(p, sol, max_grant=False):
+        assert e.reason is reasons[e.id], e.id

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import AllocatorError, Problem
+from allocator import AllocatorError, Application, Criterion, Problem
 from allocator.analysis.alternatives import Alternatives, all_optima, diverse, k_best
 from allocator.exceptions import InfeasibleError
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
@@ -150,3 +150,19 @@ def test_bad_arguments_and_infeasible(small_problem: Problem) -> None:
     impossible = with_rules(small_problem, [MustFund(ids=["B-4"]), GroupLimit(ids=["B-4"], max_amount=100_000)])
     with pytest.raises(InfeasibleError):
         k_best(impossible, 3)
+
+
+def test_k_best_is_in_value_order() -> None:
+    """Issue 9, defect 3: HiGHS's presolve once returned a portfolio worth 0.378 as optimal
+    where 0.406 was feasible, after four no-good cuts."""
+    from allocator.rules import GroupLimit, Requires
+
+    data = [("A1", 60000, 30499, "klynge"), ("A2", 220000, 75414, "klynge"), ("A3", 50000, 57956, "nettverk"),
+            ("A4", 180000, 106183, "klynge"), ("A5", 180000, 62573, "nettverk"), ("A6", 160000, 135539, "nettverk"),
+            ("A7", 70000, 136651, "klynge")]
+    p = Problem(frame=540000, criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
+                applications=[Application(id=i, requested=r, scores={"g": s}, category=c) for i, r, s, c in data],
+                rules=[GroupLimit(category="nettverk", min_amount=90000), Requires(ids=["A5"], requires=["A1", "A6"])])
+    values = [q.value_exact for q in k_best(p, 10).portfolios]
+    assert values == sorted(values, reverse=True)
+    assert values[4] == Fraction(405560, 10**6)

@@ -22,7 +22,7 @@ from allocator.model.ids import natural_key
 from allocator.optimize.formulation import build
 from allocator.scoring import score
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
 
 
 def write(tmp_path: Path, text: str, name: str = "t.pb", newline: str = "\n") -> Path:

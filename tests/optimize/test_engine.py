@@ -1,0 +1,130 @@
+"""allocator.optimize.engine: every question on one loaded model, against brute force.
+
+The engine answers with the solver (and, for plain knapsacks, with dynamic programming);
+the answers are checked against :mod:`tests.brute`, which enumerates every portfolio.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from allocator import Problem
+from allocator.optimize.engine import Engine
+from allocator.optimize.formulation import build
+from allocator.rules import FundedCount
+from tests.brute import best_value, enumerate_portfolios, portfolio_value
+from tests.conftest import examples, problems
+
+
+def _forced(p: Problem, i: int, funded: bool):  # type: ignore[no-untyped-def]
+    ident = p.applications[i].id
+    return lambda g: (g[ident] > 0) == funded
+
+
+@examples(25)
+@given(problems(max_n=9, partial=None, thresholds=True), st.booleans())
+def test_best_forced_in_and_out_equals_brute_force(p: Problem, dp: bool) -> None:
+    e = Engine.of(p, method="auto" if dp else "mip")
+    best = e.best()
+    assert best is not None and best.value == best_value(p)
+    for i in range(len(p.applications)):
+        for funded in (True, False):
+            o = e.best(fix_in=[i]) if funded else e.best(fix_out=[i])
+            portfolios = list(enumerate_portfolios(p, _forced(p, i, funded)))
+            if not portfolios:
+                assert o is None
+                continue
+            assert o is not None and (o.grants[i] > 0) == funded
+            assert o.value == max(portfolio_value(p, g) for g in portfolios)
+    assert e.solves >= 1
+
+
+@examples(20)
+@given(problems(max_n=8, partial=None), st.integers(0, 10**6))
+def test_frame_and_value_bounds_equal_brute_force(p: Problem, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    e = Engine.of(p)
+    frame = int(rng.integers(0, p.total_requested + 1))
+    wide = p.with_frame(max(frame, 1))
+    values = sorted({portfolio_value(wide, g) for g in enumerate_portfolios(wide) if sum(g) <= frame})
+    with e.at_frame(frame):
+        o = e.best()
+        assert o is not None and o.value == values[-1] and o.total <= frame
+        floor = values[len(values) // 2]
+        with e.value_at_least(floor, strict=True):
+            above = e.cheapest()
+        cheaper = [g for g in enumerate_portfolios(wide) if sum(g) <= frame and portfolio_value(wide, g) > floor]
+        if not cheaper:
+            assert above is None
+        else:
+            assert above is not None and above.value > floor
+            assert above.total == min(sum(g) for g in cheaper)
+        with e.value_at_most(floor):
+            below = e.best()
+        assert below is not None and below.value == floor
+    back = e.best()  # every edit undone
+    assert back is not None and back.value == best_value(p)
+
+
+@examples(20)
+@given(problems(max_n=8, partial=None), st.integers(1, 4))
+def test_relaxed_rows_and_added_rows_are_undone(p: Problem, limit: int) -> None:
+    q = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")},
+                rules=[FundedCount(max=limit, label="count")])
+    e = Engine.of(q)
+
+    def ok(g: dict[str, int]) -> bool:
+        return sum(v > 0 for v in g.values()) <= limit
+
+    with_rule, without = best_value(q, ok), best_value(p)
+    rows = e.rule_rows()
+    o = e.best()
+    assert o is not None and o.value == with_rule
+    if rows:
+        with e.relaxed(rows["count"]):
+            r = e.best()
+            assert r is not None and r.value == without
+    with e.extra_rows():
+        e.add_row(e.f.select, np.ones(len(e.f.select)), -np.inf, 0.0)  # nothing funded
+        z = e.best()
+        assert z is not None and z.value == 0
+    o2 = e.best()
+    assert o2 is not None and o2.value == with_rule
+
+
+@examples(20)
+@given(problems(max_n=8, min_criteria=2, partial=None), st.lists(st.sampled_from([0, 0.1, 0.25, 0.5, 1, 2]), min_size=3, max_size=3))
+def test_set_values_is_the_reweighted_problem(p: Problem, ws: list[float]) -> None:
+    weights = {c.name: w for c, w in zip(p.criteria, ws, strict=False)}
+    if not any(weights.values()):
+        weights[p.criteria[0].name] = 1
+    q = p.with_weights(weights)
+    fq = build(q)
+    e = Engine.of(p)
+    e.set_values(fq.model.objective, fq.scale, fq.scores.exact)
+    o = e.best()
+    assert o is not None and o.value == best_value(q)
+    assert e.value_of(o.x) == portfolio_value(q, o.grants.tolist())
+    assert isinstance(o.value, Fraction)
+
+
+@examples(15)
+@given(problems(max_n=9, thresholds=True))
+def test_knapsack_path_and_mip_path_agree(p: Problem) -> None:
+    dp, mip = Engine.of(p), Engine.of(p, method="mip")
+    assert dp.uses_knapsack and not mip.uses_knapsack
+    a, b = dp.best(), mip.best()
+    assert a is not None and b is not None and a.value == b.value
+    for i in range(len(p.applications)):
+        v = dp.best(fix_out=[i])
+        if v is None:
+            continue
+        with dp.at_frame(None), dp.value_at_least(v.value), mip.at_frame(None), mip.value_at_least(v.value):
+            x, y = dp.cheapest(fix_in=[i]), mip.cheapest(fix_in=[i])
+        assert (x is None) == (y is None)
+        if x is not None and y is not None:
+            assert x.total == y.total and x.value == y.value

@@ -1,0 +1,81 @@
+"""allocator.optimize.tiebreak and .fixing: the documented rule, exactly, and only sound fixing.
+
+Ties are made common on purpose (a few integer score profiles, equal requests); the
+decision must be the brute-force lexicographic optimum of :mod:`tests.brute`, with and
+without the reduced-value fixing that restricts the stages to the free columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from allocator import Application, Criterion, Problem, solve
+from allocator.optimize import fixing, tiebreak
+from allocator.optimize.engine import Engine
+from allocator.optimize.tiebreak import TieBreak
+from allocator.rules import Exclusive, FundedCount
+from tests.brute import enumerate_portfolios, lexicographic_best, portfolio_value
+from tests.conftest import examples, problems
+
+
+@examples(40)
+@given(problems(max_n=10, partial=None, ties=True, tie_break=True))
+def test_settle_is_the_brute_force_lexicographic_optimum(p: Problem) -> None:
+    best = lexicographic_best(p)
+    assert best is not None
+    assert solve(p).grants == best.grants
+
+
+@examples(25)
+@given(problems(max_n=10, partial=None, ties=True))
+def test_the_same_decision_without_fixing(p: Problem) -> None:
+    everything = lambda m, c, x, v: np.ones(len(x), dtype=bool)  # noqa: E731
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tiebreak.fixing, "candidates", everything)
+        plain = solve(p)
+    assert solve(p).grants == plain.grants
+
+
+@examples(30)
+@given(problems(max_n=9, partial=None, ties=True))
+def test_fixed_columns_hold_in_every_optimal_portfolio(p: Problem) -> None:
+    e = Engine.of(p, method="mip")
+    o = e.best()
+    assert o is not None
+    value = float(np.dot(e.c, o.x))
+    if not (np.all(e.c == np.rint(e.c))):
+        return  # fixing is used with integer objectives only
+    free = fixing.candidates(e, e.c, o.x, value)
+    f = e.f
+    ids = p.ids
+    for g in enumerate_portfolios(p):
+        if portfolio_value(p, g) != o.value:
+            continue
+        x = f.columns(np.array(g, dtype=np.int64))
+        fixed = ~free
+        assert np.array_equal(x[fixed], o.x[fixed]), (ids, g)
+
+
+def test_rule_with_rules_and_many_ties() -> None:
+    # eight identical applications, room for three, at most two of the first four
+    apps = [Application(id=f"A-{k}", requested=100, scores={"green": 3, "smart": 2}) for k in range(1, 9)]
+    p = Problem(frame=300, criteria=[Criterion(name="green", weight=1, scale_max=5), Criterion(name="smart", weight=1, scale_max=5)],
+                applications=apps, rules=[Exclusive(ids=["A-1", "A-2"], label="one of 1 and 2"), FundedCount(max=3, label="three")])
+    sol = solve(p)
+
+    def ok(g: dict[str, int]) -> bool:
+        return not (g["A-1"] and g["A-2"]) and sum(v > 0 for v in g.values()) <= 3
+
+    best = lexicographic_best(p, ok)
+    assert best is not None and sol.grants == best.grants
+    assert sol.funded_ids == ["A-1", "A-3", "A-4"] and sol.tied is True
+    assert sol.tie_break == ("green", "-granted", "id")
+
+
+def test_rule_of_a_problem() -> None:
+    p = Problem(frame=10, criteria=[Criterion(name="smart", weight=1)], applications=[Application(id="A", requested=5, scores={"smart": 1})])
+    assert TieBreak.of(p).keys == ("-granted",)
+    q = p.with_options(tie_break=("smart", "granted"))
+    assert TieBreak.of(q).keys == ("smart", "granted")
