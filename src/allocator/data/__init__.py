@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "small_example",
     "EXAMPLE_CSV",
     "EXAMPLE_METADATA",
     "EXAMPLE_POLICY",
@@ -49,6 +48,7 @@ __all__ = [
     "example_metadata",
     "load_example",
     "load_example_policy",
+    "small_example",
 ]
 
 _DATA = files(__name__)
