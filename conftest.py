@@ -7,7 +7,6 @@ gives them a clean working directory and the usual short names (``np``, ``pd``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,9 +14,11 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _doctest_namespace(doctest_namespace: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # an example that writes a file writes it here
-    doctest_namespace.update(np=np, pd=pd)
+def _doctests(request: pytest.FixtureRequest) -> None:
+    if not isinstance(request.node, pytest.DoctestItem):
+        return
+    request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))  # files an example writes land here
+    request.getfixturevalue("doctest_namespace").update(np=np, pd=pd)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -26,7 +26,7 @@ exact dynamic program of :mod:`allocator.optimize.knapsack` without starting the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -130,7 +130,7 @@ class Engine(LoadedModel):
         self.f = f
         self.c = f.model.objective.astype(float).copy()
         self.scale = f.scale
-        self.values = f.scores.exact
+        self._values: Sequence[Fraction] | Callable[[], Sequence[Fraction]] = f.scores.exact
         self.amount = np.where(f.col_app >= 0, f.col_amount, 0.0)
         self.value_row = -1
         self._use_dp = knapsack
@@ -152,12 +152,14 @@ class Engine(LoadedModel):
         return self.f.problem
 
     # --------------------------------------------------------------- objective
-    def set_values(self, c: np.ndarray, scale: int | None, values: Sequence[Fraction]) -> None:
+    def set_values(self, c: np.ndarray, scale: int | None, values: Sequence[Fraction] | Callable[[], Sequence[Fraction]]) -> None:
         """Change the value objective: column coefficients ``c`` (integers when ``scale``)
-        and the exact value of funding each application in full (other weights or scores)."""
+        and the exact value of funding each application in full (other weights or scores;
+        a function that gives them, called only if a value must be computed without
+        ``scale``)."""
         self.c = np.asarray(c, dtype=float)
         self.scale = scale
-        self.values = tuple(values)
+        self._values = values
         if self.value_row >= 0:  # the value row follows the objective
             if self.n_rows != self.value_row + 1:
                 raise SolverError("the objective cannot change while rows are added; this is a bug")
@@ -260,6 +262,13 @@ class Engine(LoadedModel):
             self._relaxed -= 1
 
     # ----------------------------------------------------------------- reading
+    @property
+    def values(self) -> Sequence[Fraction]:
+        """The exact value of funding each application in full, under the current objective."""
+        if callable(self._values):
+            self._values = tuple(self._values())
+        return self._values
+
     def value_of(self, x: np.ndarray) -> Fraction:
         """The exact value of column values ``x`` under the current objective."""
         if self.scale is not None:  # integer coefficients, sums below 2**50: exact

@@ -128,14 +128,17 @@ class TieBreak:
             out.append(Key(key, coefs, maximize, scale is not None))
         return [k for k in out if np.any(k.coefs)]
 
-    def settle(self, m: LoadedModel, f: Formulation, c: np.ndarray, x: np.ndarray, *, unique: bool = False) -> Settled:
+    def settle(
+        self, m: LoadedModel, f: Formulation, c: np.ndarray, x: np.ndarray, *, unique: bool = False, keys: list[Key] | None = None
+    ) -> Settled:
         """The portfolio the rule prefers among those worth as much as ``x`` under ``c``.
 
         ``m`` is the loaded model (bounds and rows in force: the optimum's); ``x`` must be
         optimal for ``c``. With a non-integral ``c`` the value is held within 1e-9 relative.
-        ``unique``: ``x`` is known to be the only optimum (nothing to settle).
+        ``unique``: ``x`` is known to be the only optimum (nothing to settle). ``keys``: the
+        rule's :meth:`vectors` of ``f``, when the caller keeps them.
         """
-        keys = self.vectors(f)
+        keys = self.vectors(f) if keys is None else keys
         names = (*(k.name for k in keys), "id")
         if unique:
             return Settled(x, names, False, 0)

@@ -42,8 +42,9 @@ from allocator.optimize import knapsack
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build, value_objective
 from allocator.optimize.large import LARGE_COLS, near_optimal
+from allocator.optimize.loaded import EXACT
 from allocator.optimize.solve import solve
-from allocator.optimize.tiebreak import TieBreak
+from allocator.optimize.tiebreak import Key, TieBreak
 from allocator.scenarios.certificates import PortfolioPool
 from allocator.scenarios.spec import Scenario
 from allocator.scoring import exact, integer_parts, integer_totals
@@ -120,6 +121,7 @@ class SweepWorker:
         self._base_like = False  # the engine holds the base problem (any weights, frame)
         self._prev: np.ndarray | None = None
         self._pools: dict[bytes, PortfolioPool] = {}
+        self._keys: tuple[Formulation, list[Key]] | None = None
 
     # ------------------------------------------------------------------ public
     def run(self, scenario: Scenario) -> ScenarioOutcome:
@@ -175,10 +177,13 @@ class SweepWorker:
         e = self.engine
         assert e is not None
         totals, common, _ = integer_totals(self.parts, list(weights))
-        weighted = np.array([float(Fraction(int(t), common)) for t in totals.tolist()])
+        if totals.dtype != object and common < 2**53 and int(np.abs(totals).max(initial=0)) < 2**53:
+            weighted = totals.astype(float) / float(common)
+        else:
+            weighted = np.array([float(Fraction(int(t), common)) for t in totals.tolist()])
         f = e.f
         c, scale = value_objective(f.problem, f.col_app, f.col_amount, totals, common, weighted)
-        e.set_values(c, scale, tuple(Fraction(int(t), common) for t in totals.tolist()))
+        e.set_values(c, scale, lambda: tuple(Fraction(int(t), common) for t in totals.tolist()))
         e.set_row_bounds(f.frame_row, e.row_lower[f.frame_row], float(frame))
         return weights
 
@@ -219,11 +224,13 @@ class SweepWorker:
         keys: tuple[str, ...] = ()
         if exact_ties and status is Status.OPTIMAL and method != "certificate":
             assert self.rule is not None
-            settled = self.rule.settle(e, f, c, x, unique=tied is False)
+            if tied is None and binary and e.scale is not None:
+                tied = self._other_optimum(e, x)
+            settled = self.rule.settle(e, f, c, x, unique=tied is False, keys=self._key_vectors(f))
             x, keys, tied = settled.x, settled.keys, settled.tied
         elif exact_ties and method == "certificate":
             assert self.rule is not None
-            keys = self.rule.settle(e, f, c, x, unique=True).keys
+            keys = (*(k.name for k in self._key_vectors(f)), "id")
         if pool is not None and weights is not None and status is Status.OPTIMAL and method != "certificate" and self.rel_gap == 0:
             pool.add(x, self._totals(f, x), weights)
         self._prev = x
@@ -261,7 +268,7 @@ class SweepWorker:
         """The MIP from ``start``; with ``combined`` one solve also says whether the optimum is unique."""
         f, c = e.f, e.c
         K = float(len(f.select) + 1)
-        if combined and start is not None and e.scale is not None and K * (float(np.abs(c).sum()) + 1.0) < 2.0**52:
+        if combined and start is not None and e.scale is not None and K * (float(np.abs(c).sum()) + 1.0) < EXACT:
             dist = np.zeros(len(c))
             dist[f.select] = np.where(start[f.select] > 0.5, -1.0, 1.0)
             res = e.run(K * c + dist, gap=0.999, start=start, time_limit=self.time_limit)
@@ -276,6 +283,27 @@ class SweepWorker:
             return None, res.status, None, None
         bound = None if res.bound is None else res.bound / (e.scale or 1)
         return e.clean(res.x), res.status, bound, None
+
+    def _key_vectors(self, f: Formulation) -> list[Key]:
+        """The tie-break keys on the loaded formulation's columns (computed once per formulation)."""
+        assert self.rule is not None
+        if self._keys is None or self._keys[0] is not f:
+            self._keys = (f, self.rule.vectors(f))
+        return self._keys[1]
+
+    def _other_optimum(self, e: Engine, x: np.ndarray) -> bool | None:
+        """Whether another selection reaches the value of the optimum ``x``: one solve of
+        ``K * value + distance to x`` (None when that cannot be held exactly)."""
+        f, c = e.f, e.c
+        K = float(len(f.select) + 1)
+        if K * (float(np.abs(c).sum()) + 1.0) >= EXACT:
+            return None
+        dist = np.zeros(len(c))
+        dist[f.select] = np.where(x[f.select] > 0.5, -1.0, 1.0)
+        res = e.run(K * c + dist, gap=0.999, start=x, time_limit=self.time_limit)
+        if res.status is not Status.OPTIMAL or res.x is None:
+            return None
+        return not np.array_equal(e.clean(res.x)[f.select] > 0.5, x[f.select] > 0.5)
 
     def _pool(self, e: Engine) -> PortfolioPool:
         """The certificate pool of the feasible set loaded now (frame, bounds, rows)."""
