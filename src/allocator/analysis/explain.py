@@ -58,13 +58,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from allocator.analysis.explanation import Explanation
-from allocator.analysis.margins import margin_down_partial, margin_up_partial
+from allocator.analysis.margins import Requests, margin_down_partial, margin_up_partial
 from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
 from allocator.optimize.effects import RuleEffects, rule_effects
-from allocator.optimize.engine import Engine, Outcome
+from allocator.optimize.engine import QUESTIONS, Engine, Outcome
 from allocator.optimize.solve import solve
 from allocator.solution import Decision, Reason, Solution
 
@@ -121,7 +121,9 @@ def _blocking(w: Engine, i: int, forced_in: Outcome, broken: tuple[str, ...]) ->
     return tuple(out)
 
 
-def _one(w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, decision: Decision, effects: RuleEffects) -> dict[str, Any]:
+def _one(
+    w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, requests: Requests | None, decision: Decision, effects: RuleEffects
+) -> dict[str, Any]:
     """The margins and alternatives of application ``i``; its reason is the decision's."""
     p, f = w.problem, w.f
     ids = p.ids
@@ -149,7 +151,7 @@ def _one(w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
         out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value) if p.options.partial else v_star - o.value
         out["replaced_by"] = names(o.funded & ~funded)
         if want_max:
-            out["max_grant"] = largest_request(w, i, o.value)
+            out["max_grant"] = largest_request(w, i, o.value, requests, start=w.f.columns(grants))
         return out
     if reason is not Reason.TOO_LARGE:
         o = w.best(fix_in=[i], prefer=w.selection_vector(funded))
@@ -163,7 +165,7 @@ def _one(w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool
             out["displaces"] = names(funded & ~o.funded)
             out["also_funded"] = names(both & ~funded)
     if want_max:
-        out["max_grant"] = largest_request(w, i, v_star)
+        out["max_grant"] = largest_request(w, i, v_star, requests)
     return out
 
 
@@ -196,7 +198,7 @@ def explanations(
         solution = solve(problem, time_limit=time_limit)
     grants = _check_solution(problem, solution)
     decisions = {d.id: d for d in solution.decisions}
-    w = Engine.of(problem, time_limit=time_limit, method=method)
+    w = Engine.of(problem, time_limit=time_limit, method=method, options=QUESTIONS)
     effects = rule_effects(w.f, w.f.columns(grants))
     v_star = w.f.exact_value(grants)
     best = w.best()
@@ -206,9 +208,10 @@ def explanations(
             f"the solution's value {float(v_star):.6g} is not the optimum ({opt}); explain needs an "
             "optimal solution: pass solve(problem)'s solution, or none"
         )
+    requests = Requests(w) if max_grant and (problem.options.partial or problem.rules) else None  # one model for every request
     out = []
     for i, a in enumerate(problem.applications):
-        facts = _one(w, i, grants, v_star, max_grant, decisions[a.id], effects)
+        facts = _one(w, i, grants, v_star, max_grant, requests, decisions[a.id], effects)
         e = Explanation(
             id=a.id,
             title=a.title,

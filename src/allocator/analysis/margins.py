@@ -29,13 +29,12 @@ Both end after finitely many steps (one per distinct share at most) with an exac
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 
 from allocator.model.problem import Problem
-from allocator.optimize.engine import Engine, Outcome
+from allocator.optimize.engine import QUESTIONS, Engine, Outcome
 from allocator.optimize.formulation import app_columns, to_columns
 from allocator.optimize.linear import ModelBuilder
 from allocator.optimize.loaded import LoadedModel
@@ -91,9 +90,89 @@ def with_request(problem: Problem, i: int, request: int) -> Problem:
     return problem.model_copy(update={"applications": tuple(apps)})
 
 
-def max_grant(w: Engine, i: int, v_without: Fraction) -> int | None:
+class Requests:
+    """The model in which each application's grant can be its own integer column ``R_i``:
+    built once for all the largest-request questions of an explanation.
+
+    Columns: the engine's, then ``R_1 .. R_n`` (held at 0 until asked). ``R_i`` has ``i``'s
+    grant coefficient in the frame and in every rule row, the redundant ones included (a
+    larger request can make them bind: a co-financing cap, a de minimis ceiling). Asking for
+    ``i`` holds ``i``'s own columns at 0, frees ``R_i`` (at least 1, at most the frame),
+    moves ``i``'s funded indicator into the bounds of the rows that count it, requires the
+    value of the others to reach ``V_without`` minus the value of funding ``i`` in full, and
+    maximises ``R_i``: bounds and the objective change, nothing is rebuilt.
+    """
+
+    def __init__(self, w: Engine) -> None:
+        f, p = w.f, w.problem
+        self.w = w
+        n = len(p.applications)
+        m = w.current(w.c)
+        b = ModelBuilder()
+        b.add_cols("x", m.n_cols, lower=m.col_lower, upper=m.col_upper, integer=True)
+        self.r0 = int(b.add_cols("r", n, lower=0.0, upper=0.0, integer=True)[0])
+        for r in range(m.n_rows):  # partial-funding links and rows added for questions stay as they are
+            if r != f.frame_row and r not in f.row_rules:
+                cols, vals = m.row(r)
+                b.add_row(cols, vals, lower=float(m.row_lower[r]), upper=float(m.row_upper[r]), name="keep")
+        frame_cols, frame_vals = m.row(f.frame_row)
+        b.add_row(np.append(frame_cols, self.r0 + np.arange(n)), np.append(frame_vals, np.ones(n)), upper=float(m.row_upper[f.frame_row]), name="frame")
+        per_app = app_columns(f)
+        self.shift: list[list[tuple[int, float]]] = [[] for _ in range(n)]  # per application: (row, funded coefficient)
+        self.alone: set[int] = set()  # applications a rule of their own rules out at any request
+        for row in rule_rows(p, keep_redundant=True):
+            cols, vals = to_columns(row, f, per_app)
+            cols = np.concatenate([cols, self.r0 + row.apps])
+            vals = np.concatenate([vals, row.grant])
+            r = b.add_row(cols, vals, lower=row.lower, upper=row.upper, name="rule")
+            for i_, cy in zip(row.apps.tolist(), row.funded.tolist(), strict=True):
+                if cy:
+                    self.shift[i_].append((r, float(cy)))
+                if len(row.apps) == 1 and not row.grant.any() and not (row.lower - 1e-9 <= cy <= row.upper + 1e-9):
+                    self.alone.add(i_)
+        nz = np.flatnonzero(w.c)
+        self.value_row = b.add_row(nz, w.c[nz], name="value")
+        self.model = LoadedModel(b.build(), time_limit=w.time_limit, options=QUESTIONS)
+
+    def largest(self, i: int, v_without: Fraction, start: np.ndarray | None = None) -> int | None:
+        """The largest request at which funding ``i`` in full is worth at least ``v_without``;
+        ``start``: column values of the engine's model in which ``i`` is funded and which
+        are worth at least ``v_without`` (its grant becomes ``R_i``: a warm start)."""
+        w, f = self.w, self.w.f
+        if not f.scores.eligible[i] or w.col_upper[f.select[i]] < 0.5 or i in self.alone:
+            return None
+        m = self.model
+        mine = w.columns_of(i)
+        full = np.zeros(w.model.n_cols)
+        full[mine] = w.model.col_upper[mine]
+        s_full = float(np.dot(w.c, full))  # the value of funding i in full, in objective units
+        rho = self.r0 + i
+        rows = [r for r, _ in self.shift[i]] + [self.value_row]
+        before = [(r, m.row_lower[r], m.row_upper[r]) for r in rows]
+        try:
+            for r, cy in self.shift[i]:
+                m.set_row_bounds(r, m.row_lower[r] - cy, m.row_upper[r] - cy)
+            m.set_row_bounds(self.value_row, w.value_bound(v_without) - s_full, np.inf)
+            with m.fixed(mine, 0.0, 0.0), m.fixed([rho], 1.0, float(w.problem.frame)):
+                obj = np.zeros(m.model.n_cols)
+                obj[rho] = 1.0
+                warm = None
+                if start is not None:
+                    warm = np.concatenate([start, np.zeros(m.model.n_cols - len(start))])
+                    warm[rho] = float(np.dot(f.col_amount[mine], start[mine]))
+                    warm[mine] = 0.0
+                x = m.proven(obj, gap=0.999, start=warm)
+        finally:
+            for r, lo, hi in before:
+                m.set_row_bounds(r, lo, hi)
+        w.solves += 1
+        return None if x is None else int(np.rint(x[rho]))
+
+
+def max_grant(w: Engine, i: int, v_without: Fraction, requests: Requests | None = None, start: np.ndarray | None = None) -> int | None:
     """The largest request at which funding ``i`` in full is worth at least ``v_without``;
-    see the module documentation."""
+    see the module documentation. ``requests``: a :class:`Requests` model kept by the caller
+    for many applications (built here when needed and not given)."""
     p = w.problem
     if not p.options.partial and not p.rules:
         with w.at_frame(None), w.value_at_least(v_without):
@@ -102,55 +181,4 @@ def max_grant(w: Engine, i: int, v_without: Fraction) -> int | None:
             return None
         r0 = p.frame - (o.total - p.applications[i].requested)
         return r0 if r0 >= 1 else None
-    return _max_request(w, i, v_without)
-
-
-def _max_request(w: Engine, i: int, v_without: Fraction) -> int | None:
-    """The largest request at which funding ``i`` in full is worth at least ``v_without``
-    (the best value without it), all else equal; None when no request would do.
-
-    One MIP: ``i``'s own columns are held at 0 and its grant becomes an integer column ``R``
-    (at least 1, at most the frame) in the frame and in every rule row, the redundant ones
-    included (a larger request can make them bind: a co-financing cap, a de minimis
-    ceiling); the rows that say ``i`` is funded count it as funded; the value of funding it
-    in full (its weighted score) is added to the value row. Maximise ``R``.
-    """
-    f, p = w.f, w.problem
-    if not f.scores.eligible[i] or w.col_upper[f.select[i]] < 0.5:
-        return None
-    mine = w.columns_of(i)
-    full = np.zeros(w.model.n_cols)
-    full[mine] = w.model.col_upper[mine]
-    s_full = float(np.dot(w.c, full))  # the value of funding i in full, in objective units
-    m = w.current(w.c)
-    keep = np.array([r != f.frame_row and r not in f.row_rules for r in range(m.n_rows)])
-    b = ModelBuilder()
-    b.add_cols("x", m.n_cols, lower=m.col_lower, upper=m.col_upper, integer=True)
-    b.fix_cols(mine, 0.0, 0.0)
-    rho = int(b.add_cols("r", 1, lower=1.0, upper=float(p.frame), integer=True)[0])
-    for r in np.flatnonzero(keep).tolist():  # partial-funding links, and rows added for questions
-        cols, vals = m.row(r)
-        b.add_row(cols, vals, lower=float(m.row_lower[r]), upper=float(m.row_upper[r]), name="keep")
-    frame_cols, frame_vals = m.row(f.frame_row)
-    others = ~np.isin(frame_cols, mine)
-    b.add_row(np.append(frame_cols[others], rho), np.append(frame_vals[others], 1.0), upper=float(m.row_upper[f.frame_row]), name="frame")
-    per_app = app_columns(f)
-    for row in rule_rows(p, keep_redundant=True):
-        at = row.apps == i
-        cols, vals = to_columns(replace(row, apps=row.apps[~at], grant=row.grant[~at], funded=row.funded[~at]), f, per_app)
-        cg, cy = float(row.grant[at].sum()), float(row.funded[at].sum())
-        if cg:
-            cols, vals = np.append(cols, rho), np.append(vals, cg)
-        if len(cols):
-            b.add_row(cols, vals, lower=row.lower - cy, upper=row.upper - cy, name="rule")
-        elif not (row.lower - 1e-9 <= cy <= row.upper + 1e-9):
-            return None  # a rule on i alone that funding it breaks whatever its request
-    nz = np.flatnonzero(w.c)
-    nz = nz[~np.isin(nz, mine)]
-    b.add_row(nz, w.c[nz], lower=w.value_bound(v_without) - s_full, name="value")
-    obj = np.zeros(b.n_cols)
-    obj[rho] = 1.0
-    b.set_objective(obj)
-    x = LoadedModel(b.build(), time_limit=w.time_limit).proven(obj, gap=0.999)
-    w.solves += 1
-    return None if x is None else int(np.rint(x[rho]))
+    return (requests or Requests(w)).largest(i, v_without, start)
