@@ -6,6 +6,8 @@ Times, on ``allocator.load_example()`` (26 applications, frame 2 300 000 kr):
 * ``explain`` (every margin, largest grant, displacement and both sentences),
 * ``frame_curve`` (25 grid frames plus the call's own, beside rank-and-fund),
 * the requirement: ``explain + frame_curve`` under one second,
+* ``explain`` with the example's policy (partial funding in 10 000 kr steps, eight rules):
+  every margin and the largest fundable request; issue 8's target: under one second,
 * and, for information: the same two on HiGHS alone (``method="mip"``, no knapsack fast
   path), ``frame_breakpoints`` over the whole range, ``k_best(10)``, ``all_optima``,
   ``diverse(5)``.
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import allocator
-from allocator.data import load_example
+from allocator.data import load_example, load_example_policy
 
 __all__ = ["main", "measure"]
 
@@ -62,10 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     problem = load_example()
     solution = allocator.solve(problem)
+    policy = load_example_policy().apply(problem)
+    policy_solution = allocator.solve(policy)
     tasks: list[tuple[str, Callable[[], Any], str]] = [
         ("solve", lambda: allocator.solve(problem), "lexicographic, for reference"),
         ("explain", lambda: allocator.explain(problem, solution), "26 rows, margins, max grant, sentences"),
         ("frame_curve", lambda: allocator.analysis.frame_curve(problem), "25 frames + the call's, with rank-and-fund"),
+        ("explain, with the policy", lambda: allocator.explain(policy, policy_solution), "partial funding, 8 rules: target under 1 s"),
     ]
     if not args.no_extras:
         tasks += [
@@ -105,8 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         med = "" if r["median_s"] != r["median_s"] else f"{r['median_s']:.4f}"
         mn = "" if r["min_s"] != r["min_s"] else f"{r['min_s']:.4f}"
         print(f"{r['task']:<26} {med:>9} {mn:>8}  {r['note']}")
-    ok = required < LIMIT_S
-    print(f"explain + frame_curve: {required:.3f} s (limit {LIMIT_S:g} s): {'OK' if ok else 'TOO SLOW'}")
+    with_policy = next(r["median_s"] for r in rows if r["task"] == "explain, with the policy")
+    ok = required < LIMIT_S and with_policy < LIMIT_S
+    print(f"explain + frame_curve: {required:.3f} s; explain with the policy: {with_policy:.3f} s (limit {LIMIT_S:g} s each): {'OK' if ok else 'TOO SLOW'}")
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="", encoding="utf-8") as fh:
