@@ -110,12 +110,12 @@ def small_example() -> Problem:
     """
     return Problem(
         frame=100,
-        criteria=[Criterion(name="g", weight=1, scale_max=10)],
-        applications=[
+        criteria=(Criterion(name="g", weight=1, scale_max=10),),
+        applications=(
             Application(id="A", requested=60, scores={"g": 9}),
             Application(id="B", requested=50, scores={"g": 6}),
             Application(id="C", requested=50, scores={"g": 5}),
-        ],
+        ),
     )
 
 
