@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import queue
 import threading
 import uuid
 from collections import deque
@@ -134,6 +135,12 @@ class Runner:
         self._slots = [_Slot(self, k) for k in range(settings.workers)]
         self._closing = False
         self._purger: threading.Timer | None = None
+        # workers are started from one thread that lives as long as the runner: a worker asks
+        # to die with the thread that started it (PR_SET_PDEATHSIG), not with a reader thread
+        self._spawns: queue.SimpleQueue[_Slot | None] = queue.SimpleQueue()
+        self._spawner = threading.Thread(
+            target=self._spawn_loop, name="allocator-spawner", daemon=True
+        )
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
@@ -141,10 +148,18 @@ class Runner:
         self.store.purge_expired()
         with self._lock:
             self._queue.extend(self.store.recover())
-            for slot in self._slots:
-                slot.start()
+        self._spawner.start()
+        for slot in self._slots:
+            self._spawns.put(slot)
         self._schedule_purge()
-        self._dispatch()
+
+    def _spawn_loop(self) -> None:
+        while (slot := self._spawns.get()) is not None:
+            with self._lock:
+                if self._closing:
+                    return
+                slot.start()
+            self._dispatch()
 
     def close(self) -> None:
         """Stop the workers; a job they were running is marked interrupted."""
@@ -279,5 +294,4 @@ class Runner:
                 )
             if self._closing:
                 return
-            slot.start()
-        self._dispatch()
+        self._spawns.put(slot)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import sys
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -90,6 +91,19 @@ class _Progress:
                 (int(done), None if total is None else int(total), message),
             )
         )
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask to be terminated when the server dies, even by SIGKILL (no orphan solves)."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def worker_main(conn: Connection, dask_scheduler: str | None = None) -> None:
