@@ -226,9 +226,10 @@ def from_args(
     env = os.environ if environ is None else environ
     ns = args if args is not None else argparse.Namespace()
 
-    def pick(flag: str, var: str) -> object:
+    def pick(flag: str, var: str, default: object) -> str:
         v = getattr(ns, flag, None)
-        return v if v is not None else _env(env, var)
+        v = v if v is not None else _env(env, var)
+        return str(default if v is None else v)
 
     d = Settings()
     token_file = getattr(ns, "token_file", None)
@@ -236,26 +237,26 @@ def from_args(
     origins = getattr(ns, "cors_origin", None) or [
         o.strip() for o in (_env(env, "CORS_ORIGINS") or "").split(",") if o.strip()
     ]
-    insecure = pick("insecure", "INSECURE")
+    insecure = pick("insecure", "INSECURE", False)
     try:
         settings = Settings(
-            host=str(pick("host", "HOST") or d.host),
-            port=int(str(pick("port", "PORT") or d.port)),
+            host=pick("host", "HOST", d.host),
+            port=int(pick("port", "PORT", d.port)),
             token=token,
-            db=Path(str(pick("db", "DB") or d.db)),
-            workers=int(str(pick("workers", "WORKERS") or d.workers)),
-            max_body=parse_size(str(pick("max_body", "MAX_BODY") or d.max_body)),
+            db=Path(pick("db", "DB", d.db)),
+            workers=int(pick("workers", "WORKERS", d.workers)),
+            max_body=parse_size(pick("max_body", "MAX_BODY", d.max_body)),
             max_applications=int(
-                str(pick("max_applications", "MAX_APPLICATIONS") or d.max_applications)
+                pick("max_applications", "MAX_APPLICATIONS", d.max_applications)
             ),
             sync_time_limit=float(
-                str(pick("sync_time_limit", "SYNC_TIME_LIMIT") or d.sync_time_limit)
+                pick("sync_time_limit", "SYNC_TIME_LIMIT", d.sync_time_limit)
             ),
-            max_jobs=int(str(pick("max_jobs", "MAX_JOBS") or d.max_jobs)),
-            job_ttl=parse_duration(str(pick("job_ttl", "JOB_TTL") or d.job_ttl)),
+            max_jobs=int(pick("max_jobs", "MAX_JOBS", d.max_jobs)),
+            job_ttl=parse_duration(pick("job_ttl", "JOB_TTL", d.job_ttl)),
             cors_origins=tuple(origins),
-            dask_scheduler=str(pick("dask_scheduler", "DASK_SCHEDULER") or "") or None,
-            insecure=insecure is True or str(insecure).lower() in ("1", "true", "yes"),
+            dask_scheduler=pick("dask_scheduler", "DASK_SCHEDULER", "") or None,
+            insecure=insecure.lower() in ("1", "true", "yes"),
         )
     except ValueError as exc:
         if isinstance(exc, AllocatorError):

@@ -145,7 +145,7 @@ async function readPolicy() {
   try {
     const resp = await call("/v1/policy", { method: "POST", body: fd });
     state.policy = await resp.json();
-    if (state.policy.frame) $("frame").value = kr(state.policy.frame).replace(/ ?(kr|NOK)$/, "");
+    if (state.policy.frame) $("frame").value = String(state.policy.frame).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
     $("partial").checked = !!(state.policy.options && state.policy.options.partial);
     renderWeights(state.policy);
     if (state.policy.ledger && !$("ledger").files[0]) showError(t("needLedger") + state.policy.ledger);
@@ -267,21 +267,32 @@ function svg(tag, attrs, text) {
   return el;
 }
 
+function ticks(max) {
+  // round steps (1, 2 or 5 times a power of ten) from 0 up to max, four or five of them
+  const raw = max / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) || raw;
+  const out = [];
+  for (let v = 0; v <= max * 1.0001; v += step) out.push(v);
+  return out;
+}
+
 function drawCurve(result) {
   const box = $("chart");
   box.replaceChildren();
   const rows = result.curve.filter((r) => r.value !== null);
   if (!rows.length) return;
-  const W = 760, H = 340, L = 64, R = 16, T = 16, B = 48;
+  const W = 760, H = 340, L = 64, R = 40, T = 16, B = 48;
   const maxF = Math.max(...rows.map((r) => r.frame)) || 1;
   const maxV = Math.max(...rows.map((r) => Math.max(r.value, r.rank_and_fund || 0))) || 1;
   const x = (f) => L + (W - L - R) * f / maxF, y = (v) => H - B - (H - T - B) * v / maxV;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": t("curve") });
   const axis = svg("g", { class: "axis" });
   axis.append(svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#888" }), svg("line", { x1: L, y1: T, x2: L, y2: H - B, stroke: "#888" }));
-  for (let k = 0; k <= 4; k++) {
-    const f = maxF * k / 4, v = maxV * k / 4;
-    axis.append(svg("text", { x: x(f), y: H - B + 16, "text-anchor": "middle" }, kr(f).replace(/ ?(kr|NOK)$/, "")));
+  for (const f of ticks(maxF)) {
+    axis.append(svg("text", { x: x(f), y: H - B + 16, "text-anchor": f === 0 ? "start" : "middle" }, kr(f).replace(/ ?(kr|NOK)$/, "")));
+    axis.append(svg("line", { x1: x(f), y1: H - B, x2: x(f), y2: H - B + 4, stroke: "#888" }));
+  }
+  for (const v of ticks(maxV)) {
     axis.append(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, num(v, 1)));
     axis.append(svg("line", { x1: L, y1: y(v), x2: W - R, y2: y(v), stroke: "#eee" }));
   }
