@@ -17,12 +17,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the server extra is not installed (pip install '.[server]')")
-pytest.importorskip("uvicorn", reason="the server extra is not installed (pip install '.[server]')")
+pytest.importorskip(
+    "fastapi", reason="the server extra is not installed (pip install '.[server]')"
+)
+pytest.importorskip(
+    "uvicorn", reason="the server extra is not installed (pip install '.[server]')"
+)
 httpx = pytest.importorskip("httpx", reason="httpx is needed to call the service")
 
 pytestmark = pytest.mark.server
@@ -53,7 +57,13 @@ def children(pid: int) -> list[int]:
 class Service:
     """``allocator serve`` in a subprocess (see the module documentation)."""
 
-    def __init__(self, db: Path, *args: str, token: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        *args: str,
+        token: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.args = args
         self.token = token
@@ -68,16 +78,32 @@ class Service:
 
     def start(self, timeout: float = 60.0) -> Service:
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")} | self.env
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")
+        } | self.env
         if self.token:
             env["ALLOCATOR_API_TOKEN"] = self.token
-        cmd = [sys.executable, "-m", "allocator", "serve", "--port", str(self.port), "--db", str(self.db), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "allocator",
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db),
+            *self.args,
+        ]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"allocator serve exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"allocator serve exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}"
+                )
             try:
                 if httpx.get(self.url + "/health", timeout=1.0).status_code == 200:
                     return self
@@ -85,7 +111,9 @@ class Service:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"allocator serve did not answer in {timeout} s: {self.log.read_text()[-2000:]}")
+        raise RuntimeError(
+            f"allocator serve did not answer in {timeout} s: {self.log.read_text()[-2000:]}"
+        )
 
     def workers(self) -> list[int]:
         """Pids of the service's worker processes (not multiprocessing's resource tracker)."""
@@ -99,10 +127,11 @@ class Service:
                 pass
         return out
 
-    def stop(self, *, kill: bool = False) -> None:
+    def stop(self, *, kill: bool = False, reap: bool = True) -> None:
+        """SIGINT (or SIGKILL) the server; ``reap``: also kill what it leaves behind."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        workers = children(self.proc.pid)
+        workers = children(self.proc.pid) if reap else []
         self.proc.send_signal(signal.SIGKILL if kill else signal.SIGINT)
         try:
             self.proc.wait(15)
@@ -116,10 +145,14 @@ class Service:
                 pass
 
     def client(self, token: str | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {token or self.token}"} if (token or self.token) else {}
+        headers = (
+            {"Authorization": f"Bearer {token or self.token}"}
+            if (token or self.token)
+            else {}
+        )
         return httpx.Client(base_url=self.url, headers=headers, timeout=120.0)
 
-    def __enter__(self) -> Service:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -147,7 +180,12 @@ def example_json() -> dict[str, Any]:
     return data
 
 
-def wait_job(http: Any, job_id: str, timeout: float = 120.0, until: tuple[str, ...] = ("done", "failed", "cancelled", "interrupted")) -> dict[str, Any]:
+def wait_job(
+    http: Any,
+    job_id: str,
+    timeout: float = 120.0,
+    until: tuple[str, ...] = ("done", "failed", "cancelled", "interrupted"),
+) -> dict[str, Any]:
     """Poll the job until its status is in ``until``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -155,5 +193,7 @@ def wait_job(http: Any, job_id: str, timeout: float = 120.0, until: tuple[str, .
         if job["status"] in until:
             return job
         if time.monotonic() > deadline:
-            raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
+            raise AssertionError(
+                f"job {job_id} still {job['status']} after {timeout} s: {job}"
+            )
         time.sleep(0.05)

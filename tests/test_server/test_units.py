@@ -27,14 +27,31 @@ def test_store_keeps_results_and_recovers_after_a_crash(tmp_path: Path) -> None:
     s = Store(db, ttl=60)
     assert s.recover() == ["c" * 32]
     a, b = s.get("a" * 32), s.get("b" * 32)
-    assert a is not None and a.status == "done" and json.loads(s.result("a" * 32) or "") == {"answer": 42}
-    assert b is not None and b.status == "interrupted" and b.done == 3 and b.request == {"kind": "solve", "x": 2}
+    assert (
+        a is not None
+        and a.status == "done"
+        and json.loads(s.result("a" * 32) or "") == {"answer": 42}
+    )
+    assert (
+        b is not None
+        and b.status == "interrupted"
+        and b.done == 3
+        and b.request == {"kind": "solve", "x": 2}
+    )
     assert not s.finish("b" * 32, "{}")  # a lost run cannot finish
-    s.put_queued("b" * 32, "solve", {"kind": "solve", "x": 2})  # submitted again: queued afresh
+    s.put_queued(
+        "b" * 32, "solve", {"kind": "solve", "x": 2}
+    )  # submitted again: queued afresh
     b = s.get("b" * 32)
     assert b is not None and (b.status, b.done, b.error) == ("queued", 0, None)
-    assert s.end("c" * 32, "cancelled", "by test") and not s.end("c" * 32, "failed", "too late")
-    assert s.purge_expired(time.time() + 61) == 2 and s.get("a" * 32) is None and s.result("a" * 32) is None
+    assert s.end("c" * 32, "cancelled", "by test") and not s.end(
+        "c" * 32, "failed", "too late"
+    )
+    assert (
+        s.purge_expired(time.time() + 61) == 2
+        and s.get("a" * 32) is None
+        and s.result("a" * 32) is None
+    )
     with pytest.raises(ValueError):
         s.end("b" * 32, "running", "not final")
     s.close()
@@ -44,8 +61,17 @@ def test_reasons_in_words_for_every_reason() -> None:
     from allocator.server.words import reason_words
 
     for reason in Reason:
-        d = Decision(id="A", requested=100, granted=50 if reason is Reason.FUNDED_PARTIALLY else 0, funded=False,
-                     score=0.5, value=0.0, rank=1, reason=reason, note="ineligible: green 2 below the threshold 3")
+        d = Decision(
+            id="A",
+            requested=100,
+            granted=50 if reason is Reason.FUNDED_PARTIALLY else 0,
+            funded=False,
+            score=0.5,
+            value=0.0,
+            rank=1,
+            reason=reason,
+            note="ineligible: green 2 below the threshold 3",
+        )
         en, nb = reason_words(d, "en"), reason_words(d, "nb")
         assert en and nb and en != nb and en.endswith(".") and nb.endswith(".")
     sol = solve(load_example())
@@ -78,9 +104,26 @@ def test_settings_from_flags_and_variables(tmp_path: Path) -> None:
     add_arguments(parser)
     token = tmp_path / "token"
     token.write_text("  a-long-enough-token-value \n")
-    args = parser.parse_args(["--port", "8123", "--token-file", str(token), "--workers", "2", "--max-body", "5M"])
+    args = parser.parse_args(
+        [
+            "--port",
+            "8123",
+            "--token-file",
+            str(token),
+            "--workers",
+            "2",
+            "--max-body",
+            "5M",
+        ]
+    )
     s = from_args(args, {"ALLOCATOR_PORT": "9999", "ALLOCATOR_MAX_JOBS": "7"})
-    assert (s.port, s.token, s.workers, s.max_body, s.max_jobs) == (8123, "a-long-enough-token-value", 2, 5 * 1024**2, 7)
+    assert (s.port, s.token, s.workers, s.max_body, s.max_jobs) == (
+        8123,
+        "a-long-enough-token-value",
+        2,
+        5 * 1024**2,
+        7,
+    )
     with pytest.raises(ServerConfigError, match="not understood"):
         from_args(parser.parse_args(["--max-body", "lots"]), {})
     with pytest.raises(ServerConfigError, match="could not be read"):
@@ -95,7 +138,11 @@ def test_job_ids_are_canonical() -> None:
 
     p = json.loads(load_example().model_dump_json())
     a = parse_spec({"kind": "alternatives", "problem": p}).model_dump(mode="json")
-    b = parse_spec({"problem": p, "count": 10, "kind": "alternatives", "method": "k_best"}).model_dump(mode="json")
+    b = parse_spec(
+        {"problem": p, "count": 10, "kind": "alternatives", "method": "k_best"}
+    ).model_dump(mode="json")
     assert job_id_of(a) == job_id_of(b)
-    c = parse_spec({"kind": "alternatives", "problem": p, "count": 11}).model_dump(mode="json")
+    c = parse_spec({"kind": "alternatives", "problem": p, "count": 11}).model_dump(
+        mode="json"
+    )
     assert job_id_of(a) != job_id_of(c)

@@ -120,9 +120,13 @@ async def post_solve(request: Request) -> Response:
     tie-break applied, and one decision per application with its reason in words (and with
     ``explain``, its margins). A problem without any portfolio answers 200 with status
     ``infeasible`` and the diagnosis."""
-    req = await _parse(request, SolveRequest)
+    body = await request.body()
     settings = settings_of(request)
-    return json_response(await run_in_threadpool(solve_now, req, settings))
+
+    def work() -> SolveResponse:  # one hop to a thread: parse, validate, solve
+        return solve_now(validate(SolveRequest, decode_json(body), settings), settings)
+
+    return json_response(await run_in_threadpool(work))
 
 
 @router.post(

@@ -8,6 +8,7 @@ a service needs beside it (each reason in words, the tie-break in words, version
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 from typing import Any, Literal
@@ -194,14 +195,20 @@ class RankAndFundResponse(BaseModel):
     )
 
 
-def versions(solver: str = "", solver_version: str = "") -> dict[str, str]:
-    """allocator, Python, HiGHS (highspy) and PuLP versions (installed, not imported)."""
+@functools.cache
+def _installed() -> dict[str, str]:
     out = {"allocator": __version__, "python": platform.python_version()}
     for name in ("highspy", "pulp"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
+    return out
+
+
+def versions(solver: str = "", solver_version: str = "") -> dict[str, str]:
+    """allocator, Python, HiGHS (highspy) and PuLP versions (installed, not imported)."""
+    out = dict(_installed())
     if solver:
         out["solver"] = f"{solver} {solver_version}".strip()
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -108,9 +109,13 @@ def _die_with_parent() -> None:
 
 def worker_main(conn: Connection, dask_scheduler: str | None = None) -> None:
     """Serve jobs from ``conn`` until it closes or sends None."""
-    signal.signal(
-        signal.SIGINT, signal.SIG_IGN
-    )  # Ctrl-C stops the server, which stops its workers
+    # Ctrl-C stops the server, which stops its workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if hasattr(os, "nice"):
+        os.nice(
+            5
+        )  # jobs yield the processor to the synchronous calls the server answers
     from allocator.server.tasks import Context, run_task
 
     conn.send(("ready", "", None))
