@@ -256,7 +256,7 @@ def _result(kind: str, result: dict[str, Any]) -> Any:
 
         return Solution.model_validate(result)
     if kind == "alternatives":
-        from allocator.alternatives import Alternatives
+        from allocator.analysis import Alternatives
 
         return Alternatives.model_validate(result)
     import pandas as pd

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from allocator import Problem, compare, explain, load_example, rank_and_fund, solve
-from allocator.examples import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
+from allocator import Problem, check, compare, explain, load_example, rank_and_fund, solve
+from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
 from allocator.exceptions import AllocatorError
 
 from .conftest import Service
@@ -146,7 +146,7 @@ def test_check_a_portfolio(http: Any, example_json: dict[str, Any]) -> None:
     ).json()
     assert everything["ok"] is False
     assert [v["rule"] for v in everything["violations"]] == [
-        v.rule for v in p.check({a.id: a.requested for a in p.applications}).violations
+        v.rule for v in check(p, {a.id: a.requested for a in p.applications}).violations
     ]
     assert http.post("/v1/check", json={"problem": example_json}).status_code == 422
     assert (

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from allocator import Solution, frame_curve, load_example, solve
+from allocator import Solution, load_example, solve
+from allocator.analysis import frame_curve
 from allocator.client import Client, ServiceError
 
 from .conftest import TOKEN, Service

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from allocator import frame_curve, k_best, load_example, run_scenarios, solve
+from allocator import load_example, run_scenarios, solve
+from allocator.analysis import frame_curve, k_best
 from allocator.scenarios import weight_samples
 
 from .conftest import Service, httpx, wait_job

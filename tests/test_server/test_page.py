@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from allocator import read_table, solve
-from allocator.examples import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
+from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
 
 from .conftest import Service
 
