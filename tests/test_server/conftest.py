@@ -159,17 +159,46 @@ class Service:
         self.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """A service without a token, one worker, default limits."""
+    """A service without a token, one worker, default limits, no CORS."""
     with Service(tmp_path_factory.mktemp("service") / "jobs.sqlite3") as s:
         yield s
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def http(service: Service) -> Iterator[Any]:
     with service.client() as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """A service with a token, a 1 MiB body limit and one origin allowed for browsers."""
+    with Service(
+        tmp_path_factory.mktemp("guarded") / "jobs.sqlite3",
+        "--max-body",
+        "1MiB",
+        "--cors-origin",
+        "http://adviser.example",
+        token=TOKEN,
+    ) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """A service with small limits: 5 s per synchronous call, 20 applications, jobs kept 1 s."""
+    with Service(
+        tmp_path_factory.mktemp("limited") / "jobs.sqlite3",
+        "--sync-time-limit",
+        "5",
+        "--max-applications",
+        "20",
+        "--job-ttl",
+        "1s",
+    ) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from allocator import Problem, check, compare, explain, load_example, rank_and_fund, solve
+from allocator import (
+    Problem,
+    check,
+    compare,
+    explain,
+    load_example,
+    rank_and_fund,
+    solve,
+)
 from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
 from allocator.exceptions import AllocatorError
 
@@ -332,17 +340,10 @@ def test_a_ledger_path_in_a_request_is_refused_unread(
     assert job.status_code == 422 and "opens no files" in job.json()["detail"]
 
 
-def test_limits_on_time_and_size(tmp_path: Any, example_json: dict[str, Any]) -> None:
-    with (
-        Service(
-            tmp_path / "jobs.sqlite3",
-            "--sync-time-limit",
-            "5",
-            "--max-applications",
-            "20",
-        ) as s,
-        s.client() as c,
-    ):
+def test_limits_on_time_and_size(
+    limited: Service, example_json: dict[str, Any]
+) -> None:
+    with limited.client() as c:
         small = dict(example_json, applications=example_json["applications"][:10])
         assert (
             c.post("/v1/solve", json={"problem": small, "time_limit": 5}).json()[

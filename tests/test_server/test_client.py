@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -61,7 +60,7 @@ def test_client_cancel_and_errors(service: Service) -> None:
         "scenarios",
         p,
         new=True,
-        generate=[{"kind": "weight_samples", "n": 20_000, "seed": 11}],
+        generate=[{"kind": "weight_samples", "n": 5_000, "seed": 11}],
     )
     deadline = time.monotonic() + 60
     while client.job(job).status == "queued" and time.monotonic() < deadline:
@@ -78,14 +77,13 @@ def test_client_cancel_and_errors(service: Service) -> None:
     assert gone.value.status == 0 and "allocator serve" in gone.value.detail
 
 
-def test_client_with_a_token(tmp_path: Any) -> None:
-    with Service(tmp_path / "jobs.sqlite3", token=TOKEN) as s:
-        assert (
-            Client(s.url, token=TOKEN).solve(load_example()).status.value == "optimal"
-        )
-        with pytest.raises(ServiceError) as denied:
-            Client(s.url).solve(load_example())
-        assert denied.value.status == 401
+def test_client_with_a_token(guarded: Service) -> None:
+    assert (
+        Client(guarded.url, token=TOKEN).solve(load_example()).status.value == "optimal"
+    )
+    with pytest.raises(ServiceError) as denied:
+        Client(guarded.url).solve(load_example())
+    assert denied.value.status == 401
 
 
 def _readme_curl() -> str:

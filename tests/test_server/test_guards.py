@@ -13,17 +13,6 @@ import pytest
 from .conftest import TOKEN, Service
 
 
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with Service(
-        tmp_path_factory.mktemp("guarded") / "jobs.sqlite3",
-        "--max-body",
-        "1MiB",
-        token=TOKEN,
-    ) as s:
-        yield s
-
-
 def test_token_on_every_endpoint_but_health(
     guarded: Service, example_json: dict[str, Any]
 ) -> None:
@@ -263,19 +252,14 @@ def test_core_needs_no_server_packages() -> None:
     assert r.returncode == 1 and "pip install 'allocator[server]'" in r.stderr
 
 
-def test_cors_only_when_configured(tmp_path: Any, guarded: Service) -> None:
+def test_cors_only_when_configured(service: Service, guarded: Service) -> None:
     pre = {"Origin": "http://adviser.example", "Access-Control-Request-Method": "POST"}
-    with guarded.client() as c:
+    with service.client() as c:
         assert (
             "access-control-allow-origin"
             not in c.options("/v1/solve", headers=pre).headers
         )
-    with (
-        Service(
-            tmp_path / "cors.sqlite3", "--cors-origin", "http://adviser.example"
-        ) as s,
-        s.client() as c,
-    ):
+    with guarded.client() as c:
         r = c.options("/v1/solve", headers=pre)
         assert r.headers["access-control-allow-origin"] == "http://adviser.example"
         other = c.options(

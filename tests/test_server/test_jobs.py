@@ -37,7 +37,7 @@ def test_scenario_job_to_completion_with_its_events(
     spec = {
         "kind": "scenarios",
         "problem": example_json,
-        "generate": [{"kind": "weight_samples", "n": 600, "seed": 3}],
+        "generate": [{"kind": "weight_samples", "n": 300, "seed": 3}],
     }
     r = http.post("/v1/jobs", json=spec)
     assert r.status_code == 202, r.text
@@ -50,14 +50,14 @@ def test_scenario_job_to_completion_with_its_events(
     names = [n for n, _ in events]
     assert names[-1] == "done" and set(names[:-1]) <= {"status"}
     done = [e["progress"]["done"] for _, e in events]
-    assert done == sorted(done) and done[-1] == 600
-    assert any(0 < d < 600 for d in done), (
+    assert done == sorted(done) and done[-1] == 300
+    assert any(0 < d < 300 for d in done), (
         "no progress reported between the start and the end"
     )
     final = http.get(f"/v1/jobs/{job['id']}").json()
     assert final["status"] == "done" and final["progress"]["fraction"] == 1.0
     ref = run_scenarios(
-        load_example(), weight_samples(load_example(), 600, seed=3), progress=False
+        load_example(), weight_samples(load_example(), 300, seed=3), progress=False
     )
     got = {row["scenario"]: row["value"] for row in final["result"]["summary"]}
     assert got == pytest.approx({o.scenario: o.objective for o in ref.outcomes})
@@ -166,11 +166,11 @@ def test_unknown_job(http: Any) -> None:
 
 
 def _long_job(problem: dict[str, Any], seed: int = 0) -> dict[str, Any]:
-    """A sweep of 20 000 scenarios: minutes of work, cancelled long before it ends."""
+    """A sweep of 5 000 scenarios: a minute of work, cancelled long before it ends."""
     return {
         "kind": "scenarios",
         "problem": problem,
-        "generate": [{"kind": "weight_samples", "n": 20_000, "seed": seed}],
+        "generate": [{"kind": "weight_samples", "n": 5_000, "seed": seed}],
     }
 
 
@@ -188,7 +188,7 @@ def test_cancel_stops_the_worker_and_the_next_job_runs(
         while running["progress"]["done"] == 0 and time.monotonic() < deadline:
             time.sleep(0.1)
             running = c.get(f"/v1/jobs/{long['id']}").json()
-        assert 0 < running["progress"]["done"] < 20_000
+        assert 0 < running["progress"]["done"] < 5_000
         before = s.workers()
         assert len(before) == 1
         # the queue holds two jobs at most: a third is refused with 429 and Retry-After
@@ -210,7 +210,7 @@ def test_cancel_stops_the_worker_and_the_next_job_runs(
         after = s.workers()
         assert before[0] not in after and len(after) == 1, (before, after)
         stopped = c.get(f"/v1/jobs/{long['id']}").json()
-        assert stopped["status"] == "cancelled" and stopped["progress"]["done"] < 20_000
+        assert stopped["status"] == "cancelled" and stopped["progress"]["done"] < 5_000
         assert (
             c.delete(f"/v1/jobs/{long['id']}").json()["status"] == "cancelled"
         )  # ended jobs stay as they are
@@ -269,13 +269,11 @@ def test_results_survive_a_restart_and_interrupted_jobs_run_again(
         )
 
 
-def test_finished_jobs_expire(tmp_path: Any, example_json: dict[str, Any]) -> None:
-    with Service(tmp_path / "jobs.sqlite3", "--job-ttl", "1s") as s, s.client() as c:
+def test_finished_jobs_expire(limited: Service, example_json: dict[str, Any]) -> None:
+    small = dict(example_json, applications=example_json["applications"][:12])
+    with limited.client() as c:
         job = wait_job(
-            c,
-            c.post("/v1/jobs", json={"kind": "solve", "problem": example_json}).json()[
-                "id"
-            ],
+            c, c.post("/v1/jobs", json={"kind": "solve", "problem": small}).json()["id"]
         )
         assert job["status"] == "done" and job["expires"]
         time.sleep(1.5)

@@ -14,6 +14,7 @@ Every error is ``application/problem+json`` (:mod:`allocator.server.errors`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -48,6 +49,8 @@ from allocator.server.store import Store
 from allocator.server.tasks import JobSpec
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger("allocator.server")
 
 _DESCRIPTION = """Decide how a public funding frame is best spent: the optimal portfolio of grants within
 the frame and the call's rules, proven optimal, with the reason for every decision.
@@ -113,6 +116,7 @@ def _handlers(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return _problem(
             ApiError(
                 500,

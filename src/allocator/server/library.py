@@ -16,7 +16,6 @@ from allocator import (
     Reason,
     Solution,
     Status,
-    __version__,
     check,
     compare,
     explain,
@@ -27,6 +26,7 @@ from allocator import (
     solve,
     write_report,
 )
+from allocator._version import __version__
 from allocator.analysis import (
     Comparison,
     Explanation,
@@ -88,6 +88,7 @@ __all__ = [
     "format_validation_error",
     "frame_breakpoints",
     "frame_curve",
+    "frame_range",
     "k_best",
     "load_example",
     "load_example_policy",
