@@ -10,9 +10,9 @@ Examples
 >>> d = Decision(id="A", requested=400_000, granted=200_000, funded=True, score=0.6, value=0.3,
 ...              rank=1, reason=Reason.FUNDED_PARTIALLY, note="funded 50% of the request")
 >>> reason_words(d, "en")
-'Funded in part: 200,000 of the 400,000 NOK requested (50 %).'
+'Funded in part: 200,000 NOK of the 400,000 NOK requested (50 %).'
 >>> reason_words(d, "nb")
-'Delvis innvilget: 200 000 av omsøkt 400 000 kr (50 %).'
+'Delvis innvilget: 200 000 kr av omsøkt 400 000 kr (50 %).'
 """
 
 from __future__ import annotations
