@@ -76,10 +76,24 @@ class _Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")}
-        cmd = [sys.executable, "-m", "allocator", "serve", "--port", str(self.port), "--db", str(tmp / "jobs.sqlite3"),
-               "--workers", str(workers), "--max-jobs", "1000"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "allocator",
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            str(tmp / "jobs.sqlite3"),
+            "--workers",
+            str(workers),
+            "--max-jobs",
+            "1000",
+        ]
         self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(
+            cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env
+        )
         import httpx
 
         deadline = time.monotonic() + 60
@@ -122,7 +136,9 @@ def _paired(url: str, body: bytes, n: int) -> tuple[list[float], list[float], in
             t0 = time.perf_counter()
             solve(p).model_dump_json()
             t1 = time.perf_counter()
-            r = client.post("/v1/solve", content=body, headers={"Content-Type": "application/json"})
+            r = client.post(
+                "/v1/solve", content=body, headers={"Content-Type": "application/json"}
+            )
             t2 = time.perf_counter()
             errors += r.status_code != 200
             here.append(t1 - t0)
@@ -130,13 +146,17 @@ def _paired(url: str, body: bytes, n: int) -> tuple[list[float], list[float], in
     return here, there, errors
 
 
-async def _load(url: str, body: bytes, n: int, concurrency: int) -> tuple[list[float], int, float]:
+async def _load(
+    url: str, body: bytes, n: int, concurrency: int
+) -> tuple[list[float], int, float]:
     import httpx
 
     latencies: list[float] = []
     errors = 0
     counter = iter(range(n))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency
+    )
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
 
         async def one_worker() -> None:
@@ -144,7 +164,11 @@ async def _load(url: str, body: bytes, n: int, concurrency: int) -> tuple[list[f
             for _ in counter:
                 t0 = time.perf_counter()
                 try:
-                    r = await client.post("/v1/solve", content=body, headers={"Content-Type": "application/json"})
+                    r = await client.post(
+                        "/v1/solve",
+                        content=body,
+                        headers={"Content-Type": "application/json"},
+                    )
                     ok = r.status_code == 200 and r.json()["status"] == "optimal"
                 except httpx.HTTPError:
                     ok = False
@@ -169,22 +193,43 @@ def _jobs(url: str, n_jobs: int, size: int, timeout: float) -> dict[str, Any]:
         t0 = time.perf_counter()
         ids = []
         for _ in range(n_jobs):
-            r = c.post("/v1/jobs", params={"new": "true"}, content=body, headers={"Content-Type": "application/json"})
+            r = c.post(
+                "/v1/jobs",
+                params={"new": "true"},
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
             ids.append(r.json()["id"] if r.status_code == 202 else None)
         submitted = time.perf_counter() - t0
         status: dict[str, str] = {}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for i in ids:
-                if i is not None and status.get(i) not in ("done", "failed", "cancelled", "interrupted"):
-                    status[i] = c.get(f"/v1/jobs/{i}", params={"result": "false"}).json()["status"]
-            if len(status) == len([i for i in ids if i]) and all(s in ("done", "failed", "cancelled", "interrupted") for s in status.values()):
+                if i is not None and status.get(i) not in (
+                    "done",
+                    "failed",
+                    "cancelled",
+                    "interrupted",
+                ):
+                    status[i] = c.get(
+                        f"/v1/jobs/{i}", params={"result": "false"}
+                    ).json()["status"]
+            if len(status) == len([i for i in ids if i]) and all(
+                s in ("done", "failed", "cancelled", "interrupted")
+                for s in status.values()
+            ):
                 break
             time.sleep(0.5)
         wall = time.perf_counter() - t0
     done = sum(s == "done" for s in status.values())
-    return {"jobs": n_jobs, "accepted": sum(i is not None for i in ids), "done": done, "submit_s": submitted,
-            "all_done_s": wall, "body_mib": len(body) / 1024**2}
+    return {
+        "jobs": n_jobs,
+        "accepted": sum(i is not None for i in ids),
+        "done": done,
+        "submit_s": submitted,
+        "all_done_s": wall,
+        "body_mib": len(body) / 1024**2,
+    }
 
 
 # ---------------------------------------------------------------------- 4
@@ -201,7 +246,11 @@ def _big_body(server: _Server, size: int, chunked: bool) -> dict[str, Any]:
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     head = "POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {size}\r\n\r\n"
+    head += (
+        "Transfer-Encoding: chunked\r\n\r\n"
+        if chunked
+        else f"Content-Length: {size}\r\n\r\n"
+    )
     block = b"{" + b" " * (1024**2 - 1)
     payload = (b"%x\r\n" % len(block)) + block + b"\r\n" if chunked else block
     sent = 0
@@ -234,23 +283,52 @@ def _big_body(server: _Server, size: int, chunked: bool) -> dict[str, Any]:
             pass
     stop.set()
     th.join()
-    return {"status": answer[9:12].decode(errors="replace"), "sent_mib": sent / 1024**2, "seconds": time.perf_counter() - t0,
-            "rss_growth_mib": peak[0] - before}
+    return {
+        "status": answer[9:12].decode(errors="replace"),
+        "sent_mib": sent / 1024**2,
+        "seconds": time.perf_counter() - t0,
+        "rss_growth_mib": peak[0] - before,
+    }
 
 
 # ---------------------------------------------------------------------- all
-def run(requests: int = 1000, concurrency: int = 16, sequential: int = 200, jobs: int = 20, job_size: int = 10_000,
-        budget: float = 600.0, workers: int = 2) -> list[dict[str, Any]]:
+def run(
+    requests: int = 1000,
+    concurrency: int = 16,
+    sequential: int = 200,
+    jobs: int = 20,
+    job_size: int = 10_000,
+    budget: float = 600.0,
+    workers: int = 2,
+) -> list[dict[str, Any]]:
     """Every part; one row per measure: ``part``, ``measure``, ``value``, ``unit``, ``target``, ``ok``."""
     from allocator import load_example
 
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
 
-    def add(part: str, measure: str, value: Any, unit: str = "", target: str = "", ok: bool | None = None) -> None:
-        rows.append({"part": part, "measure": measure, "value": value, "unit": unit, "target": target, "ok": "" if ok is None else ok})
+    def add(
+        part: str,
+        measure: str,
+        value: Any,
+        unit: str = "",
+        target: str = "",
+        ok: bool | None = None,
+    ) -> None:
+        rows.append(
+            {
+                "part": part,
+                "measure": measure,
+                "value": value,
+                "unit": unit,
+                "target": target,
+                "ok": "" if ok is None else ok,
+            }
+        )
 
-    body = json.dumps({"problem": json.loads(load_example().model_dump_json())}).encode()
+    body = json.dumps(
+        {"problem": json.loads(load_example().model_dump_json())}
+    ).encode()
     with tempfile.TemporaryDirectory(prefix="allocator-bench-service-") as tmp:
         server = _Server(Path(tmp), workers)
         try:
@@ -259,23 +337,58 @@ def run(requests: int = 1000, concurrency: int = 16, sequential: int = 200, jobs
             p50_lib, p50_seq = statistics.median(lib), statistics.median(seq)
             diff = statistics.median(b - a for a, b in zip(lib, seq, strict=True))
             add("overhead", "in-process solve + JSON, p50", p50_lib * 1000, "ms")
-            add("overhead", "service, one at a time, p50", p50_seq * 1000, "ms", ok=seq_err == 0)
-            add("overhead", "service overhead, p50 of paired differences", diff * 1000, "ms", "< 10", diff < 0.010)
+            add(
+                "overhead",
+                "service, one at a time, p50",
+                p50_seq * 1000,
+                "ms",
+                ok=seq_err == 0,
+            )
+            add(
+                "overhead",
+                "service overhead, p50 of paired differences",
+                diff * 1000,
+                "ms",
+                "< 10",
+                diff < 0.010,
+            )
             rss0 = server.rss()
-            lat, errors, wall = asyncio.run(_load(server.url, body, requests, concurrency))
+            lat, errors, wall = asyncio.run(
+                _load(server.url, body, requests, concurrency)
+            )
             rss1 = server.rss()
-            add("load", f"{requests} requests at concurrency {concurrency}, errors", errors, "", "0", errors == 0)
+            add(
+                "load",
+                f"{requests} requests at concurrency {concurrency}, errors",
+                errors,
+                "",
+                "0",
+                errors == 0,
+            )
             add("load", "throughput", requests / wall, "requests/s")
             for q in (0.50, 0.95, 0.99):
                 add("load", f"latency p{round(q * 100)}", _pct(lat, q) * 1000, "ms")
             add("load", "server RSS before", rss0, "MiB")
             add("load", "server RSS after", rss1, "MiB")
-            add("load", "server RSS growth", rss1 - rss0, "MiB", "< 50", rss1 - rss0 < 50)
+            add(
+                "load",
+                "server RSS growth",
+                rss1 - rss0,
+                "MiB",
+                "< 50",
+                rss1 - rss0 < 50,
+            )
             left = budget - (time.monotonic() - start)
             if left > 60:
                 j = _jobs(server.url, jobs, job_size, left - 30)
-                add("jobs", f"{jobs} solve jobs of {job_size} applications (body {j['body_mib']:.1f} MiB), done", j["done"], "",
-                    str(jobs), j["done"] == jobs)
+                add(
+                    "jobs",
+                    f"{jobs} solve jobs of {job_size} applications (body {j['body_mib']:.1f} MiB), done",
+                    j["done"],
+                    "",
+                    str(jobs),
+                    j["done"] == jobs,
+                )
                 add("jobs", "submitting all", j["submit_s"], "s")
                 add("jobs", "until all finished", j["all_done_s"], "s")
             else:
@@ -283,9 +396,23 @@ def run(requests: int = 1000, concurrency: int = 16, sequential: int = 200, jobs
             for chunked in (False, True):
                 b = _big_body(server, 200 * 1024**2, chunked)
                 what = "chunked, no length" if chunked else "Content-Length 200 MiB"
-                add("413", f"{what}: status", b["status"], "", "413", b["status"] == "413")
+                add(
+                    "413",
+                    f"{what}: status",
+                    b["status"],
+                    "",
+                    "413",
+                    b["status"] == "413",
+                )
                 add("413", f"{what}: sent before the answer", b["sent_mib"], "MiB")
-                add("413", f"{what}: server RSS growth while sending", b["rss_growth_mib"], "MiB", "< 10", b["rss_growth_mib"] < 10)
+                add(
+                    "413",
+                    f"{what}: server RSS growth while sending",
+                    b["rss_growth_mib"],
+                    "MiB",
+                    "< 10",
+                    b["rss_growth_mib"] < 10,
+                )
         finally:
             server.stop()
     return rows
@@ -296,7 +423,9 @@ def _print(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         v = r["value"]
         shown = f"{v:.3g}" if isinstance(v, float) else str(v)
-        print(f"| {r['part']} | {r['measure']} | {shown} | {r['unit']} | {r['target']} | {r['ok']} |")
+        print(
+            f"| {r['part']} | {r['measure']} | {shown} | {r['unit']} | {r['target']} | {r['ok']} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,10 +435,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sequential", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=20)
     ap.add_argument("--job-size", type=int, default=10_000)
-    ap.add_argument("--workers", type=int, default=2, help="job worker processes of the service")
-    ap.add_argument("--budget", type=float, default=600.0, help="seconds for the whole run")
+    ap.add_argument(
+        "--workers", type=int, default=2, help="job worker processes of the service"
+    )
+    ap.add_argument(
+        "--budget", type=float, default=600.0, help="seconds for the whole run"
+    )
     a = ap.parse_args(argv)
-    rows = run(a.requests, a.concurrency, a.sequential, a.jobs, a.job_size, a.budget, a.workers)
+    rows = run(
+        a.requests, a.concurrency, a.sequential, a.jobs, a.job_size, a.budget, a.workers
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     with (RESULTS / "service.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -63,7 +63,11 @@ def test_health_openapi_and_docs(http: Any) -> None:
     ]["schema"]["$ref"].endswith("/SolveRequest")
     kinds = {m["$ref"].rsplit("/", 1)[1] for m in schemas["JobSpec"]["oneOf"]}
     assert kinds == {"ScenariosJob", "FrameCurveJob", "AlternativesJob", "SolveJob"}
-    assert "swagger" in http.get("/docs").text.lower()
+    docs = http.get("/docs").text
+    assert (
+        "swagger" in docs.lower() and "cdn" not in docs.lower()
+    )  # Swagger UI served here, not from a CDN
+    assert http.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_example_is_the_library_example(http: Any) -> None:

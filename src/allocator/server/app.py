@@ -116,7 +116,9 @@ def _handlers(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        _log.error(
+            "unexpected error on %s %s", request.method, request.url.path, exc_info=exc
+        )
         return _problem(
             ApiError(
                 500,
@@ -167,6 +169,35 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _docs(app: FastAPI) -> None:
+    """Interactive docs at ``/docs``: Swagger UI served by this server (``swagger-ui-bundle-v2``,
+    part of the server extra), or loaded from its CDN by the browser when that is not installed."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    assets: dict[str, Any] = {}
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+
+        app.mount(
+            "/docs-assets",
+            StaticFiles(directory=str(swagger_ui_path)),
+            name="docs-assets",
+        )
+        assets = {
+            "swagger_js_url": "/docs-assets/swagger-ui-bundle.js",
+            "swagger_css_url": "/docs-assets/swagger-ui.css",
+            "swagger_favicon_url": "/docs-assets/favicon-32x32.png",
+        }
+    except ImportError:
+        pass
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="allocator API", **assets
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service's ASGI application, configured by ``settings`` (defaults: loopback, no token)."""
     settings = settings or Settings()
@@ -189,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=_DESCRIPTION,
         lifespan=lifespan,
         redoc_url=None,
+        docs_url=None,
     )
     app.state.settings = settings
     _handlers(app)
@@ -207,6 +239,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_jobs.router, tags=["jobs"])
     app.include_router(page.router, tags=["tables"])
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    _docs(app)
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(TokenGuard, token=settings.token)
     if settings.cors_origins:
