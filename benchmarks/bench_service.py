@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -91,9 +92,7 @@ class _Server:
             "1000",
         ]
         self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env
-        )
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         import httpx
 
         deadline = time.monotonic() + 60
@@ -136,9 +135,7 @@ def _paired(url: str, body: bytes, n: int) -> tuple[list[float], list[float], in
             t0 = time.perf_counter()
             solve(p).model_dump_json()
             t1 = time.perf_counter()
-            r = client.post(
-                "/v1/solve", content=body, headers={"Content-Type": "application/json"}
-            )
+            r = client.post("/v1/solve", content=body, headers={"Content-Type": "application/json"})
             t2 = time.perf_counter()
             errors += r.status_code != 200
             here.append(t1 - t0)
@@ -146,17 +143,13 @@ def _paired(url: str, body: bytes, n: int) -> tuple[list[float], list[float], in
     return here, there, errors
 
 
-async def _load(
-    url: str, body: bytes, n: int, concurrency: int
-) -> tuple[list[float], int, float]:
+async def _load(url: str, body: bytes, n: int, concurrency: int) -> tuple[list[float], int, float]:
     import httpx
 
     latencies: list[float] = []
     errors = 0
     counter = iter(range(n))
-    limits = httpx.Limits(
-        max_connections=concurrency, max_keepalive_connections=concurrency
-    )
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
 
         async def one_worker() -> None:
@@ -211,12 +204,9 @@ def _jobs(url: str, n_jobs: int, size: int, timeout: float) -> dict[str, Any]:
                     "cancelled",
                     "interrupted",
                 ):
-                    status[i] = c.get(
-                        f"/v1/jobs/{i}", params={"result": "false"}
-                    ).json()["status"]
+                    status[i] = c.get(f"/v1/jobs/{i}", params={"result": "false"}).json()["status"]
             if len(status) == len([i for i in ids if i]) and all(
-                s in ("done", "failed", "cancelled", "interrupted")
-                for s in status.values()
+                s in ("done", "failed", "cancelled", "interrupted") for s in status.values()
             ):
                 break
             time.sleep(0.5)
@@ -246,11 +236,7 @@ def _big_body(server: _Server, size: int, chunked: bool) -> dict[str, Any]:
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     head = "POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-    head += (
-        "Transfer-Encoding: chunked\r\n\r\n"
-        if chunked
-        else f"Content-Length: {size}\r\n\r\n"
-    )
+    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {size}\r\n\r\n"
     block = b"{" + b" " * (1024**2 - 1)
     payload = (b"%x\r\n" % len(block)) + block + b"\r\n" if chunked else block
     sent = 0
@@ -265,10 +251,8 @@ def _big_body(server: _Server, size: int, chunked: bool) -> dict[str, Any]:
                 break
             sent += len(block)
             s.setblocking(False)
-            try:
+            with contextlib.suppress(BlockingIOError):
                 answer = s.recv(65536)
-            except BlockingIOError:
-                pass
             s.setblocking(True)
             if answer:
                 break
@@ -326,9 +310,7 @@ def run(
             }
         )
 
-    body = json.dumps(
-        {"problem": json.loads(load_example().model_dump_json())}
-    ).encode()
+    body = json.dumps({"problem": json.loads(load_example().model_dump_json())}).encode()
     with tempfile.TemporaryDirectory(prefix="allocator-bench-service-") as tmp:
         server = _Server(Path(tmp), workers)
         try:
@@ -353,9 +335,7 @@ def run(
                 diff < 0.010,
             )
             rss0 = server.rss()
-            lat, errors, wall = asyncio.run(
-                _load(server.url, body, requests, concurrency)
-            )
+            lat, errors, wall = asyncio.run(_load(server.url, body, requests, concurrency))
             rss1 = server.rss()
             add(
                 "load",
@@ -423,9 +403,7 @@ def _print(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         v = r["value"]
         shown = f"{v:.3g}" if isinstance(v, float) else str(v)
-        print(
-            f"| {r['part']} | {r['measure']} | {shown} | {r['unit']} | {r['target']} | {r['ok']} |"
-        )
+        print(f"| {r['part']} | {r['measure']} | {shown} | {r['unit']} | {r['target']} | {r['ok']} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,16 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sequential", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=20)
     ap.add_argument("--job-size", type=int, default=10_000)
-    ap.add_argument(
-        "--workers", type=int, default=2, help="job worker processes of the service"
-    )
-    ap.add_argument(
-        "--budget", type=float, default=600.0, help="seconds for the whole run"
-    )
+    ap.add_argument("--workers", type=int, default=2, help="job worker processes of the service")
+    ap.add_argument("--budget", type=float, default=600.0, help="seconds for the whole run")
     a = ap.parse_args(argv)
-    rows = run(
-        a.requests, a.concurrency, a.sequential, a.jobs, a.job_size, a.budget, a.workers
-    )
+    rows = run(a.requests, a.concurrency, a.sequential, a.jobs, a.job_size, a.budget, a.workers)
     RESULTS.mkdir(parents=True, exist_ok=True)
     with (RESULTS / "service.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -108,9 +108,7 @@ class Client:
         self.timeout = timeout
 
     # ------------------------------------------------------------------ HTTP
-    def request(
-        self, method: str, path: str, body: Any = None
-    ) -> tuple[int, dict[str, Any]]:
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
         """Send one request; the status and the decoded JSON answer (ServiceError for an error)."""
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = {"Accept": "application/json"}
@@ -118,9 +116,7 @@ class Client:
             headers["Content-Type"] = "application/json"
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        req = urllib.request.Request(
-            self.url + path, data=data, method=method, headers=headers
-        )
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 return resp.status, json.loads(resp.read() or b"null")
@@ -177,15 +173,11 @@ class Client:
         }
         return Solution.model_validate(self.request("POST", "/v1/solve", body)[1])
 
-    def check(
-        self, problem: Problem | dict[str, Any], grants: dict[str, int]
-    ) -> CheckResult:
+    def check(self, problem: Problem | dict[str, Any], grants: dict[str, int]) -> CheckResult:
         """The violations of a proposed portfolio (``POST /v1/check``)."""
         from allocator.rules.check import CheckResult
 
-        data = self.request(
-            "POST", "/v1/check", {"problem": self._problem(problem), "grants": grants}
-        )[1]
+        data = self.request("POST", "/v1/check", {"problem": self._problem(problem), "grants": grants})[1]
         data.pop("ok", None)
         return CheckResult.model_validate(data)
 
@@ -201,9 +193,7 @@ class Client:
         """Submit a job of ``kind`` (``scenarios``, ``frame_curve``, ``alternatives``, ``solve``) with
         the fields of its request; the same request returns the same job unless ``new``."""
         body = {"kind": kind, "problem": self._problem(problem), **spec}
-        return Job.of(
-            self.request("POST", "/v1/jobs" + ("?new=true" if new else ""), body)[1]
-        )
+        return Job.of(self.request("POST", "/v1/jobs" + ("?new=true" if new else ""), body)[1])
 
     def job(self, job: Job | str) -> Job:
         """The job as it is now (``GET /v1/jobs/{id}``)."""
@@ -215,9 +205,7 @@ class Client:
         job_id = job.id if isinstance(job, Job) else job
         return Job.of(self.request("DELETE", f"/v1/jobs/{job_id}")[1])
 
-    def wait(
-        self, job: Job | str, *, timeout: float | None = None, poll: float = 0.25
-    ) -> Any:
+    def wait(self, job: Job | str, *, timeout: float | None = None, poll: float = 0.25) -> Any:
         """Wait until the job ends and return its result as the library would give it.
 
         ``solve``: a Solution; ``frame_curve``: the curve as a DataFrame (``.attrs`` holds the
@@ -230,9 +218,7 @@ class Client:
         current = self.job(job)
         while not current.done:
             if timeout is not None and time.monotonic() - start > timeout:
-                raise TimeoutError(
-                    f"job {current.id} still {current.status} after {timeout:g} s"
-                )
+                raise TimeoutError(f"job {current.id} still {current.status} after {timeout:g} s")
             time.sleep(poll)
             current = self.job(current)
         if current.status != "done":
@@ -240,11 +226,7 @@ class Client:
             raise ServiceError(
                 int(err.get("status", 409)),
                 str(err.get("title", f"job {current.status}")),
-                str(
-                    err.get("detail")
-                    or current.progress.get("message")
-                    or current.status
-                ),
+                str(err.get("detail") or current.progress.get("message") or current.status),
             )
         return _result(current.kind, current.raw["result"])
 

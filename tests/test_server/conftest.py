@@ -8,6 +8,7 @@ that stop, restart or fill the service start their own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,12 +22,8 @@ from typing import Any, Self
 
 import pytest
 
-pytest.importorskip(
-    "fastapi", reason="the server extra is not installed (pip install '.[server]')"
-)
-pytest.importorskip(
-    "uvicorn", reason="the server extra is not installed (pip install '.[server]')"
-)
+pytest.importorskip("fastapi", reason="the server extra is not installed (pip install '.[server]')")
+pytest.importorskip("uvicorn", reason="the server extra is not installed (pip install '.[server]')")
 httpx = pytest.importorskip("httpx", reason="httpx is needed to call the service")
 
 pytestmark = pytest.mark.server
@@ -78,9 +75,7 @@ class Service:
 
     def start(self, timeout: float = 60.0) -> Service:
         self.port = free_port()
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")
-        } | self.env
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")} | self.env
         if self.token:
             env["ALLOCATOR_API_TOKEN"] = self.token
         cmd = [
@@ -95,9 +90,7 @@ class Service:
             *self.args,
         ]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env=env
-            )
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -111,9 +104,7 @@ class Service:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(
-            f"allocator serve did not answer in {timeout} s: {self.log.read_text()[-2000:]}"
-        )
+        raise RuntimeError(f"allocator serve did not answer in {timeout} s: {self.log.read_text()[-2000:]}")
 
     def workers(self) -> list[int]:
         """Pids of the service's worker processes (not multiprocessing's resource tracker)."""
@@ -139,17 +130,11 @@ class Service:
             self.proc.kill()
             self.proc.wait(15)
         for pid in workers:  # they die with the server; make sure of it
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def client(self, token: str | None = None) -> Any:
-        headers = (
-            {"Authorization": f"Bearer {token or self.token}"}
-            if (token or self.token)
-            else {}
-        )
+        headers = {"Authorization": f"Bearer {token or self.token}"} if (token or self.token) else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=120.0)
 
     def __enter__(self) -> Self:
@@ -222,7 +207,5 @@ def wait_job(
         if job["status"] in until:
             return job
         if time.monotonic() > deadline:
-            raise AssertionError(
-                f"job {job_id} still {job['status']} after {timeout} s: {job}"
-            )
+            raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
         time.sleep(0.05)

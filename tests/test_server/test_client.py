@@ -23,11 +23,7 @@ def test_client_solve_check_and_jobs(service: Service) -> None:
     client = Client(service.url)
     p = load_example()
     sol = client.solve(p, lang="nb")
-    assert (
-        isinstance(sol, Solution)
-        and sol.grants == solve(p).grants
-        and sol.status.value == "optimal"
-    )
+    assert isinstance(sol, Solution) and sol.grants == solve(p).grants and sol.status.value == "optimal"
     assert client.check(p, sol.grants).ok
     assert not client.check(p, {a.id: a.requested for a in p.applications}).ok
     job = client.submit("solve", p)
@@ -35,16 +31,12 @@ def test_client_solve_check_and_jobs(service: Service) -> None:
     again = client.wait(job, timeout=120)
     assert isinstance(again, Solution) and again.grants == sol.grants
     curve = client.wait(client.submit("frame_curve", p, n=6), timeout=120)
-    assert curve["value"].tolist() == pytest.approx(
-        frame_curve(p, n=6)["value"].tolist()
-    )
+    assert curve["value"].tolist() == pytest.approx(frame_curve(p, n=6)["value"].tolist())
     sweep = client.wait(
         client.submit(
             "scenarios",
             p,
-            generate=[
-                {"kind": "frame_range", "start": 1_000_000, "stop": 2_000_000, "num": 3}
-            ],
+            generate=[{"kind": "frame_range", "start": 1_000_000, "stop": 2_000_000, "num": 3}],
         )
     )
     assert list(sweep["summary"]["frame"]) == [1_000_000, 1_500_000, 2_000_000]
@@ -78,9 +70,7 @@ def test_client_cancel_and_errors(service: Service) -> None:
 
 
 def test_client_with_a_token(guarded: Service) -> None:
-    assert (
-        Client(guarded.url, token=TOKEN).solve(load_example()).status.value == "optimal"
-    )
+    assert Client(guarded.url, token=TOKEN).solve(load_example()).status.value == "optimal"
     with pytest.raises(ServiceError) as denied:
         Client(guarded.url).solve(load_example())
     assert denied.value.status == 401
@@ -91,16 +81,12 @@ def _readme_curl() -> str:
     section = text[text.index("## Service") :]
     section = section[: section.find("\n## ", 5)] if "\n## " in section[5:] else section
     blocks = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
-    lines = [
-        ln for b in blocks for ln in b.splitlines() if ln.strip().startswith("curl")
-    ]
+    lines = [ln for b in blocks for ln in b.splitlines() if ln.strip().startswith("curl")]
     assert lines, "no curl command in the README's Service section"
     return "\n".join(lines)
 
 
-def test_readme_curl_example_returns_the_example_decisions(
-    service: Service, tmp_path: Path
-) -> None:
+def test_readme_curl_example_returns_the_example_decisions(service: Service, tmp_path: Path) -> None:
     commands = (
         _readme_curl()
         .replace("127.0.0.1:8000", f"127.0.0.1:{service.port}")
@@ -108,9 +94,7 @@ def test_readme_curl_example_returns_the_example_decisions(
     )
     assert f"127.0.0.1:{service.port}/v1/solve" in commands
     if shutil.which("curl") is None:
-        pytest.skip(
-            "curl is not installed: the README's commands cannot be run as written"
-        )
+        pytest.skip("curl is not installed: the README's commands cannot be run as written")
     out = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", commands],
         check=False,
@@ -121,6 +105,4 @@ def test_readme_curl_example_returns_the_example_decisions(
     )
     assert out.returncode == 0, out.stderr
     data = Solution.model_validate_json(out.stdout)
-    assert (
-        data.status.value == "optimal" and data.grants == solve(load_example()).grants
-    )
+    assert data.status.value == "optimal" and data.grants == solve(load_example()).grants

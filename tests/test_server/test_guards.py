@@ -13,9 +13,7 @@ import pytest
 from .conftest import TOKEN, Service
 
 
-def test_token_on_every_endpoint_but_health(
-    guarded: Service, example_json: dict[str, Any]
-) -> None:
+def test_token_on_every_endpoint_but_health(guarded: Service, example_json: dict[str, Any]) -> None:
     with (
         guarded.client(token="") as anon,
         guarded.client(token="wrong-token-0123456789") as wrong,
@@ -37,10 +35,7 @@ def test_token_on_every_endpoint_but_health(
                 assert r.headers["content-type"] == "application/problem+json"
                 assert r.headers["www-authenticate"].startswith("Bearer")
                 assert "Authorization: Bearer" in r.json()["detail"]
-        assert (
-            ok.post("/v1/solve", json={"problem": example_json}).json()["status"]
-            == "optimal"
-        )
+        assert ok.post("/v1/solve", json={"problem": example_json}).json()["status"] == "optimal"
         assert ok.get("/openapi.json").json()["security"] == [{"bearer": []}]
         lower = ok.post(
             "/v1/solve",
@@ -49,10 +44,7 @@ def test_token_on_every_endpoint_but_health(
         )
         assert lower.status_code == 200
         # the page shell holds no data and is open: it asks for the token itself
-        assert (
-            anon.get("/").status_code == 200
-            and anon.get("/static/app.js").status_code == 200
-        )
+        assert anon.get("/").status_code == 200 and anon.get("/static/app.js").status_code == 200
 
 
 def test_token_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,9 +92,7 @@ def test_token_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> Non
     assert reached == [True] and sent[0]["status"] == 401
 
 
-def _raw(
-    port: int, head: bytes, chunks: list[bytes], *, pause: float = 0.0
-) -> tuple[bytes, int]:
+def _raw(port: int, head: bytes, chunks: list[bytes], *, pause: float = 0.0) -> tuple[bytes, int]:
     """Send ``head`` and as many ``chunks`` as the server takes; return its answer and the bytes sent."""
     sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
@@ -145,10 +135,7 @@ def test_413_when_the_declared_length_is_too_large(guarded: Service) -> None:
     ).encode()
     answer, sent = _raw(guarded.port, head, [b"{" + b" " * 65535] * 64)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert (
-        b"application/problem+json" in answer
-        and b"larger than this service takes (1 MiB)" in answer
-    )
+    assert b"application/problem+json" in answer and b"larger than this service takes (1 MiB)" in answer
     assert sent < 4 * 1024**2  # answered long before the 200 MiB announced
 
 
@@ -157,14 +144,10 @@ def test_413_while_reading_a_chunked_body(guarded: Service) -> None:
         f"POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\n"
     ).encode()
-    chunk = (
-        b"10000\r\n" + b" " * 0x10000 + b"\r\n"
-    )  # 64 KiB chunks, no length announced, never ended
+    chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"  # 64 KiB chunks, no length announced, never ended
     answer, sent = _raw(guarded.port, head, [chunk] * 200, pause=0.002)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
-    assert (
-        1024**2 < sent < 6 * 1024**2
-    )  # refused once past the limit, long before the 12.5 MiB on offer
+    assert 1024**2 < sent < 6 * 1024**2  # refused once past the limit, long before the 12.5 MiB on offer
     with guarded.client() as c:  # and the service goes on
         assert c.get("/health").status_code == 200
 
@@ -175,20 +158,13 @@ def test_413_for_an_upload(guarded: Service) -> None:
             "/v1/solve/table",
             files={"applications": ("big.csv", b"x" * (2 * 1024**2), "text/csv")},
         )
-        assert (
-            r.status_code == 413
-            and r.headers["content-type"] == "application/problem+json"
-        )
+        assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
 
 
-def _serve(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
+def _serve(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     import os
 
-    e = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")} | (
-        env or {}
-    )
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATOR_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "allocator", "serve", *args],
         check=False,
@@ -201,10 +177,7 @@ def _serve(
 
 def test_no_binding_beyond_loopback_without_a_token(tmp_path: Any) -> None:
     r = _serve("--host", "0.0.0.0", "--port", "1", "--db", str(tmp_path / "x.sqlite3"))
-    assert (
-        r.returncode == 1
-        and "refusing to listen on '0.0.0.0' without a token" in r.stderr
-    )
+    assert r.returncode == 1 and "refusing to listen on '0.0.0.0' without a token" in r.stderr
     assert "--insecure" in r.stderr
     short = _serve("--port", "1", env={"ALLOCATOR_API_TOKEN": "short"})
     assert short.returncode == 1 and "shorter than 16" in short.stderr
@@ -255,10 +228,7 @@ def test_core_needs_no_server_packages() -> None:
 def test_cors_only_when_configured(service: Service, guarded: Service) -> None:
     pre = {"Origin": "http://adviser.example", "Access-Control-Request-Method": "POST"}
     with service.client() as c:
-        assert (
-            "access-control-allow-origin"
-            not in c.options("/v1/solve", headers=pre).headers
-        )
+        assert "access-control-allow-origin" not in c.options("/v1/solve", headers=pre).headers
     with guarded.client() as c:
         r = c.options("/v1/solve", headers=pre)
         assert r.headers["access-control-allow-origin"] == "http://adviser.example"

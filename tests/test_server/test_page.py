@@ -52,23 +52,17 @@ def browser() -> Any:
     )
     path = _chromium()
     if path is None:
-        pytest.skip(
-            "no Chromium browser found (apt-get install chromium); the page test needs a real browser"
-        )
+        pytest.skip("no Chromium browser found (apt-get install chromium); the page test needs a real browser")
     with sync_api.sync_playwright() as pw:
         try:
-            b = pw.chromium.launch(
-                executable_path=path, headless=True, args=CHROMIUM_FLAGS, timeout=60_000
-            )
-        except Exception as exc:  # noqa: BLE001 - a browser that cannot start here is a skip, said plainly
+            b = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS, timeout=60_000)
+        except Exception as exc:
             pytest.skip(f"Chromium at {path} did not start: {exc}")
         yield b
         b.close()
 
 
-def test_upload_see_decisions_switch_language_and_download(
-    browser: Any, service: Service, tmp_path: Path
-) -> None:
+def test_upload_see_decisions_switch_language_and_download(browser: Any, service: Service, tmp_path: Path) -> None:
     import openpyxl
 
     expected = solve(load_example_policy().apply(read_table(EXAMPLE_CSV)))
@@ -82,9 +76,7 @@ def test_upload_see_decisions_switch_language_and_download(
     page.goto(service.url + "/")
     assert page.title() == "allocator"
     page.set_input_files("#applications", str(EXAMPLE_CSV))
-    page.set_input_files(
-        "#ledger", str(EXAMPLE_POLICY.parent / "vtfk_2022_round2_de_minimis.csv")
-    )
+    page.set_input_files("#ledger", str(EXAMPLE_POLICY.parent / "vtfk_2022_round2_de_minimis.csv"))
     page.set_input_files("#policy", str(EXAMPLE_POLICY))
     page.wait_for_selector("#weights input[data-name='green']")
     assert page.input_value("#frame") == "2 300 000"
@@ -96,9 +88,7 @@ def test_upload_see_decisions_switch_language_and_download(
     rows = page.query_selector_all("#decisions tbody tr[data-id]")
     shown = [(r.get_attribute("data-id"), r.get_attribute("class")) for r in rows]
     assert {i for i, c in shown if c == "funded"} == funded
-    assert [c for _, c in shown] == sorted(
-        (c for _, c in shown), key=lambda c: c != "funded"
-    )  # funded first
+    assert [c for _, c in shown] == sorted((c for _, c in shown), key=lambda c: c != "funded")  # funded first
     first = rows[0].query_selector_all("td")
     assert first[-1].inner_text().startswith(("Funded", "Not funded"))
     assert "optimal" in page.inner_text("#summary")
@@ -110,9 +100,7 @@ def test_upload_see_decisions_switch_language_and_download(
     page.screenshot(path=str(tmp_path / "page-en.png"), full_page=True)
 
     page.select_option("#lang", "nb")
-    page.wait_for_function(
-        "document.querySelector('#decisions thead th:nth-child(3)').textContent === 'Søknadsbeløp'"
-    )
+    page.wait_for_function("document.querySelector('#decisions thead th:nth-child(3)').textContent === 'Søknadsbeløp'")
     page.wait_for_function(
         "[...document.querySelectorAll('#decisions tbody td:last-child')].some(td => td.textContent.startsWith('Innvilget') || td.textContent.startsWith('Delvis innvilget'))"
     )
@@ -125,12 +113,7 @@ def test_upload_see_decisions_switch_language_and_download(
     dl.value.save_as(path)
     wb = openpyxl.load_workbook(path)
     assert "Decisions" in wb.sheetnames
-    ids = {
-        str(c.value)
-        for row in wb["Decisions"].iter_rows()
-        for c in row
-        if c.value is not None
-    }
+    ids = {str(c.value) for row in wb["Decisions"].iter_rows() for c in row if c.value is not None}
     assert funded <= ids
     assert not errors, errors
     assert all(u.startswith((service.url, "blob:", "data:")) for u in requests), [

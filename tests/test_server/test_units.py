@@ -27,31 +27,14 @@ def test_store_keeps_results_and_recovers_after_a_crash(tmp_path: Path) -> None:
     s = Store(db, ttl=60)
     assert s.recover() == ["c" * 32]
     a, b = s.get("a" * 32), s.get("b" * 32)
-    assert (
-        a is not None
-        and a.status == "done"
-        and json.loads(s.result("a" * 32) or "") == {"answer": 42}
-    )
-    assert (
-        b is not None
-        and b.status == "interrupted"
-        and b.done == 3
-        and b.request == {"kind": "solve", "x": 2}
-    )
+    assert a is not None and a.status == "done" and json.loads(s.result("a" * 32) or "") == {"answer": 42}
+    assert b is not None and b.status == "interrupted" and b.done == 3 and b.request == {"kind": "solve", "x": 2}
     assert not s.finish("b" * 32, "{}")  # a lost run cannot finish
-    s.put_queued(
-        "b" * 32, "solve", {"kind": "solve", "x": 2}
-    )  # submitted again: queued afresh
+    s.put_queued("b" * 32, "solve", {"kind": "solve", "x": 2})  # submitted again: queued afresh
     b = s.get("b" * 32)
     assert b is not None and (b.status, b.done, b.error) == ("queued", 0, None)
-    assert s.end("c" * 32, "cancelled", "by test") and not s.end(
-        "c" * 32, "failed", "too late"
-    )
-    assert (
-        s.purge_expired(time.time() + 61) == 2
-        and s.get("a" * 32) is None
-        and s.result("a" * 32) is None
-    )
+    assert s.end("c" * 32, "cancelled", "by test") and not s.end("c" * 32, "failed", "too late")
+    assert s.purge_expired(time.time() + 61) == 2 and s.get("a" * 32) is None and s.result("a" * 32) is None
     with pytest.raises(ValueError):
         s.end("b" * 32, "running", "not final")
     s.close()
@@ -138,11 +121,7 @@ def test_job_ids_are_canonical() -> None:
 
     p = json.loads(load_example().model_dump_json())
     a = parse_spec({"kind": "alternatives", "problem": p}).model_dump(mode="json")
-    b = parse_spec(
-        {"problem": p, "count": 10, "kind": "alternatives", "method": "k_best"}
-    ).model_dump(mode="json")
+    b = parse_spec({"problem": p, "count": 10, "kind": "alternatives", "method": "k_best"}).model_dump(mode="json")
     assert job_id_of(a) == job_id_of(b)
-    c = parse_spec({"kind": "alternatives", "problem": p, "count": 11}).model_dump(
-        mode="json"
-    )
+    c = parse_spec({"kind": "alternatives", "problem": p, "count": 11}).model_dump(mode="json")
     assert job_id_of(a) != job_id_of(c)

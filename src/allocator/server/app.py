@@ -93,16 +93,11 @@ def _handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is no {request.url.path!r} here; see /openapi.json for the endpoints"
-        return _problem(
-            ApiError(exc.status_code, detail, headers=dict(exc.headers or {})), request
-        )
+        return _problem(ApiError(exc.status_code, detail, headers=dict(exc.headers or {})), request)
 
     async def invalid_params(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            FieldError(path=".".join(str(p) for p in e["loc"]), message=str(e["msg"]))
-            for e in exc.errors()
-        ]
+        errors = [FieldError(path=".".join(str(p) for p in e["loc"]), message=str(e["msg"])) for e in exc.errors()]
         detail = "; ".join(f"{f.path}: {f.message}" for f in errors)
         return _problem(
             ApiError(
@@ -116,9 +111,7 @@ def _handlers(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        _log.error(
-            "unexpected error on %s %s", request.method, request.url.path, exc_info=exc
-        )
+        _log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return _problem(
             ApiError(
                 500,
@@ -148,10 +141,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     comps = schema.setdefault("components", {}).setdefault("schemas", {})
     _, defs = models_json_schema(
-        [
-            (m, "validation")
-            for m in (SolveRequest, CheckRequest, ExplainRequest, RankAndFundRequest)
-        ],
+        [(m, "validation") for m in (SolveRequest, CheckRequest, ExplainRequest, RankAndFundRequest)],
         ref_template="#/components/schemas/{model}",
     )
     for name, s in defs.get("$defs", {}).items():
@@ -160,9 +150,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, s in job.pop("$defs", {}).items():
         comps.setdefault(name, s)
     comps["JobSpec"] = job
-    schema["components"]["securitySchemes"] = {
-        "bearer": {"type": "http", "scheme": "bearer"}
-    }
+    schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     if app.state.settings.token:
         schema["security"] = [{"bearer": []}]
     app.openapi_schema = schema
@@ -193,9 +181,7 @@ def _docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="allocator API", **assets
-        )
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="allocator API", **assets)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -71,9 +71,7 @@ class ProblemDetail(BaseModel):
     status: int = Field(description="The HTTP status code.")
     detail: str = Field(description="What went wrong here and how to fix it.")
     instance: str | None = Field(default=None, description="The request path.")
-    errors: list[FieldError] | None = Field(
-        default=None, description="Invalid fields, with their paths."
-    )
+    errors: list[FieldError] | None = Field(default=None, description="Invalid fields, with their paths.")
 
 
 class ApiError(Exception):
@@ -114,20 +112,14 @@ class ApiError(Exception):
         return cls(
             422,
             str(exc),
-            kind="invalid-problem"
-            if not isinstance(exc, PolicyError)
-            else "invalid-policy",
-            title="Invalid problem"
-            if not isinstance(exc, PolicyError)
-            else "Invalid policy",
+            kind="invalid-problem" if not isinstance(exc, PolicyError) else "invalid-policy",
+            title="Invalid problem" if not isinstance(exc, PolicyError) else "Invalid policy",
         )
 
 
 def problem_response_body(err: ApiError, instance: str | None = None) -> bytes:
     """The encoded body of ``err``."""
-    return json.dumps(
-        err.body(instance).model_dump(exclude_none=True), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(err.body(instance).model_dump(exclude_none=True), ensure_ascii=False).encode("utf-8")
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -143,9 +135,7 @@ def _policy_cause(exc: ValidationError) -> PolicyError | None:
 
 
 _PART = re.compile(r"; (?=[A-Z][A-Za-z]+: )")
-_FIELD = re.compile(
-    r"^([A-Z][A-Za-z]+): field '([^']*)'(?: \(given .*?\))?: (.*)$", re.DOTALL
-)
+_FIELD = re.compile(r"^([A-Z][A-Za-z]+): field '([^']*)'(?: \(given .*?\))?: (.*)$", re.DOTALL)
 _WHOLE = re.compile(r"^([A-Z][A-Za-z]+): (.*)$", re.DOTALL)
 _APP = re.compile(r"application '([^']+)'")
 _SCORE = re.compile(r"for '([A-Za-z_][A-Za-z0-9_]*)'")
@@ -174,11 +164,7 @@ def field_errors(message: str, prefix: str, data: Any = None) -> list[FieldError
             apps = data.get("applications") if isinstance(data, dict) else None
             if app and isinstance(apps, list):
                 index = next(
-                    (
-                        k
-                        for k, a in enumerate(apps)
-                        if isinstance(a, dict) and str(a.get("id")) == app.group(1)
-                    ),
+                    (k for k, a in enumerate(apps) if isinstance(a, dict) and str(a.get("id")) == app.group(1)),
                     None,
                 )
                 if index is not None:
@@ -188,9 +174,7 @@ def field_errors(message: str, prefix: str, data: Any = None) -> list[FieldError
                         path.append(f"scores.{score.group(1)}")
         elif _WHOLE.match(text) and len(path) > (1 if prefix else 0):
             text = _WHOLE.match(text).group(2)  # type: ignore[union-attr]
-        out.append(
-            FieldError(path=".".join(p for p in path if p), message=text.strip())
-        )
+        out.append(FieldError(path=".".join(p for p in path if p), message=text.strip()))
     return out
 
 
@@ -211,11 +195,7 @@ def from_validation(
     errs = exc.errors(include_url=False)
     for loc, (name, model) in (nested or {}).items():
         key = loc[-1]
-        if (
-            errs
-            and all(tuple(e["loc"][: len(loc)]) == loc for e in errs)
-            and isinstance(data, dict)
-        ):
+        if errs and all(tuple(e["loc"][: len(loc)]) == loc for e in errs) and isinstance(data, dict):
             value = data.get(key)
             try:
                 model.model_validate(value)
@@ -239,18 +219,8 @@ def from_validation(
         head = _path(tuple(e["loc"]))
         inner = (e.get("ctx") or {}).get("error")
         if isinstance(inner, AllocatorError):
-            value = (
-                data.get(e["loc"][0])
-                if isinstance(data, dict) and len(e["loc"]) == 1
-                else None
-            )
+            value = data.get(e["loc"][0]) if isinstance(data, dict) and len(e["loc"]) == 1 else None
             errors.extend(field_errors(str(inner), head, value))
         else:
-            errors.append(
-                FieldError(
-                    path=head, message=str(e["msg"]).removeprefix("Value error, ")
-                )
-            )
-    return ApiError(
-        422, detail, kind="invalid-request", title="Invalid request", errors=errors
-    )
+            errors.append(FieldError(path=head, message=str(e["msg"]).removeprefix("Value error, ")))
+    return ApiError(422, detail, kind="invalid-request", title="Invalid request", errors=errors)

@@ -13,6 +13,7 @@ was cancelled or was interrupted runs again under the same id.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -41,9 +42,7 @@ def job_id_of(request: dict[str, Any], *, new: bool = False) -> str:
     >>> job_id_of({"a": 1}) == job_id_of({"a": 1}, new=True)
     False
     """
-    text = json.dumps(
-        request, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if new:
         text += "\x00" + uuid.uuid4().hex
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -88,13 +87,9 @@ class _Slot:
     def send(self, job_id: str, request: dict[str, Any]) -> None:
         conn = self.conn
 
-        def push() -> (
-            None
-        ):  # a large request blocks until the worker reads it: not under the lock
-            try:
+        def push() -> None:  # a large request blocks until the worker reads it: not under the lock
+            with contextlib.suppress(OSError, ValueError):  # the worker was stopped meanwhile: its reader says so
                 conn.send((job_id, request))
-            except (OSError, ValueError):
-                pass  # the worker was stopped meanwhile; its reader reports it
 
         threading.Thread(target=push, daemon=True).start()
 
@@ -116,10 +111,8 @@ class _Slot:
             except (EOFError, OSError):
                 break
             self.runner._message(self, kind, job_id, payload)
-        try:
+        with contextlib.suppress(OSError):
             conn.close()
-        except OSError:
-            pass
         proc.join(5)
         self.runner._exited(self, proc)
 
@@ -138,9 +131,7 @@ class Runner:
         # workers are started from one thread that lives as long as the runner: a worker asks
         # to die with the thread that started it (PR_SET_PDEATHSIG), not with a reader thread
         self._spawns: queue.SimpleQueue[_Slot | None] = queue.SimpleQueue()
-        self._spawner = threading.Thread(
-            target=self._spawn_loop, name="allocator-spawner", daemon=True
-        )
+        self._spawner = threading.Thread(target=self._spawn_loop, name="allocator-spawner", daemon=True)
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
@@ -184,16 +175,12 @@ class Runner:
             if not self._closing:
                 self._schedule_purge()
 
-        self._purger = threading.Timer(
-            min(60.0, max(1.0, self.settings.job_ttl / 10)), purge
-        )
+        self._purger = threading.Timer(min(60.0, max(1.0, self.settings.job_ttl / 10)), purge)
         self._purger.daemon = True
         self._purger.start()
 
     # ------------------------------------------------------------------ requests
-    def submit(
-        self, kind: str, request: dict[str, Any], *, new: bool = False
-    ) -> tuple[JobRecord, bool]:
+    def submit(self, kind: str, request: dict[str, Any], *, new: bool = False) -> tuple[JobRecord, bool]:
         """Queue ``request`` (validated, canonical); returns the job and whether it was queued
         now (False: the same request's job, queued, running or done, is returned as it is).
         Raises :class:`QueueFull` when the queue is full."""
@@ -203,9 +190,7 @@ class Runner:
             if rec is not None and rec.status in ("queued", "running", "done"):
                 return rec, False
             if self.store.count_active() >= self.settings.max_jobs:
-                raise QueueFull(
-                    f"{self.settings.max_jobs} jobs are queued or running, the most this service takes"
-                )
+                raise QueueFull(f"{self.settings.max_jobs} jobs are queued or running, the most this service takes")
             rec = self.store.put_queued(job_id, kind, request)
             self._queue.append(job_id)
         self._dispatch()

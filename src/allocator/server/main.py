@@ -16,9 +16,7 @@ from allocator.server.settings import ServerConfigError, Settings, from_args
 __all__ = ["serve"]
 
 
-def serve(
-    args: argparse.Namespace | Settings | None = None, *, stderr: IO[str] | None = None
-) -> int:
+def serve(args: argparse.Namespace | Settings | None = None, *, stderr: IO[str] | None = None) -> int:
     """Run the service until interrupted; returns the exit code.
 
     ``args``: the parsed flags of ``allocator serve`` (environment variables fill the rest),

@@ -42,9 +42,7 @@ async def _send_error(send: Send, err: ApiError, path: str) -> None:
         (b"connection", b"close"),
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in err.headers.items()]
-    await send(
-        {"type": "http.response.start", "status": err.status, "headers": headers}
-    )
+    await send({"type": "http.response.start", "status": err.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -60,11 +58,7 @@ class TokenGuard:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if (
-            path in OPEN_PATHS
-            or path.startswith("/static/")
-            or scope.get("method") == "OPTIONS"
-        ):
+        if path in OPEN_PATHS or path.startswith("/static/") or scope.get("method") == "OPTIONS":
             await self.app(scope, receive, send)
             return
         given = b""
@@ -73,9 +67,7 @@ class TokenGuard:
                 given = v
                 break
         scheme, _, credential = given.partition(b" ")
-        if scheme.lower() != b"bearer" or not hmac.compare_digest(
-            credential.strip(), self.token
-        ):
+        if scheme.lower() != b"bearer" or not hmac.compare_digest(credential.strip(), self.token):
             what = "has no bearer token" if not given else "has a wrong token"
             err = ApiError(
                 401,

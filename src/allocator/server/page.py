@@ -50,28 +50,16 @@ _FORM_DOC = {
                     "type": "object",
                     "required": ["applications"],
                     "properties": {
-                        "applications": _FILE
-                        | {
-                            "description": "The table of applications: .csv, .xlsx or .json."
-                        },
+                        "applications": _FILE | {"description": "The table of applications: .csv, .xlsx or .json."},
                         "policy": _FILE
-                        | {
-                            "description": "A TOML policy (frame, weights, scales, columns, options, rules)."
-                        },
-                        "ledger": _FILE
-                        | {
-                            "description": "The de minimis ledger (CSV) the policy names."
-                        },
-                        "frame": _TEXT
-                        | {"description": "Whole kroner; overrides the policy's."},
+                        | {"description": "A TOML policy (frame, weights, scales, columns, options, rules)."},
+                        "ledger": _FILE | {"description": "The de minimis ledger (CSV) the policy names."},
+                        "frame": _TEXT | {"description": "Whole kroner; overrides the policy's."},
                         "weights": _TEXT
-                        | {
-                            "description": "green=0.4; smart=0.3 (or a JSON object); override the policy's."
-                        },
+                        | {"description": "green=0.4; smart=0.3 (or a JSON object); override the policy's."},
                         "scales": _TEXT | {"description": "green=1:7; ..."},
                         "thresholds": _TEXT | {"description": "green=3; ..."},
-                        "columns": _TEXT
-                        | {"description": "requested=Søknadsbeløp; ..."},
+                        "columns": _TEXT | {"description": "requested=Søknadsbeløp; ..."},
                         "sheet": _TEXT,
                         "name": _TEXT,
                         "lang": {"type": "string", "enum": ["en", "nb"]},
@@ -142,13 +130,9 @@ async def post_solve_table(request: Request) -> Response:
             return Response(
                 body,
                 media_type=XLSX,
-                headers={
-                    "Content-Disposition": 'attachment; filename="allocator-report.xlsx"'
-                },
+                headers={"Content-Disposition": 'attachment; filename="allocator-report.xlsx"'},
             )
-        data: dict[str, Any] = rank_and_fund_now(
-            problem, lang, None, settings
-        ).model_dump(mode="json")
+        data: dict[str, Any] = rank_and_fund_now(problem, lang, None, settings).model_dump(mode="json")
         if include:
             data["problem"] = problem.model_dump(mode="json")
         return json_response_dict(data)
@@ -198,9 +182,7 @@ async def post_policy(request: Request) -> Response:
             policy = read_policy(form, Path(tmp), need_ledger=not prefill)
         assert policy is not None
         names = ledger_names(form)
-        return json_response_dict(
-            policy_summary(policy) | {"ledger": names[0] if names else None}
-        )
+        return json_response_dict(policy_summary(policy) | {"ledger": names[0] if names else None})
 
     return await run_in_threadpool(work)
 

@@ -95,9 +95,7 @@ def validate(model: type[M], data: dict[str, Any], settings: Settings) -> M:
     try:
         out = model.model_validate(data)
     except ValidationError as exc:
-        raise from_validation(
-            exc, model.__name__, data, {("problem",): ("Problem", Problem)}
-        ) from None
+        raise from_validation(exc, model.__name__, data, {("problem",): ("Problem", Problem)}) from None
     problem = getattr(out, "problem", None)
     if isinstance(problem, Problem):
         check_problem(problem, settings)

@@ -40,18 +40,12 @@ def body_doc(model: type[Any]) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
-                }
-            },
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
         }
     }
 
 
-def json_response(
-    model: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+def json_response(model: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A pydantic model as a JSON response."""
     return Response(
         model.model_dump_json(),
@@ -201,9 +195,7 @@ def rank_and_fund_now(
     limit = sync_time_limit(time_limit, settings)
     opt = _library(lib.solve, problem, time_limit=limit, raise_on_failure=False)
     base = _library(lib.rank_and_fund, problem)
-    comparison = (
-        lib.compare(opt, base) if opt.status.has_solution else lib.compare(base, base)
-    )
+    comparison = lib.compare(opt, base) if opt.status.has_solution else lib.compare(base, base)
     return RankAndFundResponse(
         optimal=solve_response(opt, lang),
         rank_and_fund=solve_response(base, lang),
@@ -223,16 +215,10 @@ async def post_rank_and_fund(request: Request) -> Response:
     the list (within the call's rules), and how they differ."""
     req: RankAndFundRequest = await _parse(request, RankAndFundRequest)
     settings = settings_of(request)
-    return json_response(
-        await run_in_threadpool(
-            rank_and_fund_now, req.problem, req.lang, req.time_limit, settings
-        )
-    )
+    return json_response(await run_in_threadpool(rank_and_fund_now, req.problem, req.lang, req.time_limit, settings))
 
 
-@router.get(
-    "/example", response_model=lib.Problem, summary="The embedded example problem"
-)
+@router.get("/example", response_model=lib.Problem, summary="The embedded example problem")
 async def get_example(rules: bool = False) -> Response:
     """The embedded example call (illustrative applications) as a Problem, ready to send to
     ``POST /v1/solve`` as ``{"problem": ...}``; ``rules=true`` with the call's rules."""

@@ -42,9 +42,7 @@ class Progress(BaseModel):
 
     done: int
     total: int | None = None
-    fraction: float | None = Field(
-        default=None, description="done / total, when the total is known."
-    )
+    fraction: float | None = Field(default=None, description="done / total, when the total is known.")
     message: str = ""
 
 
@@ -57,9 +55,7 @@ class JobOut(BaseModel):
     created: str
     started: str | None = None
     finished: str | None = None
-    expires: str | None = Field(
-        default=None, description="When the job and its result will be deleted."
-    )
+    expires: str | None = Field(default=None, description="When the job and its result will be deleted.")
     progress: Progress
     result: Any = Field(
         default=None,
@@ -71,11 +67,7 @@ class JobOut(BaseModel):
 
 def _time(t: float | None) -> str | None:
     return (
-        None
-        if t is None
-        else datetime.fromtimestamp(t, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
+        None if t is None else datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     )
 
 
@@ -90,9 +82,7 @@ def job_out(rec: JobRecord, result: str | None = None) -> dict[str, Any]:
         started=_time(rec.started),
         finished=_time(rec.finished),
         expires=_time(rec.expires),
-        progress=Progress(
-            done=rec.done, total=rec.total, fraction=frac, message=rec.message
-        ),
+        progress=Progress(done=rec.done, total=rec.total, fraction=frac, message=rec.message),
         error=ProblemDetail(**rec.error) if rec.error else None,
         links={"self": f"/v1/jobs/{rec.id}", "events": f"/v1/jobs/{rec.id}/events"},
     )
@@ -105,9 +95,7 @@ def _encode(rec: JobRecord, result: str | None) -> bytes:
     data = job_out(rec)
     data.pop("result", None)
     head = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return (
-        head[:-1] + ',"result":' + (result if result is not None else "null") + "}"
-    ).encode("utf-8")
+    return (head[:-1] + ',"result":' + (result if result is not None else "null") + "}").encode("utf-8")
 
 
 def _runner(request: Request) -> Runner:
@@ -137,17 +125,13 @@ def _validate(data: dict[str, Any], settings: Settings) -> Any:
         spec = parse_spec(data)
     except ValidationError as exc:
         kind = data.get("kind")
-        raise from_validation(
-            exc, "job", data, {(kind, "problem"): ("Problem", Problem)}
-        ) from None
+        raise from_validation(exc, "job", data, {(kind, "problem"): ("Problem", Problem)}) from None
     check_problem(spec.problem, settings)
     if getattr(spec, "kind", "") == "scenarios":
         try:
             spec.all_scenarios()  # generators' arguments checked now, not in the worker
         except ValueError as exc:  # AllocatorError is one
-            raise ApiError(
-                422, str(exc), kind="invalid-request", title="Invalid request"
-            ) from None
+            raise ApiError(422, str(exc), kind="invalid-request", title="Invalid request") from None
     return spec
 
 
@@ -159,9 +143,7 @@ def _validate(data: dict[str, Any], settings: Settings) -> Any:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/JobSpec"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobSpec"}}},
         }
     },
     responses={
@@ -209,11 +191,7 @@ async def get_job(request: Request, job_id: str, result: bool = True) -> Respons
     """Queued, running (with progress), done (with the result), failed (with the error),
     cancelled or interrupted. ``result=false`` leaves the result out."""
     rec = _record(request, job_id)
-    text = (
-        _runner(request).store.result(job_id)
-        if result and rec.status == "done"
-        else None
-    )
+    text = _runner(request).store.result(job_id) if result and rec.status == "done" else None
     return Response(_encode(rec, text), media_type="application/json")
 
 

@@ -8,6 +8,7 @@ a service needs beside it (each reason in words, the tie-break in words, version
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import platform
 from importlib import metadata
@@ -76,24 +77,18 @@ class ExplanationOut(BaseModel):
     """Why one application was or was not funded, and by how much (see ``allocator.explain``)."""
 
     reason: str
-    sentence: str = Field(
-        description="The explanation in one sentence, in the request's language."
-    )
+    sentence: str = Field(description="The explanation in one sentence, in the request's language.")
     margin_up: float | None = Field(
         default=None,
         description="Not funded: how much its weighted score would have to rise to enter.",
     )
-    margin_up_exact: str | None = Field(
-        default=None, description="margin_up as an exact fraction."
-    )
+    margin_up_exact: str | None = Field(default=None, description="margin_up as an exact fraction.")
     margin_down: float | None = Field(
         default=None,
         description="Funded: how far its weighted score could fall before it leaves (none: the rules require it).",
     )
     margin_down_exact: str | None = None
-    max_grant: int | None = Field(
-        default=None, description="The largest request at which it is funded in full."
-    )
+    max_grant: int | None = Field(default=None, description="The largest request at which it is funded in full.")
     displaces: tuple[str, ...] = ()
     also_funded: tuple[str, ...] = ()
     replaced_by: tuple[str, ...] = ()
@@ -103,9 +98,7 @@ class ExplanationOut(BaseModel):
 class DecisionOut(Decision):
     """A decision, with its reason in words (and, when asked for, its explanation)."""
 
-    reason_text: str = Field(
-        description="The reason in words, in the request's language."
-    )
+    reason_text: str = Field(description="The reason in words, in the request's language.")
     explanation: ExplanationOut | None = None
 
 
@@ -114,12 +107,8 @@ class SolveResponse(Solution):
 
     decisions: tuple[DecisionOut, ...] = ()
     lang: Lang = "en"
-    tie_break_text: str = Field(
-        default="", description="The tie-break rule applied, in words."
-    )
-    versions: dict[str, str] = Field(
-        default_factory=dict, description="allocator, Python, HiGHS and PuLP versions."
-    )
+    tie_break_text: str = Field(default="", description="The tie-break rule applied, in words.")
+    versions: dict[str, str] = Field(default_factory=dict, description="allocator, Python, HiGHS and PuLP versions.")
 
 
 class CheckRequest(_Request):
@@ -136,9 +125,7 @@ class CheckRequest(_Request):
     @model_validator(mode="after")
     def _one_portfolio(self) -> CheckRequest:
         if (self.grants is None) == (self.funded is None):
-            raise ValueError(
-                "give the proposed portfolio as either grants ({id: kroner}) or funded ([ids])"
-            )
+            raise ValueError("give the proposed portfolio as either grants ({id: kroner}) or funded ([ids])")
         return self
 
 
@@ -155,17 +142,13 @@ class ExplainRequest(_Request):
     """``POST /v1/explain``: why each application was or was not funded."""
 
     problem: Problem
-    solution: Solution | None = Field(
-        default=None, description="Its optimal solution; solved here when omitted."
-    )
+    solution: Solution | None = Field(default=None, description="Its optimal solution; solved here when omitted.")
     lang: Lang = "en"
     max_grant: bool = Field(
         default=True,
         description="Compute each application's largest fundable request (one more solve each).",
     )
-    time_limit: float | None = Field(
-        default=None, gt=0, description="Seconds per what-if solve."
-    )
+    time_limit: float | None = Field(default=None, gt=0, description="Seconds per what-if solve.")
 
 
 class ExplainResponse(BaseModel):
@@ -190,19 +173,15 @@ class RankAndFundResponse(BaseModel):
     optimal: SolveResponse
     rank_and_fund: SolveResponse
     comparison: Comparison
-    rules_broken: list[str] = Field(
-        description="The call's rules that ranking and funding down the list still breaks."
-    )
+    rules_broken: list[str] = Field(description="The call's rules that ranking and funding down the list still breaks.")
 
 
 @functools.cache
 def _installed() -> dict[str, str]:
     out = {"allocator": __version__, "python": platform.python_version()}
     for name in ("highspy", "pulp"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
@@ -237,9 +216,7 @@ def explanation_out(e: Explanation, lang: str) -> ExplanationOut:
     )
 
 
-def solve_response(
-    solution: Solution, lang: str, explained: list[Explanation] | None = None
-) -> SolveResponse:
+def solve_response(solution: Solution, lang: str, explained: list[Explanation] | None = None) -> SolveResponse:
     """The response for ``solution``: each decision with its reason in words (and explanation)."""
     by_id = {e.id: explanation_out(e, lang) for e in explained or []}
     decisions = tuple(
@@ -255,8 +232,6 @@ def solve_response(
         **data,
         decisions=decisions,
         lang=lang,  # type: ignore[arg-type]
-        tie_break_text=tie_break_text(solution.tie_break)
-        if solution.status.has_solution
-        else "",
+        tie_break_text=tie_break_text(solution.tie_break) if solution.status.has_solution else "",
         versions=versions(solution.solver, solution.solver_version),
     )

@@ -76,9 +76,7 @@ def parse_size(text: str) -> int:
     """Bytes from ``10MiB``, ``10M``, ``512k`` or a plain number."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
     if not m or m.group(2).lower() not in _SIZES:
-        raise ServerConfigError(
-            f"size {text!r} is not understood; write it like 10MiB, 512k or 1048576"
-        )
+        raise ServerConfigError(f"size {text!r} is not understood; write it like 10MiB, 512k or 1048576")
     return int(float(m.group(1)) * _SIZES[m.group(2).lower()])
 
 
@@ -86,9 +84,7 @@ def parse_duration(text: str) -> float:
     """Seconds from ``30``, ``90m``, ``12h`` or ``7d``."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdSMHD]?)\s*", str(text))
     if not m:
-        raise ServerConfigError(
-            f"duration {text!r} is not understood; write it like 30 (seconds), 90m, 12h or 7d"
-        )
+        raise ServerConfigError(f"duration {text!r} is not understood; write it like 30 (seconds), 90m, 12h or 7d")
     return float(m.group(1)) * _TIMES[m.group(2).lower()]
 
 
@@ -129,9 +125,7 @@ class Settings:
             )
         for name in ("workers", "max_body", "max_applications", "max_jobs"):
             if getattr(self, name) < 1:
-                raise ServerConfigError(
-                    f"{name.replace('_', '-')} {getattr(self, name)} must be at least 1"
-                )
+                raise ServerConfigError(f"{name.replace('_', '-')} {getattr(self, name)} must be at least 1")
         if not self.sync_time_limit > 0 or not self.job_ttl > 0:
             raise ServerConfigError("sync-time-limit and job-ttl must be positive")
         if self.token is not None and len(self.token) < 16:
@@ -211,17 +205,13 @@ def _read_token(path: str) -> str:
     try:
         token = Path(path).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ServerConfigError(
-            f"token file {path!r} could not be read ({exc}); give a readable text file"
-        ) from None
+        raise ServerConfigError(f"token file {path!r} could not be read ({exc}); give a readable text file") from None
     if not token:
         raise ServerConfigError(f"token file {path!r} is empty; write the token in it")
     return token
 
 
-def from_args(
-    args: argparse.Namespace | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def from_args(args: argparse.Namespace | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from parsed flags (see :func:`add_arguments`), then ``ALLOCATOR_*`` variables, then defaults."""
     env = os.environ if environ is None else environ
     ns = args if args is not None else argparse.Namespace()
@@ -246,12 +236,8 @@ def from_args(
             db=Path(pick("db", "DB", d.db)),
             workers=int(pick("workers", "WORKERS", d.workers)),
             max_body=parse_size(pick("max_body", "MAX_BODY", d.max_body)),
-            max_applications=int(
-                pick("max_applications", "MAX_APPLICATIONS", d.max_applications)
-            ),
-            sync_time_limit=float(
-                pick("sync_time_limit", "SYNC_TIME_LIMIT", d.sync_time_limit)
-            ),
+            max_applications=int(pick("max_applications", "MAX_APPLICATIONS", d.max_applications)),
+            sync_time_limit=float(pick("sync_time_limit", "SYNC_TIME_LIMIT", d.sync_time_limit)),
             max_jobs=int(pick("max_jobs", "MAX_JOBS", d.max_jobs)),
             job_ttl=parse_duration(pick("job_ttl", "JOB_TTL", d.job_ttl)),
             cors_origins=tuple(origins),

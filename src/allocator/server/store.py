@@ -118,9 +118,7 @@ class Store:
         self.path = str(path)
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -147,12 +145,7 @@ class Store:
             "WHERE status='running'",
             (now, now + self.ttl),
         )
-        return [
-            r[0]
-            for r in self._run(
-                "SELECT id FROM jobs WHERE status='queued' ORDER BY created, id"
-            ).fetchall()
-        ]
+        return [r[0] for r in self._run("SELECT id FROM jobs WHERE status='queued' ORDER BY created, id").fetchall()]
 
     def purge_expired(self, now: float | None = None) -> int:
         """Delete finished jobs past their expiry; returns how many."""
@@ -162,9 +155,7 @@ class Store:
                 "DELETE FROM results WHERE id IN (SELECT id FROM jobs WHERE expires IS NOT NULL AND expires <= ?)",
                 (t,),
             )
-            cur = self._db.execute(
-                "DELETE FROM jobs WHERE expires IS NOT NULL AND expires <= ?", (t,)
-            )
+            cur = self._db.execute("DELETE FROM jobs WHERE expires IS NOT NULL AND expires <= ?", (t,))
             return cur.rowcount
 
     # ------------------------------------------------------------------ reading
@@ -185,11 +176,7 @@ class Store:
 
     def count_active(self) -> int:
         """Jobs queued or running."""
-        return int(
-            self._run(
-                "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')"
-            ).fetchone()[0]
-        )
+        return int(self._run("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')").fetchone()[0])
 
     # ------------------------------------------------------------------ writing
     def put_queued(self, job_id: str, kind: str, request: dict[str, Any]) -> JobRecord:

@@ -104,11 +104,7 @@ def _scale(v: Any) -> tuple[float, float]:
 
 
 def _number(v: Any) -> float:
-    return (
-        float(str(v).replace(",", ".").replace(" ", ""))
-        if not isinstance(v, (int, float))
-        else float(v)
-    )
+    return float(str(v).replace(",", ".").replace(" ", "")) if not isinstance(v, (int, float)) else float(v)
 
 
 def _amount(text: str, field: str) -> int | None:
@@ -166,19 +162,13 @@ def ledger_names(form: Form) -> list[str]:
         return []
     rules = raw.get("rules", [])
     return sorted(
-        {
-            r["ledger"]
-            for r in rules
-            if isinstance(r, dict) and isinstance(r.get("ledger"), str)
-        }
+        {r["ledger"] for r in rules if isinstance(r, dict) and isinstance(r.get("ledger"), str)}
         if isinstance(rules, list)
         else set()
     )
 
 
-def read_policy(
-    form: Form, folder: Path, *, need_ledger: bool = True
-) -> lib.Policy | None:
+def read_policy(form: Form, folder: Path, *, need_ledger: bool = True) -> lib.Policy | None:
     """The uploaded policy, its ledger taken from the ``ledger`` upload (422 if it is missing;
     with ``need_ledger=False`` an empty ledger stands in, to read the rest of the policy)."""
     up = _file(form, "policy")
@@ -189,9 +179,7 @@ def read_policy(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _invalid(
-            f"{source}: not UTF-8 text; save the policy as UTF-8", "policy"
-        ) from None
+        raise _invalid(f"{source}: not UTF-8 text; save the policy as UTF-8", "policy") from None
     names = ledger_names(form)
     ledgers: dict[str, Any] = {}
     if names:
@@ -214,12 +202,8 @@ def read_policy(
         path = folder / "ledger.csv"
         path.write_bytes(led[1])
         entries = _library(lib.read_ledger, path)
-        ledgers = {
-            n: entries for n in names
-        }  # one ledger upload serves every rule naming one
-    policy: lib.Policy = _library(
-        lib.parse_policy, text, source=source, base_dir=folder, ledgers=ledgers
-    )
+        ledgers = {n: entries for n in names}  # one ledger upload serves every rule naming one
+    policy: lib.Policy = _library(lib.parse_policy, text, source=source, base_dir=folder, ledgers=ledgers)
     return policy
 
 

@@ -41,9 +41,7 @@ __all__ = [
 class Context:
     """What a task may use besides its request: ``progress(done, total, message)``."""
 
-    progress: Callable[[int, int | None, str], None] = field(
-        default=lambda d, t, m: None
-    )
+    progress: Callable[[int, int | None, str], None] = field(default=lambda d, t, m: None)
     dask_scheduler: str | None = None
 
 
@@ -110,9 +108,7 @@ class ScenariosJob(_Job):
         max_length=4,
         description="Lists combined with each other (weights x frames ...).",
     )
-    time_limit: float | None = Field(
-        default=None, gt=0, description="Seconds per scenario."
-    )
+    time_limit: float | None = Field(default=None, gt=0, description="Seconds per scenario.")
     tie_break: bool = True
 
     @model_validator(mode="after")
@@ -128,24 +124,16 @@ class ScenariosJob(_Job):
         lists: list[list[lib.Scenario]] = []
         for g in self.generate:
             if isinstance(g, WeightSamples):
-                lists.append(
-                    lib.weight_samples(
-                        self.problem, g.n, seed=g.seed, intervals=g.intervals
-                    )
-                )
+                lists.append(lib.weight_samples(self.problem, g.n, seed=g.seed, intervals=g.intervals))
             elif isinstance(g, WeightGrid):
-                lists.append(
-                    lib.weight_grid(self.problem, g.steps, intervals=g.intervals)
-                )
+                lists.append(lib.weight_grid(self.problem, g.steps, intervals=g.intervals))
             elif isinstance(g, FrameRange):
                 lists.append(lib.frame_range(g.start, g.stop, step=g.step, num=g.num))
             else:
                 lists.append(lib.perturbed_scores(g.n, seed=g.seed, spread=g.spread))
         generated = lib.combine(*lists) if lists else []
         if len(self.scenarios) + len(generated) > 100_000:
-            raise lib.InputError(
-                f"{len(self.scenarios) + len(generated)} scenarios; a job runs at most 100 000"
-            )
+            raise lib.InputError(f"{len(self.scenarios) + len(generated)} scenarios; a job runs at most 100 000")
         return [*self.scenarios, *generated]
 
 
@@ -180,10 +168,7 @@ def _scenarios(spec: ScenariosJob, ctx: Context) -> dict[str, Any]:
         "ids": spec.problem.ids,
         "summary": _records(summary),
         "funding_share": _records(share),
-        "granted": {
-            o.scenario: (None if o.granted is None else [int(g) for g in o.granted])
-            for o in res.outcomes
-        },
+        "granted": {o.scenario: (None if o.granted is None else [int(g) for g in o.granted]) for o in res.outcomes},
         "wall_time": res.wall_time,
         "executor": "dask" if ctx.dask_scheduler else "process",
     }
@@ -191,13 +176,7 @@ def _scenarios(spec: ScenariosJob, ctx: Context) -> dict[str, Any]:
 
 def _records(df: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = df.to_dict(orient="records")
-    return [
-        {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in r.items()
-        }
-        for r in rows
-    ]
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in rows]
 
 
 # ---------------------------------------------------------------------- frame curve
@@ -229,11 +208,7 @@ def _frame_curve(spec: FrameCurveJob, ctx: Context) -> dict[str, Any]:
     prev: dict[str, Any] | None = None
     for r in rows:  # the marginal value across pieces, as the library defines it
         ok = prev is not None and prev["value"] is not None and r["value"] is not None
-        r["marginal"] = (
-            (r["value"] - prev["value"]) / (r["frame"] - prev["frame"])
-            if ok and prev is not None
-            else None
-        )
+        r["marginal"] = (r["value"] - prev["value"]) / (r["frame"] - prev["frame"]) if ok and prev is not None else None
         prev = r
     out: dict[str, Any] = {"frame": p.frame, "curve": rows}
     if spec.breakpoints:
@@ -249,18 +224,10 @@ def _grid(spec: FrameCurveJob) -> list[int]:
 
     p = spec.problem
     top = spec.hi
-    if (
-        top is None
-    ):  # rank and fund without rules: a list, no solve; it says which are eligible
-        top = sum(
-            d.requested
-            for d in lib.rank_and_fund(p, rules=False).decisions
-            if d.eligible
-        )
+    if top is None:  # rank and fund without rules: a list, no solve; it says which are eligible
+        top = sum(d.requested for d in lib.rank_and_fund(p, rules=False).decisions if d.eligible)
     if top <= spec.lo:
-        raise lib.InputError(
-            f"hi {top} must exceed lo {spec.lo}; give a range of frames"
-        )
+        raise lib.InputError(f"hi {top} must exceed lo {spec.lo}; give a range of frames")
     grid = {round(float(v)) for v in np.linspace(spec.lo, top, spec.n)}
     if spec.lo <= p.frame <= top:
         grid.add(p.frame)
@@ -284,9 +251,7 @@ class AlternativesJob(_Job):
         ge=0,
         description="diverse: percent of the optimum a portfolio may lose.",
     )
-    time_limit: float | None = Field(
-        default=None, gt=0, description="Seconds per solve."
-    )
+    time_limit: float | None = Field(default=None, gt=0, description="Seconds per solve.")
 
 
 def _alternatives(spec: AlternativesJob, ctx: Context) -> dict[str, Any]:
@@ -330,9 +295,7 @@ def _solve(spec: SolveJob, ctx: Context) -> dict[str, Any]:
     if spec.explain and sol.status.has_solution:
         ctx.progress(0, None, "explaining")
         explained = lib.explanations(spec.problem, sol, time_limit=spec.time_limit)
-    data: dict[str, Any] = solve_response(sol, spec.lang, explained).model_dump(
-        mode="json"
-    )
+    data: dict[str, Any] = solve_response(sol, spec.lang, explained).model_dump(mode="json")
     return data
 
 

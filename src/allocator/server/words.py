@@ -47,9 +47,7 @@ _NB = {
 
 def _money(amount: int, currency: str, lang: str) -> str:
     if lang == "nb":
-        return f"{amount:,}".replace(",", " ") + (
-            " kr" if currency.upper() == "NOK" else f" {currency}"
-        )
+        return f"{amount:,}".replace(",", " ") + (" kr" if currency.upper() == "NOK" else f" {currency}")
     return f"{amount:,} {currency}"
 
 

@@ -80,9 +80,7 @@ class _Progress:
 
     def __call__(self, done: int, total: int | None, message: str) -> None:
         now = time.monotonic()
-        if now - self.last < _PROGRESS_EVERY and not (
-            total is not None and done >= total
-        ):
+        if now - self.last < _PROGRESS_EVERY and not (total is not None and done >= total):
             return
         self.last = now
         self.conn.send(
@@ -113,9 +111,7 @@ def worker_main(conn: Connection, dask_scheduler: str | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if hasattr(os, "nice"):
-        os.nice(
-            5
-        )  # jobs yield the processor to the synchronous calls the server answers
+        os.nice(5)  # jobs yield the processor to the synchronous calls the server answers
     from allocator.server.tasks import Context, run_task
 
     conn.send(("ready", "", None))
@@ -130,9 +126,7 @@ def worker_main(conn: Connection, dask_scheduler: str | None = None) -> None:
         try:
             result = run_task(
                 request,
-                Context(
-                    progress=_Progress(conn, job_id), dask_scheduler=dask_scheduler
-                ),
+                Context(progress=_Progress(conn, job_id), dask_scheduler=dask_scheduler),
             )
             text = json.dumps(
                 finite(result),
@@ -141,7 +135,7 @@ def worker_main(conn: Connection, dask_scheduler: str | None = None) -> None:
                 allow_nan=False,
                 default=str,
             )
-        except Exception as exc:  # noqa: BLE001 - every failure is the job's, reported as data
+        except Exception as exc:
             conn.send(("failed", job_id, _failure(exc)))
         else:
             conn.send(("done", job_id, text))
