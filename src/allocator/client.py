@@ -1,10 +1,11 @@
-"""A Python client of the allocator service (``allocator serve``), standard library only.
+"""A Python client of the allocator service (``allocator serve``), standard library only::
 
->>> from allocator.client import Client                          # doctest: +SKIP
->>> client = Client("http://127.0.0.1:8000", token=None)          # doctest: +SKIP
->>> solution = client.solve(allocator.load_example())             # doctest: +SKIP
->>> job = client.submit("scenarios", problem, generate=[{"kind": "weight_samples", "n": 500}])  # doctest: +SKIP
->>> results = client.wait(job)                                    # doctest: +SKIP
+    from allocator.client import Client
+
+    client = Client("http://127.0.0.1:8000", token=None)
+    solution = client.solve(allocator.load_example())
+    job = client.submit("scenarios", problem, generate=[{"kind": "weight_samples", "n": 500}])
+    results = client.wait(job)
 
 Answers come back as the library's own models: :meth:`Client.solve` gives a
 :class:`~allocator.solution.Solution`, :meth:`Client.check` a
