@@ -143,7 +143,9 @@ def _paired(url: str, body: bytes, n: int) -> tuple[list[float], list[float], in
     return here, there, errors
 
 
-async def _load(url: str, body: bytes, n: int, concurrency: int) -> tuple[list[float], int, float]:
+async def _load(url: str, body: bytes, n: int, concurrency: int, value: float) -> tuple[list[float], int, float]:
+    """``n`` requests, ``concurrency`` at a time; an answer counts as an error unless it is the
+    optimum of value ``value`` (concurrent solves in the server's threads must not mix)."""
     import httpx
 
     latencies: list[float] = []
@@ -162,11 +164,18 @@ async def _load(url: str, body: bytes, n: int, concurrency: int) -> tuple[list[f
                         content=body,
                         headers={"Content-Type": "application/json"},
                     )
-                    ok = r.status_code == 200 and r.json()["status"] == "optimal"
-                except httpx.HTTPError:
-                    ok = False
+                    ok = (
+                        r.status_code == 200
+                        and r.json()["status"] == "optimal"
+                        and abs(r.json()["objective"] - value) < 1e-9
+                    )
+                    what = f"{r.status_code} {r.text[:300]}"
+                except httpx.HTTPError as exc:
+                    ok, what = False, f"{type(exc).__name__}: {exc}"
                 latencies.append(time.perf_counter() - t0)
-                errors += not ok
+                if not ok:
+                    errors += 1
+                    print(f"error: {what}", file=sys.stderr)
 
         t0 = time.perf_counter()
         await asyncio.gather(*(one_worker() for _ in range(concurrency)))
@@ -286,7 +295,7 @@ def run(
     workers: int = 2,
 ) -> list[dict[str, Any]]:
     """Every part; one row per measure: ``part``, ``measure``, ``value``, ``unit``, ``target``, ``ok``."""
-    from allocator import load_example
+    from allocator import load_example, solve
 
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
@@ -311,10 +320,11 @@ def run(
         )
 
     body = json.dumps({"problem": json.loads(load_example().model_dump_json())}).encode()
+    value = float(solve(load_example()).objective or 0.0)
     with tempfile.TemporaryDirectory(prefix="allocator-bench-service-") as tmp:
         server = _Server(Path(tmp), workers)
         try:
-            asyncio.run(_load(server.url, body, 50, 4))  # warm: imports, first solves
+            asyncio.run(_load(server.url, body, 50, 4, value))  # warm: imports, first solves
             lib, seq, seq_err = _paired(server.url, body, sequential)
             p50_lib, p50_seq = statistics.median(lib), statistics.median(seq)
             diff = statistics.median(b - a for a, b in zip(lib, seq, strict=True))
@@ -335,7 +345,7 @@ def run(
                 diff < 0.010,
             )
             rss0 = server.rss()
-            lat, errors, wall = asyncio.run(_load(server.url, body, requests, concurrency))
+            lat, errors, wall = asyncio.run(_load(server.url, body, requests, concurrency, value))
             rss1 = server.rss()
             add(
                 "load",
