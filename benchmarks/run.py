@@ -18,6 +18,10 @@ Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
     ``--orlib-limit``) against their best-known values.
 ``pabulib``
     Reads ``benchmarks/results/pabulib.csv`` written by ``benchmarks/bench_pabulib.py``.
+``service``
+    The HTTP service under load, on loopback (:mod:`benchmarks.bench_service`; needs the
+    server extra): overhead against an in-process solve, 1 000 requests at concurrency 16,
+    20 jobs of 10 000 applications, a 200 MiB body refused with 413.
 
 Every case runs in its own child process (``python -m benchmarks.run --child ...``) so that
 its time and its **peak memory** (``ru_maxrss`` of that child: the whole process, Python
@@ -345,7 +349,7 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib (comma-separated) or all")
+    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service (comma-separated) or all")
     ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
     ap.add_argument("--scenarios", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2, help="processes for the parallel sweep (1: serial only)")
@@ -359,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_child(json.loads(args.child)), default=str))
         return 0
-    suites = {"sweep", "solve", "large", "orlib", "pabulib"} if args.suite == "all" else set(args.suite.split(","))
+    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service"} if args.suite == "all" else set(args.suite.split(","))
     idle = _run_child({"kind": "idle"})
     print(f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB.")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -381,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             if rows:
                 print(f"\nOR-Library -> {_write('orlib', rows)}")
                 print(_table(rows, ["file", "index", "n", "m", "best_known", "value", "status", "time_s", "equal_best_known", "below_best_known_pct"]))
+    if "service" in suites:
+        from benchmarks.bench_service import main as bench_service
+
+        print("\nThe HTTP service (benchmarks/bench_service.py) -> benchmarks/results/service.csv")
+        bench_service([])
     if "pabulib" in suites:
         path = RESULTS / "pabulib.csv"
         if path.is_file():

@@ -1,4 +1,4 @@
-"""The command line: ``allocator demo`` and ``allocator solve``.
+"""The command line: ``allocator demo``, ``allocator solve`` and ``allocator serve``.
 
 Thin by design: parse the arguments, call the library, print. Every error a user can
 cause ends as one line on standard error (``allocator: error: ...``) and a non-zero exit
@@ -143,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "the options given on the command line override it key by key")
     solve.add_argument("--out", metavar="FILE", help="write the decisions to FILE (.csv, .xlsx report or .json), or - for JSON on stdout")
     solve.set_defaults(func=_cmd_solve)
+
+    from allocator.server.settings import add_arguments as serve_arguments  # standard library only
+
+    serve = sub.add_parser("serve", help="run the HTTP service and the advisers' page (needs: pip install 'allocator[server]')",
+                           description="Serve the HTTP API (/docs), jobs kept in SQLite, and the advisers' page at /. "
+                           "Every flag also has an ALLOCATOR_* environment variable (ALLOCATOR_API_TOKEN for the token).")
+    serve_arguments(serve)
+    serve.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    serve.set_defaults(func=_cmd_serve)
     return parser
 
 
@@ -396,6 +405,12 @@ def _cmd_solve(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     problem = _with_funding(problem, args)
     _report(problem, _solve(problem, args), args, stdout, stderr)
     return 0
+
+
+def _cmd_serve(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from allocator.server.main import serve
+
+    return serve(args, stderr=stderr)
 
 
 # ----------------------------------------------------------------- entry point

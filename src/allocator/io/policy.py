@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -264,8 +265,20 @@ def _number(v: Any, what: str) -> float:
     raise ValueError(f"{what} {v!r} is not a number; write it as 0.3 (no quotes, a decimal point)")
 
 
-def parse_policy(text: str, *, source: str = "policy", base_dir: str | Path | None = None) -> Policy:
-    """Validate a policy given as TOML text (see :func:`load_policy`)."""
+def parse_policy(
+    text: str,
+    *,
+    source: str = "policy",
+    base_dir: str | Path | None = None,
+    ledgers: Mapping[str, Any] | None = None,
+) -> Policy:
+    """Validate a policy given as TOML text (see :func:`load_policy`).
+
+    ``ledgers``: the de minimis ledgers the policy names, by the name it gives them (as rows,
+    a DataFrame, or anything a ``de_minimis`` rule's ``ledger`` takes). When given, a ledger
+    named in the policy is looked up there and never opened as a file (a service reading a
+    policy sent to it opens no file on the sender's word); a name it lacks is a PolicyError.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -273,7 +286,8 @@ def parse_policy(text: str, *, source: str = "policy", base_dir: str | Path | No
             f"{source}: not valid TOML: {exc}; fix the syntax there (text in quotes, numbers without "
             "spaces such as 2_300_000, one key = value per line)"
         ) from None
-    return _from_dict(raw, _Lines(text), source, Path(base_dir) if base_dir is not None else Path.cwd())
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return _from_dict(raw, _Lines(text), source, base if ledgers is None else dict(ledgers))
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -297,7 +311,7 @@ def load_policy(path: str | Path) -> Policy:
     return parse_policy(text, source=p.name, base_dir=p.parent).model_copy(update={"source": p.name})
 
 
-def _from_dict(raw: dict[str, Any], lines: _Lines, source: str, base: Path) -> Policy:
+def _from_dict(raw: dict[str, Any], lines: _Lines, source: str, base: Path | dict[str, Any]) -> Policy:
     for k in raw:
         if k not in POLICY_KEYS:
             raise unknown(_at(source, lines.of(None, k)), "unknown key", k, POLICY_KEYS, "keys of a policy")
@@ -384,7 +398,7 @@ def _options(d: dict[str, Any], lines: _Lines, source: str) -> dict[str, Any]:
     return d
 
 
-def _rule(k: int, d: Any, lines: _Lines, source: str, base: Path) -> Any:
+def _rule(k: int, d: Any, lines: _Lines, source: str, base: Path | dict[str, Any]) -> Any:
     head = lines.of("rules", None, k)
     where = f"{_at(source, head)}, rules[{k}]"
     if not isinstance(d, dict):
@@ -408,7 +422,12 @@ def _rule(k: int, d: Any, lines: _Lines, source: str, base: Path) -> Any:
                 f"a {kind!r} rule has no key", key, keys, f"keys of a {kind!r} rule",
             )
     d = dict(d)
-    if kind == "de_minimis" and isinstance(d.get("ledger"), str):
+    if kind == "de_minimis" and isinstance(d.get("ledger"), str) and isinstance(base, dict):
+        if d["ledger"] not in base:
+            raise PolicyError(f"{_at(source, lines.of('rules', 'ledger', k))}, rules[{k}], key 'ledger': the ledger "
+                              f"{d['ledger']!r} was not given; give its rows along with the policy")
+        d["ledger"] = base[d["ledger"]]
+    elif kind == "de_minimis" and isinstance(d.get("ledger"), str) and isinstance(base, Path):
         ledger = Path(d["ledger"])
         d["ledger"] = ledger if ledger.is_absolute() else base / ledger
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from typing import Any
 
@@ -40,14 +40,16 @@ def run_scenarios(
     problem: Problem,
     scenarios: Sequence[Scenario],
     executor: Executor | None = None,
-    progress: bool = True,
+    progress: bool | Callable[[int, int], None] = True,
     **solve_options: Any,
 ) -> ScenarioResults:
     """Solve every scenario of ``problem``; results in the order of the scenarios.
 
     ``executor``: ``None`` runs serially in this process; any ``concurrent.futures.Executor``
     runs chunks of scenarios on it (a :func:`process_pool`, or ``Client.get_executor()`` of
-    ``dask.distributed``). ``progress``: a tqdm progress bar when tqdm is installed.
+    ``dask.distributed``). ``progress``: a tqdm progress bar when tqdm is installed; or a
+    function called as ``progress(done, total)`` each time scenarios finish (after each
+    scenario when serial, after each chunk on an executor).
     ``solve_options``: ``tie_break`` (default True: the same decisions as
     :func:`allocator.solve`), ``time_limit`` (seconds per scenario), ``rel_gap``,
     ``threads``, ``solver``, ``knapsack`` (the exact knapsack fast path, default True),
@@ -65,7 +67,23 @@ def _check_executor(executor: Executor) -> None:
         )
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
+class _Callback:
+    """A progress "bar" that calls ``fn(done, total)`` after each scenario or chunk."""
+
+    def __init__(self, fn: Callable[[int, int], None], total: int) -> None:
+        self.fn, self.total, self.done = fn, total, 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.fn(self.done, self.total)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool | Callable[[int, int], None]) -> Any:
+    if callable(enabled):
+        return _Callback(enabled, total)
     if not enabled:
         return None
     try:
@@ -84,7 +102,7 @@ def run(
     scenarios: Sequence[Scenario],
     *,
     executor: Executor | None = None,
-    progress: bool = True,
+    progress: bool | Callable[[int, int], None] = True,
     chunksize: int | None = None,
     raise_on_failure: bool = False,
     **options: Any,
@@ -103,7 +121,7 @@ def run(
         if not isinstance(s, Scenario):
             raise InputError(f"give Scenario objects (got {type(s).__name__}); see allocator.scenarios.weight_samples and friends")
         s.check(problem)
-    bar = _progress_bar(len(scen), progress and len(scen) > 1)
+    bar = _progress_bar(len(scen), progress if callable(progress) else progress and len(scen) > 1)
     outcomes: list[ScenarioOutcome] = []
     try:
         if executor is None:

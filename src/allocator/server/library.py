@@ -1,0 +1,107 @@
+"""Every name the service takes from the library, imported in this one place.
+
+The service builds on the library's public functions and models only; where they live may
+change with the library's layout, and then this module is the one edit.
+"""
+
+from __future__ import annotations
+
+from allocator import (
+    AllocatorError,
+    Application,
+    Criterion,
+    Decision,
+    Options,
+    Problem,
+    Reason,
+    Solution,
+    Status,
+    check,
+    compare,
+    explain,
+    load_example,
+    rank_and_fund,
+    read_table,
+    run_scenarios,
+    solve,
+    write_report,
+)
+from allocator._version import __version__
+from allocator.analysis import (
+    Comparison,
+    Explanation,
+    all_optima,
+    diverse,
+    explanations,
+    frame_breakpoints,
+    frame_curve,
+    k_best,
+)
+from allocator.analysis.sentences import check_lang
+from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
+from allocator.exceptions import InputError, PolicyError
+from allocator.io import Policy, parse_policy
+from allocator.model.ledger import read_ledger
+from allocator.model.parts import format_validation_error
+from allocator.report.excel import rules_broken, tie_break_text
+from allocator.rules.check import CheckResult, Violation
+from allocator.scenarios import (
+    Scenario,
+    ScorePerturbation,
+    combine,
+    frame_range,
+    perturbed_scores,
+    weight_grid,
+    weight_samples,
+)
+
+__all__ = [
+    "EXAMPLE_CSV",
+    "EXAMPLE_POLICY",
+    "AllocatorError",
+    "Application",
+    "CheckResult",
+    "Comparison",
+    "Criterion",
+    "Decision",
+    "Explanation",
+    "InputError",
+    "Options",
+    "Policy",
+    "PolicyError",
+    "Problem",
+    "Reason",
+    "Scenario",
+    "ScorePerturbation",
+    "Solution",
+    "Status",
+    "Violation",
+    "__version__",
+    "all_optima",
+    "check",
+    "check_lang",
+    "combine",
+    "compare",
+    "diverse",
+    "explain",
+    "explanations",
+    "format_validation_error",
+    "frame_breakpoints",
+    "frame_curve",
+    "frame_range",
+    "k_best",
+    "load_example",
+    "load_example_policy",
+    "parse_policy",
+    "perturbed_scores",
+    "rank_and_fund",
+    "read_ledger",
+    "read_table",
+    "rules_broken",
+    "run_scenarios",
+    "solve",
+    "tie_break_text",
+    "weight_grid",
+    "weight_samples",
+    "write_report",
+]
