@@ -224,7 +224,7 @@ def _write(name: str, rows: list[dict[str, Any]]) -> Path:
 
 def _exact_values(p: Any, scen: list[Any], granted: np.ndarray) -> list[Fraction]:
     """Exact value of each scenario's portfolio (weighted scores of the funded, binary)."""
-    from allocator.scoring import exact, integer_parts, integer_totals
+    from allocator.model.scoring import exact, integer_parts, integer_totals
 
     parts = integer_parts(p)
     assert parts is not None

@@ -1,6 +1,6 @@
 """An independent brute-force solver: the reference the integer program is tested against.
 
-Nothing here uses :mod:`allocator.optimize.formulation`, :mod:`allocator.scoring` or
+Nothing here uses :mod:`allocator.optimize.formulation`, :mod:`allocator.model.scoring` or
 :mod:`allocator.solve` (only :func:`allocator.optimize.formulation.natural_key`, the documented id
 order). The rules are re-derived from the documentation:
 

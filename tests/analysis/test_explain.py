@@ -208,13 +208,13 @@ def test_partial_max_grant_by_bisection() -> None:
 
 def equivalent(p: Problem) -> tuple[Problem, int]:
     """The example as one criterion whose raw score is s * D (weight 2, scale 0-2D)."""
-    s = allocator.scoring.score(p)
+    s = allocator.model.scoring.score(p)
     d = 1
     for x in s.exact:
         d = lcm(d, x.denominator)
     apps = [a.model_copy(update={"scores": {"v": float(x * d)}}) for a, x in zip(p.applications, s.exact, strict=True)]
     q = Problem(frame=p.frame, criteria=[Criterion(name="v", weight=2, scale_max=2 * d)], applications=apps)
-    assert list(allocator.scoring.score(q).exact) == list(s.exact)
+    assert list(allocator.model.scoring.score(q).exact) == list(s.exact)
     return q, d
 
 

@@ -19,8 +19,8 @@ from allocator import AllocatorError, read_pabulib
 from allocator.exceptions import InputError
 from allocator.io.pabulib import pabulib_scores, parse_pabulib
 from allocator.model.ids import natural_key
+from allocator.model.scoring import score
 from allocator.optimize.formulation import build
-from allocator.scoring import score
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
 

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from allocator import AllocatorError, Application, Criterion, Options, Problem
 from allocator.exceptions import InputError
+from allocator.model.scoring import score
 from allocator.optimize import build
-from allocator.scoring import score
 from tests.brute import weighted_score
 from tests.conftest import examples, problems
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
 from allocator.exceptions import AllocatorError, InputError
+from allocator.model.scoring import _score_fractions, exact, score
 from allocator.optimize.formulation import _exact_coefficients, build, common_scale
 from allocator.optimize.knapsack import knapsack
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
@@ -37,7 +38,6 @@ from allocator.scenarios import (
 )
 from allocator.scenarios.certificates import in_cone
 from allocator.scenarios.worker import SweepWorker
-from allocator.scoring import _score_fractions, exact, score
 from allocator.status import Status
 from tests.conftest import problems
 

@@ -25,9 +25,9 @@ from allocator.model.ids import natural_key
 from allocator.model.levels import levels
 from allocator.model.problem import Problem
 from allocator.model.rules import MustFund
+from allocator.model.scoring import score
 from allocator.model.selectors import rule_where, select
 from allocator.rules.check import Checker
-from allocator.scoring import score
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
 

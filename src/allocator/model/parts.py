@@ -6,7 +6,7 @@ or the ``with_*`` helpers of :class:`~allocator.model.problem.Problem`, never by
 
 Money is in whole currency units (kroner): every amount is an ``int``. Scores are real
 numbers on each criterion's scale; a criterion's contribution is normalised to a ratio
-scale on which *not funding is worth 0* (see :mod:`allocator.scoring`).
+scale on which *not funding is worth 0* (see :mod:`allocator.model.scoring`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ model, and therefore the solver's path, does not depend on the input's row order
 Objective: maximise ``sum_i s_i * grant_i / r_i``, the weighted scores of what is funded,
 each in proportion to the share of its request it receives. When the exact values share a
 manageable common denominator ``D`` the objective is multiplied by ``D`` so that every
-coefficient is an integer (see :mod:`allocator.scoring`).
+coefficient is an integer (see :mod:`allocator.model.scoring`).
 
 Constraints: the frame (``sum_i grant_i <= frame``), eligibility (ineligible applications
 have their columns fixed at 0), and every rule of the problem (:mod:`allocator.rules`).
@@ -32,9 +32,9 @@ import numpy as np
 from allocator.model import Problem
 from allocator.model.ids import natural_key
 from allocator.model.levels import Levels, levels
+from allocator.model.scoring import Scores, reduced_denominator, score
 from allocator.optimize.linear import LinearModel, ModelBuilder
 from allocator.rules.rows import RuleRow, rule_rows
-from allocator.scoring import Scores, reduced_denominator, score
 
 if TYPE_CHECKING:
     import pulp

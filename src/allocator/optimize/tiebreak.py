@@ -34,11 +34,11 @@ import numpy as np
 
 from allocator.exceptions import SolverError
 from allocator.model import Problem
+from allocator.model.scoring import integer_parts, normalised_score
 from allocator.optimize import fixing
 from allocator.optimize.formulation import Formulation, common_scale, value_objective
 from allocator.optimize.linear import INF
 from allocator.optimize.loaded import EXACT, LoadedModel, integral
-from allocator.scoring import integer_parts, normalised_score
 from allocator.status import Status
 
 __all__ = ["Key", "Settled", "TieBreak"]

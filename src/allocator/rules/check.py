@@ -41,6 +41,7 @@ from allocator.model.rules import (
     MustNotFund,
     Requires,
 )
+from allocator.model.scoring import score
 from allocator.model.selectors import did_you_mean, groups, rule_where, select
 from allocator.model.validate import (
     grant_levels,
@@ -50,7 +51,6 @@ from allocator.model.validate import (
     undertakings,
     year_shares,
 )
-from allocator.scoring import score
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -42,6 +42,7 @@ from allocator.model.rules import (
     MustNotFund,
     Requires,
 )
+from allocator.model.scoring import score
 from allocator.model.selectors import groups, rule_where, select
 from allocator.model.validate import (
     other_public,
@@ -50,7 +51,6 @@ from allocator.model.validate import (
     undertakings,
     year_shares,
 )
-from allocator.scoring import score
 
 __all__ = ["ELIGIBILITY", "FRAME", "RuleRow", "rule_rows"]
 

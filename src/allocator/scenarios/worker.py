@@ -4,7 +4,7 @@ A :class:`SweepWorker` loads the call once in an :class:`~allocator.optimize.eng
 and, scenario after scenario, changes only what the scenario changes:
 
 * weights: the objective, computed exactly from integers prepared once
-  (:func:`allocator.scoring.integer_parts`) by the formulation's own
+  (:func:`allocator.model.scoring.integer_parts`) by the formulation's own
   :func:`~allocator.optimize.formulation.value_objective`, so it is the objective
   :func:`allocator.solve` would build;
 * the frame: the right-hand side of the frame row (when no rule refers to the frame);
@@ -38,6 +38,7 @@ import numpy as np
 
 from allocator.exceptions import AllocatorError, SolverError
 from allocator.model import Problem
+from allocator.model.scoring import exact, integer_parts, integer_totals
 from allocator.optimize import knapsack
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build, value_objective
@@ -47,7 +48,6 @@ from allocator.optimize.solve import solve
 from allocator.optimize.tiebreak import Key, TieBreak
 from allocator.scenarios.certificates import PortfolioPool
 from allocator.scenarios.spec import Scenario
-from allocator.scoring import exact, integer_parts, integer_totals
 from allocator.status import Status
 
 __all__ = ["PRESOLVE_OFF_MAX_COLS", "ScenarioOutcome", "SweepWorker", "run_chunk"]

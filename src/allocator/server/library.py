@@ -6,44 +6,31 @@ change with the library's layout, and then this module is the one edit.
 
 from __future__ import annotations
 
-from allocator import (
-    AllocatorError,
-    Application,
-    Criterion,
-    Decision,
-    Options,
-    Problem,
-    Reason,
-    Solution,
-    Status,
-    check,
-    compare,
-    explain,
-    load_example,
-    rank_and_fund,
-    read_table,
-    run_scenarios,
-    solve,
-    write_report,
-)
 from allocator._version import __version__
 from allocator.analysis import (
     Comparison,
     Explanation,
     all_optima,
+    compare,
     diverse,
+    explain,
     explanations,
     frame_breakpoints,
     frame_curve,
     k_best,
+    rank_and_fund,
 )
 from allocator.analysis.sentences import check_lang
-from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example_policy
-from allocator.exceptions import InputError, PolicyError
-from allocator.io import Policy, parse_policy
+from allocator.data import EXAMPLE_CSV, EXAMPLE_POLICY, load_example, load_example_policy
+from allocator.exceptions import AllocatorError, InputError, PolicyError
+from allocator.io import Policy, parse_policy, read_table
+from allocator.model import Application, Criterion, Options, Problem
 from allocator.model.ledger import read_ledger
 from allocator.model.parts import format_validation_error
+from allocator.optimize import solve
+from allocator.report import write_report
 from allocator.report.excel import rules_broken, tie_break_text
+from allocator.rules import check
 from allocator.rules.check import CheckResult, Violation
 from allocator.scenarios import (
     Scenario,
@@ -51,9 +38,12 @@ from allocator.scenarios import (
     combine,
     frame_range,
     perturbed_scores,
+    run_scenarios,
     weight_grid,
     weight_samples,
 )
+from allocator.solution import Decision, Reason, Solution
+from allocator.status import Status
 
 __all__ = [
     "EXAMPLE_CSV",
