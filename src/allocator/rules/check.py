@@ -24,8 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
-
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
 from allocator.model.rules import (
@@ -51,87 +49,14 @@ from allocator.model.validate import (
     undertakings,
     year_shares,
 )
+from allocator.rules.violations import CheckResult, Violation, kr
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = ["CheckResult", "Checker", "Violation", "check", "grants_of"]
 
 
-def _kr(v: Fraction | float) -> str:
-    if isinstance(v, Fraction) and v.denominator != 1:
-        return f"{float(v):,.2f}".replace(",", " ") + " kr"
-    return f"{int(v):,}".replace(",", " ") + " kr"
-
-
-class Violation(BaseModel):
-    """One rule broken by the decisions.
-
-    Attributes
-    ----------
-    rule
-        The rule's label (``"frame"``, ``"eligibility"`` and ``"grant levels"`` for the
-        call's own conditions).
-    kind
-        The rule's kind (``group``, ``co_financing`` ...).
-    part
-        Which part of the rule: a theme, an application, an undertaking, a year.
-    ids
-        The applications concerned.
-    excess
-        By how much the rule is broken, in ``unit`` (kroner or applications).
-    message
-        The violation in words.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    rule: str
-    kind: str
-    part: str = ""
-    ids: tuple[str, ...] = ()
-    excess: float = 0.0
-    unit: str = "kr"
-    message: str
-
-
-class CheckResult(BaseModel):
-    """The outcome of :func:`check`: the violations, empty when every rule holds."""
-
-    model_config = ConfigDict(frozen=True)
-
-    violations: tuple[Violation, ...] = ()
-    total_granted: int = 0
-    n_funded: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """True when no rule is broken."""
-        return not self.violations
-
-    @property
-    def rules(self) -> list[str]:
-        """Labels of the broken rules, each once, in order."""
-        return list(dict.fromkeys(v.rule for v in self.violations))
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per violation: rule, kind, part, ids, excess, unit, message."""
-        import pandas as pd
-
-        cols = list(Violation.model_fields)
-        df = pd.DataFrame([v.model_dump() for v in self.violations], columns=cols)
-        if len(df):
-            df["ids"] = ["; ".join(x) for x in df["ids"]]
-        return df
-
-    def __str__(self) -> str:
-        if self.ok:
-            return "no violation"
-        n = len(self.violations)
-        head = f"{n} violation{'s' if n > 1 else ''}:"
-        return "\n".join([head, *(f"- {v.message}" for v in self.violations)])
-
-    __repr__ = __str__
 
 
 def grants_of(problem: Problem, decisions: Any) -> dict[str, int]:
@@ -227,12 +152,12 @@ class Checker:
                     else f"possible grants are 0, {lv[0]} to {lv[-1]} in steps of {problem.options.step}"
                 )
                 add(Violation(rule="grant levels", kind="levels", part=a.id, ids=(a.id,), excess=abs(grant[i] - a.requested),
-                              message=f"application {a.id!r}: a grant of {_kr(grant[i])} is not possible; {why}"))
+                              message=f"application {a.id!r}: a grant of {kr(grant[i])} is not possible; {why}"))
         total = sum(grant)
         if total > problem.frame:
             add(Violation(rule="frame", kind="frame", excess=total - problem.frame,
-                          message=f"the frame: {_kr(total)} granted, the frame is {_kr(problem.frame)} "
-                                  f"({_kr(total - problem.frame)} over)"))
+                          message=f"the frame: {kr(total)} granted, the frame is {kr(problem.frame)} "
+                                  f"({kr(total - problem.frame)} over)"))
         for i, a in enumerate(apps):
             if grant[i] and not self.eligible[i]:
                 add(Violation(rule="eligibility", kind="eligibility", part=a.id, ids=(a.id,), excess=1,
@@ -258,9 +183,9 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
     def amounts(out: list[Violation], part: str, members: Sequence[int], total: Fraction | int,
                 hi: Fraction | int | None, lo: Fraction | int | None) -> None:
         if hi is not None and total > hi:
-            bad(out, part, members, total - hi, "kr", f"{_kr(total)} granted, at most {_kr(hi)} allowed ({_kr(total - hi)} over)")
+            bad(out, part, members, total - hi, "kr", f"{kr(total)} granted, at most {kr(hi)} allowed ({kr(total - hi)} over)")
         if lo is not None and total < lo:
-            bad(out, part, members, lo - total, "kr", f"{_kr(total)} granted, at least {_kr(lo)} required ({_kr(lo - total)} short)")
+            bad(out, part, members, lo - total, "kr", f"{kr(total)} granted, at least {kr(lo)} required ({kr(lo - total)} short)")
 
     def counts(out: list[Violation], part: str, members: Sequence[int], n: int, hi: int | None, lo: int | None) -> None:
         if hi is not None and n > hi:
@@ -319,11 +244,11 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
             out: list[Violation] = []
             for i in idx:
                 if grant[i] and grant[i] + other[i] > limit[i]:
-                    what = f"grant {_kr(grant[i])}" + (f" + other public funding {_kr(other[i])}" if other[i] else "")
+                    what = f"grant {kr(grant[i])}" + (f" + other public funding {kr(other[i])}" if other[i] else "")
                     over = grant[i] + other[i] - limit[i]
                     bad(out, apps[i].id, [i], over, "kr",
-                        f"{what} exceeds {rule.share * 100:g} % of the project cost {_kr(apps[i].total_cost or 0)} "
-                        f"= {_kr(limit[i])} (by {_kr(over)})")
+                        f"{what} exceeds {rule.share * 100:g} % of the project cost {kr(apps[i].total_cost or 0)} "
+                        f"= {kr(limit[i])} (by {kr(over)})")
             return out
 
     elif isinstance(rule, DeMinimis):
@@ -336,8 +261,8 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                 if total and total + u.received_nok > u.ceiling_nok:
                     over = total + u.received_nok - u.ceiling_nok
                     bad(out, u.name, u.apps, over, "kr",
-                        f"{_kr(total)} granted + {_kr(u.received_nok)} de minimis aid received in the window exceeds "
-                        f"the ceiling {_kr(u.ceiling_nok)} (by {_kr(over)})")
+                        f"{kr(total)} granted + {kr(u.received_nok)} de minimis aid received in the window exceeds "
+                        f"the ceiling {kr(u.ceiling_nok)} (by {kr(over)})")
             return out
 
     elif isinstance(rule, (MustFund, MustNotFund)):
@@ -352,10 +277,10 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                     bad(out, named[i], [i], 1, "applications", f"application {apps[i].id!r} must be funded and is not")
                 elif fund and amount is not None and grant[i] != amount:
                     bad(out, named[i], [i], abs(grant[i] - amount), "kr",
-                        f"application {apps[i].id!r} must receive {_kr(amount)} and receives {_kr(grant[i])}")
+                        f"application {apps[i].id!r} must receive {kr(amount)} and receives {kr(grant[i])}")
                 elif not fund and grant[i]:
                     bad(out, named[i], [i], 1, "applications",
-                        f"application {apps[i].id!r} must not be funded and receives {_kr(grant[i])}")
+                        f"application {apps[i].id!r} must not be funded and receives {kr(grant[i])}")
             return out
 
     elif isinstance(rule, Requires):
