@@ -169,3 +169,20 @@ def test_repr_html_escapes_and_lists_every_application(small_problem: Problem) -
     assert "optimal" in html
     failed = solve(p, solver=pulp.GLPK_CMD(msg=False, path="/nonexistent/glpsol"), raise_on_failure=False)
     assert "error" in failed._repr_html_()
+
+
+@pytest.mark.parametrize("requested, frame", [([10**9, 5], 10**9), ([300_000_000, 5], 10**9), ([10**14, 1], 10**14), ([2**52, 2], 2**52)])
+def test_a_solver_saying_infeasible_where_nothing_funded_fits_is_not_believed(requested: list[int], frame: int) -> None:
+    """Issue 9, defect 2: CBC reported "no portfolio" on calls without rules."""
+    from allocator.optimize.backends.pulp import cbc_available
+
+    if not cbc_available():
+        pytest.skip("CBC is not installed (PuLP 4 without the cbc extra)")
+    p = Problem(frame=frame, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+                applications=[Application(id=f"A{k}", requested=r, scores={"g": 5 + k}) for k, r in enumerate(requested)])
+    expected = solve(p)  # HiGHS
+    for tie_break in (True, False):
+        got = solve(p, solver="cbc", tie_break=tie_break)
+        assert got.status is Status.OPTIMAL and got.objective == pytest.approx(expected.objective, rel=1e-12)
+        if tie_break:
+            assert got.grants == expected.grants

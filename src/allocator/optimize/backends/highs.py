@@ -61,6 +61,9 @@ def new_highs(threads: int | None = 1):  # type: ignore[no-untyped-def]
         # Integer data: a row such as "value >= V + 1/2" on coefficients near 1e6 must not pass
         # at V (the default 1e-6, after HiGHS scales the row, allowed it).
         h.setOptionValue("mip_feasibility_tolerance", MIP_FEASIBILITY_TOLERANCE)
+        # amounts are whole kroner below 2**53 (the input refuses more); HiGHS's default
+        # refuses matrix values above 1e15
+        h.setOptionValue("large_matrix_value", 2.0**53)
     if threads:
         h.setOptionValue("threads", int(threads))
     return h
