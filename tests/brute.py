@@ -60,6 +60,7 @@ __all__ = [
     "optimal_portfolios",
     "portfolio_value",
     "tie_break_keys",
+    "rank_and_fund_grants",
     "weighted_score",
 ]
 
@@ -309,3 +310,27 @@ def lexicographic_best(problem: Problem, feasible: Feasible | None = None) -> Be
     g = max(tied, key=s.id_key)
     key = tuple(Fraction(v, d) for v, d in zip(top, s.denominators, strict=True)) + s.id_key(g)
     return Best(grants=dict(zip(ids, g, strict=True)), value=Fraction(top[0], s.denominators[0]), key=key)
+
+
+def rank_and_fund_grants(problem: Problem) -> tuple[dict[str, int], list[str]]:
+    """Today's practice without rules, by hand: the eligible applications ranked by exact
+    weighted score (highest first; ties: cheaper first, then the id order), each funded in
+    full while it fits in what is left of the frame. Returns the grants by id and the ranking.
+
+    >>> from allocator import Problem, Criterion, Application
+    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+    ...     applications=[Application(id="A-10", requested=50, scores={"g": 5}),
+    ...                   Application(id="A-2", requested=50, scores={"g": 5}),
+    ...                   Application(id="B", requested=60, scores={"g": 9})])
+    >>> rank_and_fund_grants(p)
+    ({'A-10': 0, 'A-2': 0, 'B': 60}, ['B', 'A-2', 'A-10'])
+    """
+    eligible = [a for a in problem.applications if not ineligibility(problem, a)]
+    ranked = sorted(eligible, key=lambda a: (-weighted_score(problem, a), a.requested, id_order_key(a.id)))
+    left = problem.frame
+    grants = {a.id: 0 for a in problem.applications}
+    for a in ranked:
+        if a.requested <= left:
+            grants[a.id] = a.requested
+            left -= a.requested
+    return grants, [a.id for a in ranked]
