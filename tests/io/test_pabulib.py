@@ -1,8 +1,9 @@
 """Reading Pabulib .pb files: scores, money, quirks, errors; and the published instances.
 
-The data tests solve every instance in ../shared/data/pabulib (skipped when absent) and
-compare with reference.csv, whose optima were computed with pabutools 1.2.3 and cross-checked
-with an independent PuLP model.
+The data tests solve the nine small instances in tests/data/pabulib (always) and every
+instance in ../shared/data/pabulib (skipped when absent), and compare with reference.csv,
+whose optima were computed with pabutools 1.2.3 and cross-checked with an independent PuLP
+model; on the nine, pabutools itself (the peer, in the test extra) is run too.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import allocator
 from allocator import AllocatorError, read_pabulib
 from allocator.exceptions import InputError
 from allocator.io.pabulib import pabulib_scores, parse_pabulib
-from allocator.model.ids import natural_key
+
 from allocator.optimize.formulation import build
 from allocator.scoring import score
+from tests.brute import id_order_key
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+LOCAL = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 
 
 def write(tmp_path: Path, text: str, name: str = "t.pb", newline: str = "\n") -> Path:
@@ -258,14 +261,15 @@ def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ published instances
-def _reference() -> list[dict[str, str]]:
-    if not (DATA / "reference.csv").is_file():
+def _reference(folder: Path) -> list[dict[str, str]]:
+    if not (folder / "reference.csv").is_file():
         return []
-    with (DATA / "reference.csv").open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    with (folder / "reference.csv").open(newline="", encoding="utf-8") as fh:
+        return [row | {"folder": str(folder)} for row in csv.DictReader(fh)]
 
 
-REFERENCE = _reference()
+LOCAL_REFERENCE = _reference(LOCAL)
+REFERENCE = [r for r in _reference(DATA) if r["file"] not in {x["file"] for x in LOCAL_REFERENCE}]
 needs_data = pytest.mark.skipif(not REFERENCE, reason=f"Pabulib data not found in {DATA}")
 
 
@@ -280,11 +284,38 @@ def _rank_and_fund_total(problem: allocator.Problem, id_key: object) -> int:
     return total
 
 
+def test_the_local_instances_are_there() -> None:
+    assert len(LOCAL_REFERENCE) == 9 and all((LOCAL / r["file"]).is_file() for r in LOCAL_REFERENCE)
+
+
+@pytest.mark.parametrize("row", LOCAL_REFERENCE, ids=[r["file"].removesuffix(".pb") for r in LOCAL_REFERENCE])
+def test_local_instance(row: dict[str, str]) -> None:
+    test_published_instance(row)
+
+
+@pytest.mark.parametrize("row", LOCAL_REFERENCE, ids=[r["file"].removesuffix(".pb") for r in LOCAL_REFERENCE])
+def test_local_instance_against_pabutools(row: dict[str, str]) -> None:
+    """pabutools' utilitarian optimum (the peer's own parser and rule) is worth allocator's."""
+    from pabutools.election import Additive_Cardinal_Sat, Cardinality_Sat, parse_pabulib as peer_parse
+    from pabutools.rules import max_additive_utilitarian_welfare
+
+    path = LOCAL / row["file"]
+    instance, profile = peer_parse(str(path))
+    sat = Additive_Cardinal_Sat if row["ballot_type"] == "cumulative" else Cardinality_Sat
+    chosen = max_additive_utilitarian_welfare(instance, profile, sat_class=sat)
+    p = read_pabulib(path)
+    v = votes_of(p)
+    theirs = sum(v[pr.name] for pr in chosen)
+    assert sum(pr.cost for pr in chosen) <= instance.budget_limit
+    sol = allocator.solve(p)
+    assert sum(v[i] for i in sol.funded_ids) == theirs == int(row["optimal_total_score"])
+
+
 @pytest.mark.data
 @needs_data
 @pytest.mark.parametrize("row", REFERENCE, ids=[r["file"].removesuffix(".pb") for r in REFERENCE])
 def test_published_instance(row: dict[str, str]) -> None:
-    path = DATA / row["file"]
+    path = Path(row["folder"]) / row["file"]
     f = parse_pabulib(path)
     p = f.to_problem()
     v = votes_of(p)
@@ -304,8 +335,8 @@ def test_published_instance(row: dict[str, str]) -> None:
 
     baseline = allocator.rank_and_fund(p)
     assert sum(v[i] for i in baseline.funded_ids) == int(row["rank_and_fund_total_score"])
-    # The id tie order (numeric as allocator's natural_key, or plain string) cannot change
+    # The id tie order (natural, as documented, or plain string) cannot change
     # this total: projects tied on score AND cost are interchangeable. Two files have such
     # pairs whose order differs between the two (Zurich S5R: '7'/'13'; Wroclaw 2019: '88'/'184');
     # both orders give the reference total, so reference.csv cannot tell them apart.
-    assert _rank_and_fund_total(p, natural_key) == _rank_and_fund_total(p, str) == int(row["rank_and_fund_total_score"])
+    assert _rank_and_fund_total(p, id_order_key) == _rank_and_fund_total(p, str) == int(row["rank_and_fund_total_score"])
