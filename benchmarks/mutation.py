@@ -8,7 +8,9 @@ mutant as a diff. Options:
 
 ``--module PATH``
     A module to mutate (repeatable), e.g. ``src/allocator/scoring.py``; any module path of
-    the package works.
+    the package works (the modules that decide: ``optimize/formulation.py``, ``model/ids.py``,
+    ``scoring.py``, ``rules/rows.py``, ``analysis/baseline.py``, ``model/cells.py``,
+    ``model/table.py``).
 ``--tests PATH``
     The tests to run against the mutants (repeatable; pytest node ids or files). Default: the
     tests listed for the module in :data:`TESTS` (the ones about it), else all of ``tests/``.
@@ -46,15 +48,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "benchmarks" / "mutation_equivalent.txt"
 
+_FORMULATION = ["tests/test_optimality.py", "tests/test_id_order.py", "tests/test_model.py", "tests/test_rules_brute.py"]
+_SCORING = ["tests/test_model.py", "tests/test_optimality.py", "tests/test_baseline.py"]
+_ROWS = ["tests/test_rules_brute.py", "tests/test_rules_oracle.py", "tests/test_rules_check.py"]
+_BASELINE = ["tests/test_baseline.py", "tests/test_id_order.py", "tests/test_report.py"]
+_TABLES = ["tests/test_adapters.py", "tests/test_input_errors.py", "tests/test_example.py"]
 TESTS: dict[str, list[str]] = {
-    "src/allocator/formulation.py": [
-        "tests/test_optimality.py", "tests/test_id_order.py", "tests/test_model.py", "tests/test_rules_brute.py",
-    ],
-    "src/allocator/scoring.py": ["tests/test_model.py", "tests/test_optimality.py", "tests/test_baseline.py"],
-    "src/allocator/rules/constraints.py": ["tests/test_rules_brute.py", "tests/test_rules_oracle.py", "tests/test_rules_check.py"],
-    "src/allocator/baseline.py": ["tests/test_baseline.py", "tests/test_id_order.py", "tests/test_report.py"],
-    "src/allocator/adapters/_parse.py": ["tests/test_adapters.py", "tests/test_input_errors.py", "tests/test_example.py"],
-    "src/allocator/adapters/pandas.py": ["tests/test_adapters.py", "tests/test_input_errors.py", "tests/test_example.py"],
+    "src/allocator/optimize/formulation.py": _FORMULATION,
+    "src/allocator/model/ids.py": _FORMULATION,
+    "src/allocator/scoring.py": _SCORING,
+    "src/allocator/rules/rows.py": _ROWS,
+    "src/allocator/analysis/baseline.py": _BASELINE,
+    "src/allocator/model/cells.py": _TABLES,
+    "src/allocator/model/table.py": _TABLES,
+    # the same modules before the layout of issue 8 (for --ref at an older commit)
+    "src/allocator/formulation.py": _FORMULATION,
+    "src/allocator/rules/constraints.py": _ROWS,
+    "src/allocator/baseline.py": _BASELINE,
+    "src/allocator/adapters/_parse.py": _TABLES,
+    "src/allocator/adapters/pandas.py": _TABLES,
 }
 """The tests about each module (the default test selection)."""
 
