@@ -19,9 +19,11 @@ mutant as a diff. Options:
     working tree: ``--ref main`` gives the score before a change.
 ``--jobs N``
     Mutants tested at once (default 1; the machine is shared). Runs under ``nice``.
-``--profile NAME``
-    Hypothesis profile of the test run (default ``dev``, or ``ci`` where the tests have no
-    ``dev`` profile, as before the profiles were renamed: both draw 40 examples per unit).
+``--examples N``
+    Random examples per unit of ``examples(k)`` in the tests (default 10, a quarter of the
+    ``dev`` profile, so that a mutant's tests take seconds), drawn deterministically
+    (``derandomize``, no example database): the same tests give the same score. The
+    profile is added to the scratch copy's ``tests/conftest.py`` only.
 
 Mutants listed in ``benchmarks/mutation_equivalent.txt`` (one per line: the mutated
 function, ``|``, the changed line as mutmut shows it after ``+``, ``|``, why it cannot
@@ -131,20 +133,30 @@ def _configure(dest: Path, module: str, tests: list[str]) -> None:
         'source_paths = ["src/"]\n'
         f"only_mutate = {json.dumps([module])}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "--hypothesis-seed=0"]\n'
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         'process_isolation = "forkserver"\n'
     )
     (dest / "pyproject.toml").write_text(text, encoding="utf-8")
 
 
-def run(module: str, tests: list[str], *, ref: str | None, jobs: int, profile: str, workdir: Path, log: Path) -> Report:
+_PROFILE = """
+
+# added by benchmarks.mutation in its scratch copy: few examples, the same ones every run
+from hypothesis import HealthCheck as _HC, settings as _settings  # noqa: E402
+
+_settings.register_profile("mutation", max_examples={n}, deadline=None, derandomize=True, database=None,
+                           suppress_health_check=list(_HC))
+_settings.load_profile("mutation")
+"""
+
+
+def run(module: str, tests: list[str], *, ref: str | None, jobs: int, examples: int, workdir: Path, log: Path) -> Report:
     dest = _scratch(ref, workdir)
     tests = [t for t in tests if (dest / t.split("::")[0]).exists()]  # a test file may be newer than ref
     _configure(dest, module, tests)
-    conftest = (dest / "tests" / "conftest.py").read_text(encoding="utf-8")
-    if f'"{profile}"' not in conftest:
-        profile = "ci"
-    env = os.environ | {"HYPOTHESIS_PROFILE": profile, "PYTHONDONTWRITEBYTECODE": "1"}
+    conftest = dest / "tests" / "conftest.py"
+    conftest.write_text(conftest.read_text(encoding="utf-8") + _PROFILE.format(n=examples), encoding="utf-8")
+    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
     cmd = ["nice", "-n", "15", mutmut, "run", "--max-children", str(jobs)]
     with log.open("w", encoding="utf-8") as fh:
@@ -182,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tests", action="append", help="tests to run (default: the module's in TESTS)")
     ap.add_argument("--ref", help="git revision to mutate instead of the working tree")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--profile", default="dev")
+    ap.add_argument("--examples", type=int, default=10)
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "allocator-mutation")
     ap.add_argument("--quiet", action="store_true", help="print the table only, not the surviving diffs")
     args = ap.parse_args(argv)
@@ -193,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         log = args.workdir / f"{Path(module).stem}-{args.ref or 'worktree'}.log".replace("/", "_")
         args.workdir.mkdir(parents=True, exist_ok=True)
         print(f"mutating {module} (tests: {' '.join(tests)}; log {log}) ...", flush=True)
-        rep = run(module, tests, ref=args.ref, jobs=args.jobs, profile=args.profile, workdir=args.workdir / Path(module).stem, log=log)
+        rep = run(module, tests, ref=args.ref, jobs=args.jobs, examples=args.examples, workdir=args.workdir / Path(module).stem, log=log)
         reports.append(rep)
         if not args.quiet:
             for name, diff in rep.survivors:
