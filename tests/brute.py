@@ -51,16 +51,16 @@ __all__ = [
     "Feasible",
     "best_value",
     "enumerate_portfolios",
-    "id_order_key",
     "frac",
     "grant_levels",
+    "id_order_key",
     "ineligibility",
     "lexicographic_best",
     "normalised",
     "optimal_portfolios",
     "portfolio_value",
-    "tie_break_keys",
     "rank_and_fund_grants",
+    "tie_break_keys",
     "weighted_score",
 ]
 

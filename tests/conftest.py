@@ -70,7 +70,7 @@ def ids(n: int) -> st.SearchStrategy[list[str]]:
 def _decimals(lo: float, hi: float, places: int) -> st.SearchStrategy[float]:
     """Decimals with ``places`` digits in [lo, hi], as typed (0.37, not 0.37000000000000001)."""
     u = 10**places
-    return st.integers(int(round(lo * u)), int(round(hi * u))).map(lambda k: round(k / u, places))
+    return st.integers(round(lo * u), round(hi * u)).map(lambda k: round(k / u, places))
 
 
 @st.composite

@@ -69,7 +69,7 @@ from typing import Any
 from allocator.model import Application, Problem
 from tests.brute import grant_levels, ineligibility
 
-__all__ = ["RuleOracle", "de_minimis_counts", "ceiling_eur"]
+__all__ = ["RuleOracle", "ceiling_eur", "de_minimis_counts"]
 
 _FIELDS = ("id", "title", "applicant", "category", "tags", "requested", "minimum", "total_cost")
 

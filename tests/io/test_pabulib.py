@@ -19,7 +19,6 @@ import allocator
 from allocator import AllocatorError, read_pabulib
 from allocator.exceptions import InputError
 from allocator.io.pabulib import pabulib_scores, parse_pabulib
-
 from allocator.optimize.formulation import build
 from allocator.scoring import score
 from tests.brute import id_order_key
@@ -296,7 +295,8 @@ def test_local_instance(row: dict[str, str]) -> None:
 @pytest.mark.parametrize("row", LOCAL_REFERENCE, ids=[r["file"].removesuffix(".pb") for r in LOCAL_REFERENCE])
 def test_local_instance_against_pabutools(row: dict[str, str]) -> None:
     """pabutools' utilitarian optimum (the peer's own parser and rule) is worth allocator's."""
-    from pabutools.election import Additive_Cardinal_Sat, Cardinality_Sat, parse_pabulib as peer_parse
+    from pabutools.election import Additive_Cardinal_Sat, Cardinality_Sat
+    from pabutools.election import parse_pabulib as peer_parse
     from pabutools.rules import max_additive_utilitarian_welfare
 
     path = LOCAL / row["file"]

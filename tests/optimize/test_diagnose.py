@@ -16,7 +16,6 @@ from allocator import Application, Criterion, Problem, Status, solve
 from allocator.exceptions import InfeasibleError
 from allocator.io.policy import parse_policy
 from allocator.optimize.diagnose import diagnose
-from allocator.rules.check import Checker
 from tests.brute import lexicographic_best
 from tests.conftest import examples
 from tests.oracle_rules import RuleOracle

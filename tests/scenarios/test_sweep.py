@@ -254,9 +254,9 @@ def _in_cone_by_hand(gens: list[tuple[Fraction, ...]], w: tuple[Fraction, ...]) 
     for k in (1, 2, 3):
         for subset in itertools.combinations(gens, k):
             rows = [[g[i] for g in subset] + [w[i]] for i in range(3)]  # 3 x (k + 1)
-            r = 0
-            pivots = []
+            pivots: list[int] = []
             for c in range(k):
+                r = len(pivots)
                 piv = next((i for i in range(r, 3) if rows[i][c] != 0), None)
                 if piv is None:
                     break
@@ -266,7 +266,6 @@ def _in_cone_by_hand(gens: list[tuple[Fraction, ...]], w: tuple[Fraction, ...]) 
                     if i != r and rows[i][c] != 0:
                         rows[i] = [a - rows[i][c] * b for a, b in zip(rows[i], rows[r], strict=True)]
                 pivots.append(c)
-                r += 1
             if len(pivots) < k:
                 continue  # dependent subset: a smaller one covers it
             if any(rows[i][k] != 0 for i in range(k, 3)):
