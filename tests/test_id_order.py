@@ -42,7 +42,7 @@ def test_ids_equal_as_numbers_do_not_depend_on_row_order(order: list[int]) -> No
     assert rank_and_fund(p).funded_ids == ["A-01"]
 
 
-@pytest.mark.parametrize("ids", [["²", "1"], ["A-1①", "A-1"], ["①", "②", "x"], ["٣", "3"]])
+@pytest.mark.parametrize("ids", [["²", "1"], ["A-1①", "A-1"], ["①", "②", "x"], ["٣", "3"], ["X-2", "X-10", "XX"], ["9", "A"]])
 def test_unicode_digits_are_text(ids: list[str]) -> None:
     p = _tied(ids, 100)
     first = min(ids, key=id_order_key)
