@@ -172,8 +172,8 @@ def test_scenario_apply_json_and_errors() -> None:
 
 
 # ----------------------------------------------------------------------------- exactness
-@examples(25)
-@given(problems(max_n=9, partial=None, thresholds=True, normalisation=None, half_points=True), st.integers(0, 10**6))
+@examples(15)
+@given(problems(max_n=8, partial=None, thresholds=True, normalisation=None, half_points=True), st.integers(0, 10**6))
 def test_sweep_decisions_equal_brute_force(p: Problem, seed: int) -> None:
     """Every scenario's decision (knapsack path or MIP) is the brute-force lexicographic optimum
     of the scenario's own problem, rules judged by the tests' rule oracle."""
@@ -186,7 +186,7 @@ def test_sweep_decisions_equal_brute_force(p: Problem, seed: int) -> None:
             assert o.granted.tolist() == want, (s, o)
 
 
-@examples(6)
+@examples(4)
 @given(st.integers(0, 10**6), st.integers(8, 11))
 def test_certified_scenarios_equal_brute_force(seed: int, n: int) -> None:
     """Scenarios settled by a certificate (no solve) carry the brute-force optimum too."""
