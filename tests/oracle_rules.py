@@ -55,7 +55,7 @@ portfolios that respect them; :meth:`RuleOracle.admissible` checks those too, fo
 portfolio from anywhere else.
 
 Hand cases at the edges of the de minimis window and ceiling are in
-``tests/test_rules_oracle.py``.
+``tests/rules/test_oracle.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for problems with rules (used by tests/test_rules_*.py).
+"""Hypothesis strategies for problems with rules (used by the tests of tests/rules and others).
 
 ``ruled_problems(kinds, partial=...)`` draws a small random call (from
 :func:`tests.conftest.problems`), gives its applications categories, applicants, project
