@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,8 +25,10 @@ from allocator.analysis.baseline import compare, rank_and_fund
 from allocator.analysis.explain import explain
 from allocator.data import load_example, load_example_policy
 from allocator.exceptions import AllocatorError, InputError
+from allocator.io.atomic import same_file
 from allocator.io.policy import load_policy
 from allocator.io.tables import read_problem, read_table, write_decisions
+from allocator.model.amounts import CellError, parse_amount
 from allocator.model.problem import Problem
 from allocator.optimize.solve import solve
 from allocator.report.excel import rules_broken, tie_break_text, write_report
@@ -51,19 +54,15 @@ class _Parser(argparse.ArgumentParser):
 
 # ----------------------------------------------------------------- argument types
 def _amount(text: str) -> int:
-    """Whole kroner: '2300000', '2 300 000', '2_300_000' or '2.3e6'."""
-    cleaned = text.replace(" ", "").replace("_", "").replace("\u00a0", "")
+    """Whole kroner by the one grammar of every amount: '2300000', '2 300 000', 'kr 2.300.000', '2_300_000', '2.3e6'."""
     try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000") from None
-    if not value.is_integer():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000")
-    return int(value)
+        amount = parse_amount(text)
+    except CellError as exc:
+        fix = "" if "write" in str(exc) else "; give whole kroner, e.g. 2300000 or '2 300 000'"
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}{fix}") from None
+    if amount is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000")
+    return amount
 
 
 def _pair(kind: str, convert: Callable[[str], Any], example: str) -> Callable[[str], tuple[str, Any]]:
@@ -87,7 +86,7 @@ def _scale(text: str) -> tuple[float, float]:
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
     return value
 
@@ -399,8 +398,21 @@ def _load_with_policy(args: argparse.Namespace) -> Problem:
     return policy.apply(read_table(path, sheet=args.sheet))
 
 
+def _refuse_overwriting_inputs(out: str | None, inputs: Sequence[tuple[str, str | None]]) -> None:
+    """--out must not be one of the input files (the same path, a link to it or a hard link)."""
+    if out is None or out == "-":
+        return
+    for what, given in inputs:
+        if given and same_file(out, given):
+            raise AllocatorError(
+                f"--out {out!r} is the {what} {given!r}: writing the decisions there would replace it; "
+                "give another file for --out, e.g. decisions.xlsx"
+            )
+
+
 def _cmd_solve(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     _check_out(args.out)
+    _refuse_overwriting_inputs(args.out, (("applications table", args.applications), ("policy file", args.policy)))
     problem = _load_with_policy(args) if args.policy else _load_problem(args)
     problem = _with_funding(problem, args)
     _report(problem, _solve(problem, args), args, stdout, stderr)

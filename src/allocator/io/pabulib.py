@@ -69,9 +69,11 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from math import floor, lcm
 from pathlib import Path
@@ -79,6 +81,9 @@ from typing import Any, TextIO
 
 from allocator.exceptions import AllocatorError, InputError
 from allocator.model import Application, Criterion, Problem
+from allocator.model.amounts import show
+from allocator.model.encoding import decode
+from allocator.model.limits import MAX_AMOUNT, kroner
 
 __all__ = [
     "APPROVAL_TYPES",
@@ -186,10 +191,31 @@ class PabulibFile:
         """The budget in money units, floored to a whole number."""
         return floor(self.budget * self.money_unit)
 
+    def _check_range(self) -> None:
+        """The frame and every cost in money units (after scaling fractional costs) within range."""
+        unit = self.money_unit
+        scaled = f" (in units of 1/{unit}, as the costs have decimals)" if unit != 1 else ""
+        if self.frame > MAX_AMOUNT:
+            raise _error(
+                self.path, self.meta_lines.get("budget", 0), "META",
+                f"budget {self.meta.get('budget')!r} is {show(self.frame)}{scaled}, above the largest amount "
+                f"allocator accepts ({kroner(MAX_AMOUNT)})",
+                "give the budget and costs in a larger currency unit, or with fewer decimals", value=self.meta.get("budget"),
+            )
+        for p in self.projects:
+            if p.cost * unit > MAX_AMOUNT:
+                raise _error(
+                    self.path, p.line, "PROJECTS",
+                    f"project {p.id!r}: cost {p.cost_text!r} is {show(int(p.cost * unit))}{scaled}, above the largest "
+                    f"amount allocator accepts ({kroner(MAX_AMOUNT)})",
+                    "give the costs in a larger currency unit, or with fewer decimals", value=p.cost_text,
+                )
+
     def to_problem(self) -> Problem:
         """The funding question: one criterion ``votes``, the budget as frame, costs as requests."""
         unit = self.money_unit
         frame = self.frame
+        self._check_range()
         if frame <= 0:
             line = self.meta_lines.get("budget", 0)
             raise _error(
@@ -239,15 +265,40 @@ def _error(path: Path, line: int, section: str, problem: str, fix: str, *, value
     return InputError(f"{where}: {problem}; {fix}", row=line or None, column=section or None, value=value)
 
 
-def _number(text: str) -> Fraction | None:
-    """A decimal as written ('1234', '1234.50', '1234,5'), exactly; None if it is not one."""
+_MAX_DECIMALS = 6
+"""Costs with more decimals are refused (the money unit would be below a millionth)."""
+
+
+def _decimal(text: str) -> Decimal | None:
     s = text.strip().replace(",", ".")
     if not s:
         return None
     try:
-        return Fraction(s)
-    except (ValueError, ZeroDivisionError):
+        d = Decimal(s)
+    except InvalidOperation:
         return None
+    return d if d.is_finite() else None
+
+
+def _number(text: str) -> Fraction | None:
+    """A decimal as written ('1234', '1234.50', '1234,5'), exactly; None if it is not one
+    (or lies beyond 10**15 or has more than 30 decimals, which no file means)."""
+    d = _decimal(text)
+    if d is None or (d and (d.adjusted() > 15 or int(d.as_tuple().exponent) < -30)):
+        return None
+    return Fraction(d)
+
+
+def _money_problem(text: str, *, decimals: int) -> str | None:
+    """Why an amount of the file (a cost, the budget) is outside what allocator reads, or None."""
+    d = _decimal(text)
+    if d is None or not d:
+        return None
+    if d.adjusted() >= len(str(MAX_AMOUNT)):
+        return f"is above the largest amount allocator accepts ({kroner(MAX_AMOUNT)} units)"
+    if int(d.as_tuple().exponent) < -decimals and d != d.to_integral_value():
+        return f"has more than {decimals} decimals"
+    return None
 
 
 def _section_of(row: list[str]) -> str | None:
@@ -268,10 +319,10 @@ def parse_pabulib(path: str | os.PathLike[str]) -> PabulibFile:
     if not path.is_file():
         raise InputError(f"{path}: no such file; give the path of a Pabulib .pb file")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return _parse(path, fh)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+        text = decode(path.read_bytes(), path.name, legacy=False)  # UTF-8, or UTF-16/32 with a mark
+        return _parse(path, io.StringIO(text, newline=""))
+    except OSError as exc:
+        raise InputError(f"cannot read {str(path)!r}: {exc.strerror or exc}; check the file and its permissions") from None
     except csv.Error as exc:
         raise InputError(f"{path.name}: unreadable line ({exc}); check the quoting of its fields") from None
 
@@ -382,6 +433,12 @@ def _project(path: Path, line: int, header: list[str], row: list[str]) -> Pabuli
     if not pid:
         raise _error(path, line, "PROJECTS", "empty project_id", "give every project an id")
     text = values.pop("cost")
+    why = _money_problem(text, decimals=_MAX_DECIMALS)
+    if why:
+        raise _error(
+            path, line, "PROJECTS", f"project {pid!r}: cost {text!r} {why}",
+            f"give the cost in currency units with at most {_MAX_DECIMALS} decimals", value=text,
+        )
     cost = _number(text)
     if cost is None:
         raise _error(
@@ -417,6 +474,12 @@ def _vote_type(path: Path, meta: dict[str, str], lines: dict[str, int], line: in
 def _budget(path: Path, meta: dict[str, str], lines: dict[str, int]) -> Fraction:
     if "budget" not in meta:
         raise _error(path, 0, "META", "META has no budget", "add a line 'budget;<amount>'")
+    why = _money_problem(meta["budget"], decimals=30)
+    if why:
+        raise _error(
+            path, lines["budget"], "META", f"budget {meta['budget']!r} {why}",
+            "give the budget in currency units", value=meta["budget"],
+        )
     b = _number(meta["budget"])
     if b is None or b <= 0:
         raise _error(

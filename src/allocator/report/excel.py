@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from allocator.analysis.baseline import Comparison, compare, rank_and_fund
 from allocator.exceptions import AllocatorError
+from allocator.io.atomic import replacing
 from allocator.model.problem import Problem
 from allocator.rules.check import check
 from allocator.solution import Solution
@@ -345,7 +346,8 @@ def write_report(
     solution
         The result of :func:`allocator.solve`.
     path
-        Where to write (``.xlsx``); an existing file is replaced.
+        Where to write (``.xlsx``); an existing file is replaced atomically (if writing
+        fails, the old file is left as it was).
     problem
         The problem that was solved: adds the criteria, the raw scores and the funding
         rule, and lets the rank-and-fund comparison be computed when ``baseline`` is None.
@@ -403,7 +405,9 @@ def write_report(
     if explanations is not None:
         _explanations(wb.add_worksheet("Explanations"), fmts, explanations)
     try:
-        wb.close()
+        with replacing(target) as tmp:  # the old file stays as it was if writing fails
+            wb.filename = str(tmp)
+            wb.close()
     except (XlsxWriterException, OSError) as exc:
         cause = exc.__cause__ or exc.__context__ or exc
         raise AllocatorError(
