@@ -62,6 +62,7 @@ from allocator.analysis.margins import Requests, margin_down_partial, margin_up_
 from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
+from allocator.model.guards import check_solve
 from allocator.model.problem import Problem
 from allocator.optimize.effects import RuleEffects, rule_effects
 from allocator.optimize.engine import QUESTIONS, Engine, Outcome
@@ -302,4 +303,5 @@ def explain(
     >>> print(df.sentence[0])
     Not funded: its weighted score 0.900 would have to rise by more than 0.200 to enter; it would displace B and C; it would be funded if it asked for at most 50 NOK.
     """
+    check_solve("explain", problem, time_limit=time_limit)
     return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang)
