@@ -4,6 +4,7 @@ scenario; nothing may be lost, duplicated or wrong."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -59,7 +60,7 @@ def test_one_worker_per_thread_never_shared(call: Problem) -> None:
     def in_thread(name: str) -> None:
         run_chunk(call, weight_samples(call, 1, seed=1), {}, "token")
         barrier.wait()
-        seen[name] = id(worker_module._workers()["token"])  # noqa: SLF001 - the cache under test
+        seen[name] = id(worker_module._workers()["token"])  # the cache under test
 
     threads = [threading.Thread(target=in_thread, args=(n,)) for n in "ab"]
     for t in threads:
@@ -179,10 +180,8 @@ def test_a_killed_dask_worker_is_named_and_what_was_solved_is_kept(
     def kill_a_busy_worker() -> None:
         watch.started.wait(60)
         busy = [w for w, tasks in cluster.processing().items() if tasks]
-        try:
+        with contextlib.suppress(Exception):  # the worker dies before it can answer
             cluster.run(os._exit, 1, workers=busy[:1])
-        except Exception:  # noqa: BLE001 - the worker dies before it can answer
-            pass
 
     killer = threading.Thread(target=kill_a_busy_worker)
     killer.start()
