@@ -105,7 +105,7 @@ def refuse_merged_cells(p: Path, sheet: str, rows: list[list[Any]]) -> None:
     if not ranges:
         return
     first = ranges[0]
-    (r0, c0), (r1, c1) = (_a1(x) for x in (first.split(":") + [first])[:2])
+    (r0, c0), (r1, c1) = (_a1(x) for x in [*first.split(":"), first][:2])
     value = rows[r0 - 1][c0 - 1] if 0 < r0 <= len(rows) and 0 < c0 <= len(rows[r0 - 1]) else None
     header = next((r for r in rows if any(v is not None and str(v).strip() for v in r)), [])
     column = header[c0 - 1] if 0 < c0 <= len(header) else None
