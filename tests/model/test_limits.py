@@ -1,0 +1,84 @@
+"""The supported ranges (model/limits.py) are refused outside and solved right inside, by
+every solver: amounts up to MAX_AMOUNT, weights from MIN_WEIGHT to MAX_WEIGHT, scores up to
+MAX_SCORE (issue 9, defect 16: 2**53 and weights of 1e308 reached HiGHS)."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from allocator import Application, Criterion, Problem, solve
+from allocator.exceptions import InputError
+from allocator.model.limits import MAX_AMOUNT, MAX_SCORE, MAX_TOTAL, MAX_WEIGHT, MIN_WEIGHT
+from tests.conftest import examples, solver_names
+
+
+def brute_value(p: Problem) -> Fraction:
+    """The best value by enumeration, in exact arithmetic (shares nothing with the solver path)."""
+    crit = p.criteria
+    best = Fraction(0)
+    for pick in itertools.product([0, 1], repeat=len(p.applications)):
+        if sum(a.requested for a, x in zip(p.applications, pick, strict=True) if x) > p.frame:
+            continue
+        v = sum(
+            (Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for a, x in zip(p.applications, pick, strict=True) if x for c in crit),
+            Fraction(0),
+        )
+        best = max(best, v)
+    return best
+
+
+def value_of(p: Problem, funded: list[str]) -> Fraction:
+    return sum(
+        (Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for a in p.applications if a.id in funded for c in p.criteria),
+        Fraction(0),
+    )
+
+
+@examples(25)
+@given(
+    st.lists(st.integers(1, MAX_AMOUNT), min_size=2, max_size=6),
+    st.lists(st.integers(0, 10**6), min_size=6, max_size=6),
+    st.floats(0.2, 0.8),
+    st.sampled_from([(1.0, 1.0), (MIN_WEIGHT, MAX_WEIGHT), (MAX_WEIGHT, MAX_WEIGHT), (MIN_WEIGHT, 0.0)]),
+)
+def test_the_edges_of_the_ranges_solve_to_the_brute_force_optimum(
+    requests: list[int], scores: list[int], share: float, weights: tuple[float, float]
+) -> None:
+    frame = max(1, min(MAX_AMOUNT, int(sum(requests) * share)))
+    crit = [Criterion(name="g", weight=weights[0], scale_max=10**6), Criterion(name="s", weight=weights[1], scale_max=MAX_SCORE)]
+    apps = [Application(id=f"A{k}", requested=r, scores={"g": scores[k], "s": scores[-k - 1] * 1000}) for k, r in enumerate(requests)]
+    p = Problem(frame=frame, criteria=crit, applications=apps)
+    best = brute_value(p)
+    for solver in solver_names():
+        sol = solve(p, solver=solver)
+        assert sol.status.value == "optimal", solver
+        assert sol.total_granted <= frame
+        assert value_of(p, sol.funded_ids) == best, solver
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: Application(id="A", requested=MAX_AMOUNT + 1, scores={}), "largest amount"),
+        (lambda: Criterion(name="g", weight=MAX_WEIGHT * 1.01), "largest weight"),
+        (lambda: Criterion(name="g", weight=MIN_WEIGHT / 2), "smallest positive weight"),
+        (lambda: Criterion(name="g", weight=1, scale_max=MAX_SCORE * 10), "range"),
+        (lambda: Criterion(name="g", weight=1, scale_min=-(10**8), scale_max=1), "below 0"),
+        (lambda: Application(id="A", requested=1, scores={"g": 1e10}), "range"),
+    ],
+)
+def test_outside_the_ranges_is_refused(make: object, says: str) -> None:
+    with pytest.raises(InputError, match=says):
+        make()  # type: ignore[operator]
+
+
+def test_the_total_of_the_requests_is_bounded() -> None:
+    apps = [Application(id=f"A{k}", requested=MAX_AMOUNT, scores={"g": 1}) for k in range(MAX_TOTAL // MAX_AMOUNT + 1)]
+    with pytest.raises(InputError, match="add up to"):
+        Problem(frame=1, criteria=[Criterion(name="g", weight=1)], applications=apps)
+    Problem(frame=1, criteria=[Criterion(name="g", weight=1)], applications=apps[:-1])  # exactly the total: fine
