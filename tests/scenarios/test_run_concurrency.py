@@ -74,9 +74,9 @@ def test_one_worker_per_thread_never_shared(call: Problem) -> None:
 def test_a_thread_pool_gives_the_serial_decisions(problem: str, call: Problem) -> None:
     """Defect 21: with ThreadPoolExecutor(2), optimal decisions that differ from solve()."""
     p = allocator.load_example() if problem == "example" else call
-    scen = weight_samples(p, 400, seed=11)
+    scen = weight_samples(p, 300, seed=11)
     serial = run_scenarios(p, scen, progress=False).granted
-    for _ in range(3):
+    for _ in range(2):
         with ThreadPoolExecutor(2) as ex:
             same_as_serial(run_scenarios(p, scen, executor=ex, progress=False, chunksize=4), serial)
 
@@ -152,7 +152,7 @@ def test_dask_workers_with_two_threads_give_the_serial_decisions(cluster: Any, c
     assert executor_threads(ex) == 4
     same_as_serial(run_scenarios(call, scen, executor=ex, progress=False), serial)
     ex4 = allocator.load_example()
-    s4 = weight_samples(ex4, 200, seed=4)
+    s4 = weight_samples(ex4, 100, seed=4)
     same_as_serial(run_scenarios(ex4, s4, executor=ex, progress=False), run_scenarios(ex4, s4, progress=False).granted)
 
 
