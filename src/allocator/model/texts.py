@@ -41,12 +41,12 @@ def clean_text(text: str) -> str:
     if text.isascii():
         return text.strip()
     out = []
-    for ch in unicodedata.normalize("NFC", text):
+    for ch in text:
         kind = unicodedata.category(ch)
         if kind == "Cf":
             continue
         out.append(" " if kind in _SPACES else ch)
-    return "".join(out).strip()
+    return unicodedata.normalize("NFC", "".join(out)).strip()  # NFC last: a removed joiner may have split a letter
 
 
 def _name(ch: str) -> str:
