@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Hashable
 from os import PathLike
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from allocator.exceptions import InputError
 from allocator.io.atomic import replacing
 from allocator.io.excel import read_xlsx, write_xlsx
+from allocator.io.json_tables import is_problem, problem_from_json, read_json, read_json_table
 from allocator.model.cells import parse_number
 from allocator.model.columns import text_columns
 from allocator.model.encoding import decode
@@ -123,7 +123,7 @@ def read_table(
     elif suffix == ".xlsx":
         df = read_xlsx(p, sheet)
     else:
-        df = _read_json_table(p)
+        df = read_json_table(p)
     if columns:
         missing = [str(c) for c in columns.values() if c not in df.columns]
         if missing:
@@ -236,63 +236,6 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
     return _spaced_numbers(df, sep)
 
 
-def _read_json(p: Path) -> Any:
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)) from None
-    text = decode(raw, p.name, legacy=False)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{p.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; correct it there "
-            "(names and text in double quotes, commas between items)",
-            value=str(p),
-        ) from None
-    except RecursionError:
-        raise InputError(
-            f"{p.name}: the JSON is nested too deeply to read (lists or objects inside each other hundreds of levels "
-            "deep); give a list of records, one object per application, or a Problem as written by allocator",
-            value=str(p),
-        ) from None
-    except ValueError:  # an integer of more than 4 300 digits
-        raise InputError(
-            f"{p.name} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)",
-            value=str(p),
-        ) from None
-
-
-def _is_problem(data: Any) -> bool:
-    return isinstance(data, dict) and "applications" in data and "criteria" in data
-
-
-def _read_json_table(p: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    data = _read_json(p)
-    if _is_problem(data):
-
-        return Problem.model_validate(data).to_frame()
-    records = data.get("applications") if isinstance(data, dict) else data
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise InputError(
-            f"{p.name}: expected a list of records (one object per application) or a Problem; "
-            f"got {type(data).__name__}; give a list such as [{{\"id\": \"A-1\", \"requested\": 150000, \"green\": 5}}]",
-            value=str(p),
-        )
-    flat = []
-    for r in records:
-        row = {k: v for k, v in r.items() if k not in ("scores", "attributes")}
-        for nested in ("scores", "attributes"):
-            if isinstance(r.get(nested), dict):
-                row.update({k: v for k, v in r[nested].items() if k not in row})
-        if isinstance(row.get("tags"), list):
-            row["tags"] = ";".join(str(t) for t in row["tags"])
-        flat.append(row)
-    return pd.DataFrame(flat)
-
-
 def read_problem(
     path: str | Path,
     *,
@@ -327,9 +270,9 @@ def read_problem(
     """
     p = _file(path, READ_SUFFIXES, "read")
     if p.suffix.lower() == ".json":
-        data = _read_json(p)
-        if _is_problem(data):
-            return _problem_from_json(data, p, frame=frame, weights=weights, **kw)
+        data = read_json(p)
+        if is_problem(data):
+            return problem_from_json(data, p, frame=frame, weights=weights, **kw)
     if frame is None or weights is None:
         missing = "frame" if frame is None else "weights"
         raise InputError(
@@ -341,29 +284,6 @@ def read_problem(
     df = read_table(p, sheet=sheet)
     kw.setdefault("name", p.stem)
     return Problem.from_frame(df, frame=frame, weights=weights, **kw)
-
-
-def _problem_from_json(
-    data: dict[str, Any], p: Path, *, frame: int | None, weights: dict[str, float] | None, **kw: Any
-) -> Problem:
-
-    unknown = sorted(set(kw) - {"options", "name"})
-    if unknown:
-        raise InputError(
-            f"{p.name} holds a whole Problem; {unknown[0]}= applies only to tables "
-            "(give frame=, weights=, options= or name= to change it)",
-            column=unknown[0],
-        )
-    problem: Problem = Problem.model_validate(data)
-    if frame is not None:
-        problem = problem.with_frame(frame)
-    if weights is not None:
-        problem = problem.with_weights(weights)
-    if kw.get("options"):
-        problem = problem.with_options(**dict(kw["options"]))
-    if kw.get("name"):
-        problem = problem.model_copy(update={"name": str(kw["name"])})
-    return problem
 
 
 def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = False) -> Path:
