@@ -36,17 +36,21 @@ __all__ = ["clean_text", "invisible_difference"]
 _SPACES = frozenset({"Zs", "Zl", "Zp"})
 
 
-def clean_text(text: str) -> str:
-    """``text`` in NFC, without format characters, with plain spaces, stripped (see the module)."""
+def clean_text(text: str, *, strip: bool = True) -> str:
+    """``text`` in NFC, without format characters, with plain spaces, stripped (see the module).
+
+    ``strip=False`` keeps leading and trailing whitespace (for whole documents: a policy file).
+    """
     if text.isascii():
-        return text.strip()
+        return text.strip() if strip else text
     out = []
     for ch in text:
         kind = unicodedata.category(ch)
         if kind == "Cf":
             continue
         out.append(" " if kind in _SPACES else ch)
-    return unicodedata.normalize("NFC", "".join(out)).strip()  # NFC last: a removed joiner may have split a letter
+    out_text = unicodedata.normalize("NFC", "".join(out))  # NFC last: a removed joiner may have split a letter
+    return out_text.strip() if strip else out_text
 
 
 def _name(ch: str) -> str:
