@@ -107,8 +107,7 @@ def frame_cases() -> list[Case]:
         frame_case("scale reversed", base(), ("scale (7, 1)", "'green'"), scales={"green": (7, 1), "smart": (1, 7)}),
         frame_case("partial yes", base(), ("partial", "'yes'", "true or false"), options={"partial": "yes"}),
         frame_case("step zero", base(), ("step 0", "greater than 0"), options={"step": 0}),
-        frame_case("requests beyond the total", pd.DataFrame({"id": [f"A{k}" for k in range(101)], "requested": [10**13] * 101,
-                                                             "green": 1, "smart": 1}), ("add up to", "largest total")),
+        frame_case("minimum 2**53", cell("minimum", 2, 2**53, base().assign(minimum=np.nan)), ("row 2", "'minimum'", "largest amount")),
         frame_case("duplicate column", pd.concat([base(), base()[["green"]]], axis=1), ("column 'green'", "more than once")),
         frame_case("unknown keyword", base(), ("unknown column keyword 'reqested'",), reqested="requested"),
     ]

@@ -299,7 +299,7 @@ def parse_policy(
             "levels deep); give a flat policy: top-level keys, [tables] and [[rules]] with lists of names"
         ) from None
     except ValueError:  # an integer of more than 4 300 digits
-        raise PolicyError(f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)") from None
+        raise PolicyError(f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 15 digits)") from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return _from_dict(raw, _Lines(text), source, base if ledgers is None else dict(ledgers))
 

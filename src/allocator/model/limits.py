@@ -6,11 +6,11 @@ so that no solver ever sees it. The ranges are wide enough for any real call and
 enough for exact arithmetic in the solver:
 
 * **Money** (requests, minimums, total costs, the frame, the step, amounts in rules and
-  the de minimis ledger): whole kroner from 0 up to :data:`MAX_AMOUNT`, 10 000 000 000 000
-  (ten thousand billion kroner, about five times Norway's whole state budget and millions
-  of times any call's frame). The requests of one call add up to at most
-  :data:`MAX_TOTAL`, 10**15, so that every sum of grants is exact in a double (below
-  2**53, about 9.007e15) and within HiGHS's largest matrix value (1e15).
+  the de minimis ledger): whole kroner from 0 up to :data:`MAX_AMOUNT`, 10**15 - 1
+  (999 999 999 999 999 kr: hundreds of times Norway's whole state budget). Every amount,
+  and every sum of grants (which never exceeds the frame), is then exact in a double
+  (below 2**53, about 9.007e15), and every solver takes it: HiGHS, also through PuLP,
+  treats matrix values of 1e15 and more as infinite by default.
 * **Weights**: 0, or between :data:`MIN_WEIGHT` (10**-6) and :data:`MAX_WEIGHT` (10**6).
   Only the ratios of the weights matter, so any real weighting fits (percentages,
   points, shares).
@@ -23,8 +23,8 @@ With these bounds no weighted, normalised score the solver sees exceeds 10**12 i
 
 Examples
 --------
->>> MAX_AMOUNT, MAX_TOTAL
-(10000000000000, 1000000000000000)
+>>> MAX_AMOUNT == 10**15 - 1
+True
 >>> check_weight(0.4), check_weight(0)
 (0.4, 0.0)
 >>> check_weight(1e308)
@@ -41,7 +41,6 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_SCALE_RATIO",
     "MAX_SCORE",
-    "MAX_TOTAL",
     "MAX_WEIGHT",
     "MIN_WEIGHT",
     "amount_range_error",
@@ -51,11 +50,9 @@ __all__ = [
     "kroner",
 ]
 
-MAX_AMOUNT = 10**13
-"""The largest amount of money, whole kroner (10 000 000 000 000)."""
-
-MAX_TOTAL = 10**15
-"""The largest sum of the requests of one call, whole kroner (below 2**53 and HiGHS's 1e15)."""
+MAX_AMOUNT = 10**15 - 1
+"""The largest amount of money, whole kroner (999 999 999 999 999): exact in a double, and below
+the 1e15 from which HiGHS (through PuLP too) treats a matrix value as infinite."""
 
 MIN_WEIGHT = 1e-6
 """The smallest positive weight."""

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator, model_validator
 
 from allocator.exceptions import AllocatorError
-from allocator.model.limits import MAX_TOTAL, kroner
 from allocator.model.parts import Application, Criterion, Frozen, Options, whole_amount
 from allocator.model.rules import Rule
 from allocator.model.table import fields_from_frame, frame_of
@@ -74,11 +73,6 @@ class Problem(Frozen):
     def _consistent(self) -> Problem:
         _unique((c.name for c in self.criteria), "criterion")
         _unique((a.id for a in self.applications), "application id")
-        if self.total_requested > MAX_TOTAL:
-            raise ValueError(
-                f"the requests add up to {kroner(self.total_requested)} kr, above the largest total allocator "
-                f"accepts ({kroner(MAX_TOTAL)} kr); check the amounts (whole kroner, not øre)"
-            )
         if sum(c.weight for c in self.criteria) <= 0:
             raise ValueError("all criterion weights are 0; give at least one a positive weight")
         names = {c.name for c in self.criteria}
