@@ -168,6 +168,23 @@ def test_a_solution_without_portfolio_is_reported(tmp_path: Path) -> None:
     assert list(wb["Decisions"].iter_rows(values_only=True))[1:] == []
 
 
+def test_an_infeasible_call_is_reported_with_its_diagnosis(tmp_path: Path) -> None:
+    """Issue 9, defect 20: an infeasible problem raised ``zip() argument 2 is longer``."""
+    from allocator.model.rules import GroupLimit
+
+    p = _problem().model_copy(update={"rules": [GroupLimit(min_amount=150_000)]})
+    s = solve(p, raise_on_failure=False)
+    assert s.status is Status.INFEASIBLE and s.decisions == ()
+    wb = openpyxl.load_workbook(write_report(s, tmp_path / "i.xlsx", problem=p))
+    summary = _summary(wb["Summary"])
+    assert summary["Status"].startswith("infeasible (no portfolio satisfies every rule")
+    assert summary["Applications"] == 4 and summary["Total requested"] == 180_000
+    assert summary["Optimality"] == "no portfolio"
+    assert "Why no portfolio exists: rules in conflict" in summary
+    assert "50 000 kr" in summary["all applications: at least 150 000 kr"]  # the least change to the floor
+    assert list(wb["Decisions"].iter_rows(values_only=True))[1:] == []
+
+
 def test_errors_are_allocator_errors(tmp_path: Path, solved: tuple[Problem, Solution]) -> None:
     p, s = solved
     with pytest.raises(AllocatorError, match="folder exists"):

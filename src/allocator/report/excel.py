@@ -195,7 +195,8 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
     name = sol.problem_name or (problem.name if problem is not None else "") or "(unnamed call)"
     ws.write_string(0, 0, f"allocator: {name}", fmts.title)
     r = 2
-    requested = sum(d.requested for d in sol.decisions)
+    listed = problem.applications if problem is not None else sol.decisions  # no decisions without a portfolio
+    requested = sum(a.requested for a in listed)
     has = sol.status.has_solution
     gap = "proven optimal" if sol.status.value == "optimal" else (f"{sol.gap:.3%}" if sol.gap is not None else "unknown")
     rows: list[tuple[str, Any, str]] = [
@@ -205,7 +206,7 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
         ("Total requested", requested, "money"),
         ("Total granted", sol.total_granted if has else None, "money"),
         ("Frame left", sol.frame_left if has else None, "money"),
-        ("Applications", len(sol.decisions), "int"),
+        ("Applications", len(listed), "int"),
         ("Funded", sol.n_funded if has else None, "int"),
         ("Portfolio value (sum of weighted scores x share granted)", sol.objective, "score"),
         ("Optimality", gap if has else "no portfolio", "text"),
@@ -223,6 +224,15 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
     for label, value, kind in rows:
         ws.write_string(r, 0, label, fmts.label)
         _write(ws, r, 1, value, fmts.get(kind))
+        r += 1
+    diag = sol.diagnosis
+    if diag is not None and getattr(diag, "violations", ()):
+        r += 1
+        ws.write_string(r, 0, "Why no portfolio exists: rules in conflict", fmts.section)
+        for v in diag.violations:
+            r += 1
+            ws.write_string(r, 0, v.rule, fmts.label)
+            ws.write_string(r, 1, v.message)
         r += 1
     if problem is not None:
         r += 1
@@ -269,9 +279,10 @@ def _decisions(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None) 
         *(_Col(c.name, "num") for c in crits),
         _Col("eligible", "text"), _Col("reason", "text"), _Col("note", "text"), _Col("binding rules", "text"),
     ]
-    apps = problem.applications if problem is not None else [None] * len(sol.decisions)
+    apps = {a.id: a for a in problem.applications} if problem is not None else {}
     rows, fills = [], []
-    for d, a in zip(sol.decisions, apps, strict=True):
+    for d in sol.decisions:  # none when no portfolio exists
+        a = apps.get(d.id)
         raw = [a.scores.get(c.name) if a is not None else None for c in crits]
         rows.append([
             d.id, d.title, d.applicant, d.category, "yes" if d.funded else "no", d.requested, d.granted,
