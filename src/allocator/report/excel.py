@@ -225,11 +225,11 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
         ws.write_string(r, 0, label, fmts.label)
         _write(ws, r, 1, value, fmts.get(kind))
         r += 1
-    diag = sol.diagnosis
-    if diag is not None and getattr(diag, "violations", ()):
+    violations: tuple[Any, ...] = tuple(getattr(sol.diagnosis, "violations", None) or ())
+    if violations:
         r += 1
         ws.write_string(r, 0, "Why no portfolio exists: rules in conflict", fmts.section)
-        for v in diag.violations:
+        for v in violations:
             r += 1
             ws.write_string(r, 0, v.rule, fmts.label)
             ws.write_string(r, 1, v.message)
