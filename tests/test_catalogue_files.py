@@ -57,8 +57,8 @@ def pb_cases() -> list[Case]:
         pb_case("unknown vote type", pb(text=PB.replace("approval", "borda").format(budget=100, cost=60)), ("'borda'", "approval")),
         pb_case(".pb not UTF-8", pb(text=PB.replace("Park", "Bålplass").format(budget=100, cost=60), encoding="cp1252"),
                 ("a.pb is not UTF-8", "line 7, column 7", "save the file as UTF-8")),
-        pb_case("costs in halves of a unit beyond the range", pb(budget="999999999999999", cost="0.5"),
-                ("budget '999999999999999'", "units of 1/2", "largest amount")),
+        pb_case("costs in halves of a unit beyond the range", pb(budget="9999999999999", cost="0.5"),
+                ("budget '9999999999999'", "units of 1/2", "largest amount")),
         pb_case(".pb UTF-16 without a mark", pb(encoding="utf-16-le"), ("a.pb", "NUL bytes", "UTF-16")),
     ]
 
@@ -80,7 +80,7 @@ def toml_cases() -> list[Case]:
         toml_case("frame inf", "frame = inf\n", ("line 1", "key 'frame'", "inf")),
         toml_case("frame 1e400", "frame = 1e400\n", ("line 1", "key 'frame'")),
         toml_case("frame of 5000 digits", "frame = " + "9" * 5000 + "\n", ("call.toml", "4 300 digits")),
-        toml_case("frame above the range", "frame = 10_000_000_000_000_000\n", ("line 1", "key 'frame'", "largest amount")),
+        toml_case("frame above the range", "frame = 10_000_000_000_001\n", ("line 1", "key 'frame'", "largest amount")),
         toml_case("frame kr with space", 'frame = "kr 2 300 000,50"\n', ("line 1", "key 'frame'", "not a whole number")),
         toml_case("weight nan", TOML.replace("0.5\nsmart", "nan\nsmart"), ("line 3", "weights.green", "nan")),
         toml_case("weight 1e308", TOML.replace("0.5\nsmart", "1e308\nsmart"), ("line 3", "weights.green", "largest weight")),

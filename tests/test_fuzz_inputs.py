@@ -38,7 +38,7 @@ TEXTS = st.sampled_from([
 ])
 NUMBERS = st.one_of(
     st.integers(-(10**20), 10**20),
-    st.sampled_from([0, 1, 7, 2**53, 2**53 - 1, 2**70, 10**400, -1, 10**13]),
+    st.sampled_from([0, 1, 7, 2**53, 2**53 - 1, 2**70, 10**400, -1, 10**13, 10**13 + 1]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.5, 1e308, 1e-308, -0.0, 5e-324, 150_000.0, 2.5]),
 )

@@ -45,7 +45,7 @@ def read_json(p: Path) -> Any:
         ) from None
     except ValueError:  # an integer of more than 4 300 digits
         raise InputError(
-            f"{p.name} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 15 digits)",
+            f"{p.name} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)",
             value=str(p),
         ) from None
 

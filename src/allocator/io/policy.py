@@ -238,7 +238,7 @@ def parse_policy(
         ) from None
     except ValueError:  # an integer of more than 4 300 digits
         raise PolicyError(
-            f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 15 digits)"
+            f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)"
         ) from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return Policy(**policy_fields(raw, KeyLines(text), source, base if ledgers is None else dict(ledgers)))

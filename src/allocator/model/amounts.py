@@ -3,7 +3,7 @@
 Table cells, ``--frame`` and ``--step`` on the command line, the policy file (the frame,
 the step, every amount in a rule), the de minimis ledger and keyword arguments such as
 ``frame="2 300 000"`` are all read by :func:`parse_amount`. An amount is **whole kroner**,
-at most :data:`~allocator.model.limits.MAX_AMOUNT` (10**15 - 1) in magnitude.
+at most :data:`~allocator.model.limits.MAX_AMOUNT` (10**13) in magnitude.
 
 Numbers: an ``int`` (numpy integers too), or a float, ``Decimal`` or ``Fraction`` that is
 finite and whole (``2300000.0``, ``2.3e6``). ``True`` / ``False`` are refused.

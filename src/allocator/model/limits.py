@@ -6,11 +6,12 @@ so that no solver ever sees it. The ranges are wide enough for any real call and
 enough for exact arithmetic in the solver:
 
 * **Money** (requests, minimums, total costs, the frame, the step, amounts in rules and
-  the de minimis ledger): whole kroner from 0 up to :data:`MAX_AMOUNT`, 10**15 - 1
-  (999 999 999 999 999 kr: hundreds of times Norway's whole state budget). Every amount,
-  and every sum of grants (which never exceeds the frame), is then exact in a double
-  (below 2**53, about 9.007e15), and every solver takes it: HiGHS, also through PuLP,
-  treats matrix values of 1e15 and more as infinite by default.
+  the de minimis ledger): whole kroner from 0 up to :data:`MAX_AMOUNT`, 10**13
+  (10 000 000 000 000 kr: about five times Norway's whole state budget, millions of times
+  any call's frame). Every amount, and every sum of grants (which never exceeds the
+  frame), is then exact in a double. Larger amounts were tried: from about 4e13 HiGHS
+  returned wrong portfolios as optimal on random calls (amounts of 14 digits next to 1 kr,
+  and tie-break keys of that size), and from 1e15 it treats a matrix value as infinite.
 * **Weights**: 0, or between :data:`MIN_WEIGHT` (10**-6) and :data:`MAX_WEIGHT` (10**6).
   Only the ratios of the weights matter, so any real weighting fits (percentages,
   points, shares).
@@ -23,7 +24,7 @@ With these bounds no weighted, normalised score the solver sees exceeds 10**12 i
 
 Examples
 --------
->>> MAX_AMOUNT == 10**15 - 1
+>>> MAX_AMOUNT == 10**13
 True
 >>> check_weight(0.4), check_weight(0)
 (0.4, 0.0)
@@ -37,6 +38,8 @@ from __future__ import annotations
 
 import math
 
+from allocator.exceptions import InputError
+
 __all__ = [
     "MAX_AMOUNT",
     "MAX_SCALE_RATIO",
@@ -46,13 +49,14 @@ __all__ = [
     "amount_range_error",
     "check_scale",
     "check_score",
+    "check_value_spread",
     "check_weight",
     "kroner",
 ]
 
-MAX_AMOUNT = 10**15 - 1
-"""The largest amount of money, whole kroner (999 999 999 999 999): exact in a double, and below
-the 1e15 from which HiGHS (through PuLP too) treats a matrix value as infinite."""
+MAX_AMOUNT = 10**13
+"""The largest amount of money, whole kroner (10 000 000 000 000): what every solver handles
+exactly at the edges of the other ranges (tests/model/test_limits.py)."""
 
 MIN_WEIGHT = 1e-6
 """The smallest positive weight."""
@@ -65,6 +69,10 @@ MAX_SCORE = 1e9
 
 MAX_SCALE_RATIO = 1e6
 """A scale's bottom is at least -MAX_SCALE_RATIO times its top."""
+
+MIN_VALUE_SHARE = 1e-8
+"""Where values are not exact integers, an application worth something is worth at least this
+share of what all applications are worth together (the solvers' tolerances are 1e-9 to 1e-7)."""
 
 
 def kroner(amount: int) -> str:
@@ -139,4 +147,25 @@ def check_scale(low: float, high: float) -> None:
         raise ValueError(
             f"the scale's bottom {low:g} lies more than {MAX_SCALE_RATIO:.0e} times its top {high:g} below 0; "
             "give the scale's real bottom and top"
+        )
+
+
+def check_value_spread(ids: list[str], values: list[float]) -> None:
+    """Refuse a call whose application values (weighted, normalised scores, as floats) span too
+    wide a range for a solver to tell them apart: a value of 1e-12 next to one of 1 was left
+    unfunded, within every solver's tolerance. ``InputError`` names the application.
+    """
+    mags = [abs(v) for v in values]
+    total = sum(mags)
+    small = [(m, i) for m, i in zip(mags, ids, strict=True) if 0 < m < MIN_VALUE_SHARE * total]
+    if small:
+        m, i = min(small)
+        raise InputError(
+            f"application {i!r} is worth {m:.3g} (its weighted, normalised score), less than {MIN_VALUE_SHARE:g} of "
+            f"the {total:.6g} all applications are worth together: no solver can tell funding it from not funding "
+            "it; check its scores (one just above the bottom of its scale?), bring the weights closer together "
+            "(only their ratios matter), or give the criteria scales of similar size",
+            row=None,
+            column=None,
+            value=m,
         )
