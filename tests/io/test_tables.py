@@ -128,12 +128,16 @@ def test_explicit_mapping_wins_over_recognised_headers() -> None:
 def test_scale_defaults_and_forms() -> None:
     df = pd.DataFrame({"id": ["a", "b"], "requested": [1, 2], "green": [2, 4], "smart": [1, 3]})
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1})
-    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 4), (0, 3)]  # default: (0, column max)
+    # default: one scale shared by every criterion, 0 to the largest score in any of them
+    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 4), (0, 4)]
+    assert all(c.scale_inferred for c in p.criteria)
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales=5)
     assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 5), (0, 5)]
+    assert not any(c.scale_inferred for c in p.criteria)
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales={"green": (1, 7)})
-    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(1, 7), (0, 3)]
-    zeros = df.assign(smart=[0, 0])
+    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(1, 7), (0, 3)]  # shared by those without one
+    assert [c.scale_inferred for c in p.criteria] == [False, True]
+    zeros = df.assign(smart=[0, 0], green=[0, 0])
     p = Problem.from_frame(zeros, frame=3, weights={"green": 1, "smart": 1})
     assert p.criteria[1].scale_max == 1  # all zeros: a scale of (0, 1)
 
