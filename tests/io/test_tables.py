@@ -309,10 +309,11 @@ def test_read_problem_needs_frame_and_weights_for_a_table(tmp_path: Path) -> Non
     ("name", "content", "match"),
     [
         ("missing.csv", None, "not found"),
-        ("t.xls", b"x", "unknown file type '.xls'.*save the workbook as .xlsx"),
+        ("t.xls", b"x", "cannot read t.xls as a spreadsheet"),
+        ("t.xlsb", b"x", "unknown file type '.xlsb'.*save the workbook as .xlsx"),
         ("t.txt", b"x", "unknown file type '.txt'"),
         ("empty.csv", b"", "is empty"),
-        ("bad.xlsx", b"not a zip file", "cannot read bad.xlsx as an Excel workbook"),
+        ("bad.xlsx", b"not a zip file", "cannot read bad.xlsx as a spreadsheet"),
         ("bad.json", b"{oops", "not valid JSON.*line 1"),
         ("scalar.json", b"42", "list of records"),
         ("ragged.csv", b"a,b\n1,2\n1,2,3,4\n", "line 3: 4 cells under a header of 2 columns"),
