@@ -16,6 +16,9 @@ A policy file is what an adviser writes down once per call::
     green = 3
 
     [labels]                       # criterion = display name
+    green = "Green transition"
+
+    [labels_nb]                    # criterion = display name in Norwegian (reports in nb)
     green = "Grønn omstilling"
 
     [columns]                      # field or criterion = column header of the table
@@ -29,6 +32,7 @@ A policy file is what an adviser writes down once per call::
     [[rules]]                      # any rule of allocator.model.rules, by kind
     kind = "group"
     label = "at least one business network"
+    label_nb = "minst ett bedriftsnettverk"   # the label in reports in Norwegian
     category = "bedriftsnettverk"
     min_count = 1
 
@@ -66,7 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POLICY_KEYS", "Policy", "load_policy", "parse_policy"]
 
-POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "columns", "options", "rules")
+POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "labels_nb", "columns", "options", "rules")
 """The top-level keys of a policy file."""
 
 
@@ -77,8 +81,9 @@ class Policy(BaseModel):
     ----------
     frame, name, currency
         The call's frame (whole kroner), name and currency.
-    weights, scales, thresholds, labels
-        Per criterion: weight, scale ``(min, max)``, eligibility threshold, display name.
+    weights, scales, thresholds, labels, labels_nb
+        Per criterion: weight, scale ``(min, max)``, eligibility threshold, display name
+        (and in Norwegian, for reports in ``lang="nb"``).
     columns
         Column mapping for tables, ``field or criterion -> header`` (``id = "Søknadsnr"``).
     options
@@ -98,6 +103,7 @@ class Policy(BaseModel):
     scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    labels_nb: dict[str, str] = Field(default_factory=dict)
     columns: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
@@ -167,6 +173,7 @@ class Policy(BaseModel):
             scales=self.scales or None,
             thresholds=self.thresholds or None,
             labels=self.labels or None,
+            labels_nb=self.labels_nb or None,
             options=self.options or None,
             name=self.name or "",
             currency=self.currency or "NOK",
@@ -175,7 +182,7 @@ class Policy(BaseModel):
 
     def _on_problem(self, p: Problem) -> Problem:
         names = [c.name for c in p.criteria]
-        for table in ("weights", "scales", "thresholds", "labels"):
+        for table in ("weights", "scales", "thresholds", "labels", "labels_nb"):
             for k in getattr(self, table):
                 if k not in names:
                     raise unknown(f"{self.source}, key '{table}.{k}'", "unknown criterion", k, names, "criteria")
@@ -190,6 +197,8 @@ class Policy(BaseModel):
                 upd["threshold"] = self.thresholds[c.name]
             if c.name in self.labels:
                 upd["label"] = self.labels[c.name]
+            if c.name in self.labels_nb:
+                upd["label_nb"] = self.labels_nb[c.name]
             crits.append(type(c)(**(c.model_dump() | upd)) if upd else c)
         data = {k: getattr(p, k) for k in type(p).model_fields}
         data["criteria"] = crits
@@ -329,7 +338,7 @@ def _from_dict(raw: dict[str, Any], lines: _Lines, source: str, base: Path | dic
         except ValueError as exc:
             raise PolicyError(f"{_at(source, lines.of(None, 'frame'))}, key 'frame': {exc}") from None
     tables: dict[str, Any] = {}
-    for table in ("weights", "scales", "thresholds", "labels", "columns", "options"):
+    for table in ("weights", "scales", "thresholds", "labels", "labels_nb", "columns", "options"):
         if table not in raw:
             continue
         d = raw[table]
@@ -357,7 +366,7 @@ def _from_dict(raw: dict[str, Any], lines: _Lines, source: str, base: Path | dic
                     out.setdefault(table, {})[key] = (lo, hi)
                 elif table == "thresholds":
                     out.setdefault(table, {})[key] = _number(v, "threshold")
-                elif table in ("labels", "columns"):
+                elif table in ("labels", "labels_nb", "columns"):
                     if not isinstance(v, str):
                         raise ValueError(f"give text in quotes, not {v!r}")
                     out.setdefault(table, {})[key] = v

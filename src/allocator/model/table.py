@@ -77,6 +77,7 @@ def fields_from_frame(
     scales: Mapping[str, Any] | Any = None,
     thresholds: Mapping[str, float] | None = None,
     labels: Mapping[str, str] | None = None,
+    labels_nb: Mapping[str, str] | None = None,
     options: Options | Mapping[str, Any] | None = None,
     name: str = "",
     currency: str = "NOK",
@@ -113,6 +114,9 @@ def fields_from_frame(
     labels
         Criterion -> display name. Default: the column header when it differs from the
         criterion's name ("Grønn omstilling"), else none.
+    labels_nb
+        Criterion -> display name in Norwegian Bokmål, for reports in ``lang="nb"``
+        (default: the label).
     options
         An :class:`~allocator.model.problem.Options` or a dict of its fields (default: ``Options()``,
         binary funding).
@@ -168,6 +172,7 @@ def fields_from_frame(
     scale_spec = per_criterion(scales, crits, "scales")
     thr = per_criterion(thresholds, crits, "thresholds")
     lab = per_criterion(labels, crits, "labels")
+    lab_nb = per_criterion(labels_nb, crits, "labels_nb")
     cells = {field: df[col].tolist() for field, col in found.items()}
     used = set(found.values()) | set(spread_columns(list(df.columns), crits, found))
     extra = [c for c in df.columns if c not in used]
@@ -199,7 +204,7 @@ def fields_from_frame(
             threshold = t
         criteria.append(
             Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label),
-                      scale_inferred=scale_spec.get(c) is None)
+                      label_nb=str(lab_nb.get(c) or ""), scale_inferred=scale_spec.get(c) is None)
         )
     apps = []
     for i, id_ in enumerate(ids):
