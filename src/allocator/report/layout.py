@@ -120,7 +120,8 @@ def print_setup(
         ws.repeat_rows(*header_rows)
     if id_columns:
         ws.repeat_columns(0, id_columns - 1)
-    ws.set_footer(f"&L&8{_footer_text(call)}&C&8{_footer_text(date)}&R&8{term('footer.page', lang)}")
+    # a space after the font size code: "&8" followed by a date's digits would be read as "&801"
+    ws.set_footer(f"&L&8 {_footer_text(call)}&C&8 {_footer_text(date)}&R&8 {term('footer.page', lang)}")
 
 
 def _plain(value: Any) -> Any:
