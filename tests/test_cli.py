@@ -294,3 +294,43 @@ def test_explain_prints_and_writes_the_sentences(tmp_path: Path, csv_path: Path)
     assert "Forklaring:" in stdout
     for first_words in (s.split(":")[0] for s in expected["sentence"]):
         assert first_words in stdout  # "Innvilget (...)", "Ikke innvilget", ...
+
+
+@pytest.mark.parametrize(
+    ("extra", "table", "fragment"),
+    [
+        (["--weight", "innov=1"], None, "--column innov=HEADER"),
+        (["--weight", "green=1", "--scale", "green=1:5"], None, "--scale green=1:5"),
+        (["--weight", "green=1", "--scale", "green=0:10", "--threshold", "green=12"], None, "--scale green=MIN:MAX"),
+        (["--weight", "green=1"], {"Søknadsnr": ["A"], "Saksnr": ["B"], "requested": [1], "green": [1]}, "--column id=Søknadsnr"),
+        (["--weight", "green=1", "--column", "requested=Beløp"], None, "--column requested=..."),
+    ],
+)
+def test_errors_name_the_command_line_options(tmp_path: Path, csv_path: Path, extra: list[str], table: dict[str, Any] | None,
+                                              fragment: str) -> None:
+    src = csv_path
+    if table is not None:
+        src = tmp_path / "t.csv"
+        pd.DataFrame(table).to_csv(src, index=False)
+    code, stdout, err = run(["solve", str(src), "--frame", "100000", *extra])
+    assert code == 1 and stdout == ""
+    line = err.strip()
+    assert line.startswith("allocator: error: ") and "\n" not in line
+    assert fragment.rstrip(".") in line, line
+    for python in ("={", "='", "=(", "scales=", "thresholds=", "weights="):
+        assert python not in line, line
+
+
+def test_long_lists_are_cut_in_the_terminal(tmp_path: Path) -> None:
+    # one large, best-scored application against 300 small ones worth more together:
+    # ranking by score funds the large one, the optimum the 300
+    rows = [("BIG", 300_000, 7.0)] + [(f"S-{k:03d}", 1_000, 6.0) for k in range(300)]
+    src = tmp_path / "many.csv"
+    pd.DataFrame(rows, columns=["id", "requested", "green"]).to_csv(src, index=False)
+    out = tmp_path / "many.xlsx"
+    code, stdout, err = run(["solve", str(src), "--frame", "300000", "--weight", "green=1", "--scale", "green=1:7", "--out", str(out)])
+    assert code == 0, err
+    line = next(x for x in stdout.splitlines() if x.strip().startswith("Funded only in the best portfolio"))
+    assert line.endswith("... and 288 more (all in many.xlsx)") and line.count("S-") == 12
+    assert max(len(x) for x in stdout.splitlines()) < 200
+    assert "... and 260 more (all in many.xlsx)" in stdout  # the decision table shows 40 of the 300 funded

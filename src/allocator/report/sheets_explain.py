@@ -13,7 +13,7 @@ from typing import Any
 
 from allocator.report.context import Report
 from allocator.report.layout import Col, write_table
-from allocator.words import criterion_name, reason_text, term
+from allocator.words import criterion_name, reason_text, rule_name, term
 
 __all__ = ["analysis_sheet", "explanations_sheet"]
 
@@ -75,7 +75,8 @@ def analysis_sheet(rep: Report) -> None:
         if d.explanations:
             e = d.explanations.get(x.id, {})
             down = _num(e.get("margin_down"))
+            rules = "; ".join(rule_name(r, p, lang) for r in str(e.get("rules") or "").split("; ") if r)
             row += [_num(e.get("margin_up")), None if down == math.inf else down, _num(e.get("max_grant")),
-                    e.get("displaces", ""), e.get("also_funded", ""), e.get("replaced_by", ""), e.get("rules", "")]
+                    e.get("displaces", ""), e.get("also_funded", ""), e.get("replaced_by", ""), rules]
         rows.append(row)
     write_table(ws, rep.formats, cols, rows, freeze_columns=1)

@@ -40,6 +40,15 @@ CALL_CONDITIONS: dict[str, tuple[str, str]] = {
 """The call's own conditions, named like rules in checks and diagnoses."""
 
 
+_FIELDS_NB = {"category": "kategori", "applicant": "søker", "tags": "stikkord", "title": "tittel", "id": "søknad",
+              "application": "søknad", "requested": "søknadsbeløp"}
+
+
+def _field(name: str, lang: str) -> str:
+    """An application field's name in ``lang`` (a column of the user's table stays as it is)."""
+    return _FIELDS_NB.get(name, name) if lang == "nb" else name
+
+
 def _pct(v: float, lang: str) -> str:
     s = f"{v * 100:g}"
     return (s.replace(".", ",") + f"{NBSP}%") if lang == "nb" else f"{s} %"
@@ -57,7 +66,7 @@ def _selector(rule: Any, lang: str) -> str:
     if rule.tag:
         bits.append(f"{'stikkord' if nb else 'tag'} {(' eller ' if nb else ' or ').join(repr(t) for t in rule.tag)}")
     for col, vals in rule.where.items():
-        bits.append(f"{col} = {(' eller ' if nb else ' or ').join(repr(v) for v in vals)}")
+        bits.append(f"{_field(col, lang)} = {(' eller ' if nb else ' or ').join(repr(v) for v in vals)}")
     if not bits:
         return "alle søknader" if nb else "all applications"
     return ", ".join(bits)
@@ -81,7 +90,7 @@ def _group(rule: GroupLimit, lang: str, cur: str) -> str:
         parts.append(f"{most} {rule.max_count}{funded}")
     if rule.min_count is not None:
         parts.append(f"{least} {rule.min_count}{funded}")
-    per = (f" per {rule.per}" if rule.per else "")
+    per = (f" per {_field(rule.per, lang)}" if rule.per else "")
     return f"{_selector(rule, lang)}{per}: {', '.join(parts)}"
 
 
@@ -109,7 +118,7 @@ def describe_rule(rule: Any, lang: str = "en", currency: str = "NOK") -> str:
     if isinstance(rule, MaxGrant):
         caps = [money(rule.amount, cur, lang)] if rule.amount is not None else []
         caps += [f"{_pct(rule.share, lang)} {'av rammen' if nb else 'of the frame'}"] if rule.share is not None else []
-        per = {"application": "søknad", "applicant": "søker"}.get(rule.per, rule.per) if nb else rule.per
+        per = _field(rule.per, lang)
         tail = "" if not (rule.ids or rule.category or rule.tag or rule.where) else f" ({sel})"
         return f"{'høyst' if nb else 'at most'} {(' og ' if nb else ' and ').join(caps)} per {per}{tail}"
     if isinstance(rule, CoFinancing):
