@@ -94,27 +94,25 @@ def _aggregate(scores: list[float], how: How) -> float:
 
 
 def _combine(
-    name: str, cells: list[tuple[Any, str]], app: str, row: int, how: How, missing: Missing
+    name: str, cells: list[tuple[Any, str, int, str]], app: str, how: How, missing: Missing
 ) -> tuple[float, float, float, int]:
-    """(aggregate, lowest, highest, number of reviews) of one criterion of one application."""
+    """(aggregate, lowest, highest, number of reviews) of one criterion of one application;
+    ``cells``: (value, where in words, row, column) of each review."""
     got = []
-    for value, where in cells:
-        s = _score(value, f"application {app!r} (row {row}), {where}")
+    for value, where, row, column in cells:
+        s = _score(value, f"application {app!r}, {where}")
         if s is None:
             if missing == "refuse":
                 raise InputError(
-                    f"application {app!r} (row {row}), {where}: the reviewer's score for {name!r} is missing; "
+                    f"application {app!r}, {where}: the reviewer's score for {name!r} is missing; "
                     "fill it in, or pass missing='ignore' to aggregate the scores that are there "
                     "(a missing score is never read as 0)",
-                    row=row, column=where, value=value,
+                    row=row, column=column, value=value,
                 )
             continue
         got.append(s)
     if not got:
-        raise InputError(
-            f"application {app!r} (row {row}): no reviewer scored {name!r}; give at least one score",
-            row=row, column=name,
-        )
+        raise InputError(f"application {app!r}: no reviewer scored {name!r}; give at least one score", row=cells[0][2], column=name)
     return _aggregate(got, how), min(got), max(got), len(got)
 
 
@@ -138,7 +136,8 @@ def _wide(df: pd.DataFrame, cols: dict[str, list[Hashable]], how: How, missing: 
     for name, cs in cols.items():
         agg, lo, hi, n = [], [], [], []
         for r in range(len(df)):
-            a, b, c, k = _combine(name, [(df[col].iloc[r], f"column {str(col)!r}") for col in cs], ids[r], r + 1, how, missing)
+            cells = [(df[col].iloc[r], f"row {r + 1}, column {str(col)!r}", r + 1, str(col)) for col in cs]
+            a, b, c, k = _combine(name, cells, ids[r], how, missing)
             agg.append(a)
             lo.append(b)
             hi.append(c)
@@ -193,8 +192,9 @@ def _long(
                 )
             rec[c] = present[0] if present else values[0]
         for name in names:
-            cells = [(df[name].iloc[r], f"review row {r + 1} (reviewer {parse_text(df[reviewer].iloc[r])!r})") for r in rs]
-            a, lo, hi, n = _combine(name, cells, app, rs[0] + 1, how, missing)
+            cells = [(df[name].iloc[r], f"review row {r + 1} (reviewer {parse_text(df[reviewer].iloc[r])!r})", r + 1, name)
+                     for r in rs]
+            a, lo, hi, n = _combine(name, cells, app, how, missing)
             rec.update({name: a, f"{name}_min": lo, f"{name}_max": hi, f"{name}_n": n})
         records.append(rec)
     out = pd.DataFrame(records)
