@@ -16,17 +16,29 @@ import allocator
 
 HERE = Path(__file__).parent
 
-df = allocator.read_table(HERE / "data" / "soknader.csv")  # the headers are recognised: Søknadsnr, Søknadsbeløp ...
+df = allocator.read_table(
+    HERE / "data" / "soknader.csv"
+)  # the headers are recognised: Søknadsnr, Søknadsbeløp ...
 problem = allocator.Problem.from_frame(
     df,
     frame=2_300_000,
-    weights={"green": 0.30, "smart": 0.25, "innovation": 0.20, "value_creation": 0.15, "breadth": 0.10},
+    weights={
+        "green": 0.30,
+        "smart": 0.25,
+        "innovation": 0.20,
+        "value_creation": 0.15,
+        "breadth": 0.10,
+    },
     scales=(1, 7),  # the scale the panel scored on
     name="VTFK 2022 runde 2 (illustrativt)",
 )
 solution = allocator.solve(problem)
 print(solution)
-print(solution.to_frame()[["id", "granted", "score", "rank", "reason"]].to_string(index=False))
+print(
+    solution.to_frame()[["id", "granted", "score", "rank", "reason"]].to_string(
+        index=False
+    )
+)
 print()
 print(allocator.compare(solution, allocator.rank_and_fund(problem)))
 

@@ -28,12 +28,24 @@ def main(url: str) -> None:
     problem = allocator.Problem.from_frame(
         allocator.read_table(HERE / "data" / "soknader.csv"),
         frame=2_300_000,
-        weights={"green": 0.30, "smart": 0.25, "innovation": 0.20, "value_creation": 0.15, "breadth": 0.10},
+        weights={
+            "green": 0.30,
+            "smart": 0.25,
+            "innovation": 0.20,
+            "value_creation": 0.15,
+            "breadth": 0.10,
+        },
         scales=(1, 7),
     )
-    body = json.dumps({"problem": problem.model_dump(mode="json"), "lang": "nb"}).encode("utf-8")
-    request = urllib.request.Request(f"{url.rstrip('/')}/v1/solve", data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+    body = json.dumps(
+        {"problem": problem.model_dump(mode="json"), "lang": "nb"}
+    ).encode("utf-8")
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/v1/solve",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as answer:
         solution = allocator.Solution.model_validate_json(answer.read())
     print(solution)

@@ -27,13 +27,26 @@ def main(n: int) -> None:
     problem = allocator.Problem.from_frame(
         allocator.read_table(HERE / "data" / "soknader.csv"),
         frame=2_300_000,
-        weights={"green": 0.30, "smart": 0.25, "innovation": 0.20, "value_creation": 0.15, "breadth": 0.10},
+        weights={
+            "green": 0.30,
+            "smart": 0.25,
+            "innovation": 0.20,
+            "value_creation": 0.15,
+            "breadth": 0.10,
+        },
         scales=(1, 7),
     )
     scenarios = weight_samples(problem, n, seed=1)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         workers = len(client.scheduler_info()["workers"])
-        results = allocator.run_scenarios(problem, scenarios, executor=client.get_executor(), progress=False)
+        results = allocator.run_scenarios(
+            problem, scenarios, executor=client.get_executor(), progress=False
+        )
     share = results.funding_share()
     print(f"{len(results)} scenarios on {workers} Dask workers")
     print(share.to_string())

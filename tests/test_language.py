@@ -66,42 +66,83 @@ def demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, str]
     for lang in ("nb", "en"):
         path = Path(tmp_path_factory.mktemp(lang)) / "demo.xlsx"
         stdout, stderr = io.StringIO(), io.StringIO()
-        assert main(["demo", "--rules", "--explain", "--lang", lang, "--out", str(path)], stdout=stdout, stderr=stderr) == 0, stderr.getvalue()
+        assert (
+            main(
+                ["demo", "--rules", "--explain", "--lang", lang, "--out", str(path)],
+                stdout=stdout,
+                stderr=stderr,
+            )
+            == 0
+        ), stderr.getvalue()
         out[lang] = (openpyxl.load_workbook(path), stdout.getvalue())
     return out
 
 
 def test_norwegian_throughout(demos: dict[str, tuple[Any, str]]) -> None:
     wb, terminal = demos["nb"]
-    assert wb.sheetnames == ["Sammendrag", "Saksliste med vurdering", "Tildelinger", "Sammenligning", "Forklaringer",
-                             "Analyse", "Regler", "Diagrammer"]
+    assert wb.sheetnames == [
+        "Sammendrag",
+        "Saksliste med vurdering",
+        "Tildelinger",
+        "Sammenligning",
+        "Forklaringer",
+        "Analyse",
+        "Regler",
+        "Diagrammer",
+    ]
     assert _foreign(_generated(wb), ENGLISH) == set()
     assert _foreign(terminal.splitlines(), ENGLISH) == set()
     # and it is Norwegian, not merely free of English
     words = " ".join(_generated(wb))
-    for phrase in ("Forslag til vedtak", "Begrunnelse", "Avslag", "Tilskudd på", "innvilget", "side &P av &N"):
+    for phrase in (
+        "Forslag til vedtak",
+        "Begrunnelse",
+        "Avslag",
+        "Tilskudd på",
+        "innvilget",
+        "side &P av &N",
+    ):
         assert phrase in words
 
 
 def test_english_throughout(demos: dict[str, tuple[Any, str]]) -> None:
     wb, terminal = demos["en"]
-    assert wb.sheetnames == ["Summary", "Agenda with assessment", "Decisions", "Rank and fund", "Explanations",
-                             "Analysis", "Rules", "Charts"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Agenda with assessment",
+        "Decisions",
+        "Rank and fund",
+        "Explanations",
+        "Analysis",
+        "Rules",
+        "Charts",
+    ]
     assert _foreign(_generated(wb), NORWEGIAN) == set()
     assert _foreign(terminal.splitlines(), NORWEGIAN) == set()
 
 
 def test_no_raw_codes_and_one_money_format(demos: dict[str, tuple[Any, str]]) -> None:
-    labels = [x for r in load_example_policy().rules for x in (r.label, r.label_nb)]  # the policy's own words
+    labels = [
+        x for r in load_example_policy().rules for x in (r.label, r.label_nb)
+    ]  # the policy's own words
     for lang, (wb, terminal) in demos.items():
         texts = _generated(wb) + terminal.splitlines()
         joined = "\n".join(texts)
         for label in labels:
             joined = joined.replace(label, " ")
-        for code in ("funded_partially", "blocked_by_rule", "outranked", "too_large", "locked_in", "not_decided"):
+        for code in (
+            "funded_partially",
+            "blocked_by_rule",
+            "outranked",
+            "too_large",
+            "locked_in",
+            "not_decided",
+        ):
             assert code not in joined, (lang, code)
         if lang == "nb":
-            assert not re.search(r"\d,\d{3}\b(?!,)", " ".join(t for t in texts if "kr" in t))  # no "316,666 kr"
+            assert not re.search(
+                r"\d,\d{3}\b(?!,)", " ".join(t for t in texts if "kr" in t)
+            )  # no "316,666 kr"
             assert "NOK" not in joined
         else:
             assert not re.search(r"\d \d{3} kr", joined)  # no "2 235 000 kr" in English

@@ -14,8 +14,12 @@ from allocator.data import load_example, load_example_policy
 from tests.conftest import problems
 
 NBSP = "\u00a0"
-RISE_EN = re.compile(r"its score ([0-9.]+) of ([0-9.]+) would have to rise by more than ([0-9.]+) points")
-RISE_NB = re.compile(r"poengsummen ([0-9,]+) av ([0-9,]+) måtte ha økt med mer enn ([0-9,]+) poeng")
+RISE_EN = re.compile(
+    r"its score ([0-9.]+) of ([0-9.]+) would have to rise by more than ([0-9.]+) points"
+)
+RISE_NB = re.compile(
+    r"poengsummen ([0-9,]+) av ([0-9,]+) måtte ha økt med mer enn ([0-9,]+) poeng"
+)
 
 
 def _num(text: str) -> float:
@@ -33,10 +37,20 @@ def _check(p: Problem) -> None:
             m = rise.search(text.replace(NBSP, " "))
             if m:
                 score, top, by = (_num(g) for g in m.groups())
-                assert e.margin_up is not None and e.score_exact + e.margin_up < w  # exactly within the scale
-                assert score + by <= top + 0.011, text  # and as shown (two decimals each)
-            if e.margin_up is not None and not e.funded and e.score_exact + e.margin_up >= w:
-                assert m is None and ("score alone" in text or "poengsum alene" in text), text
+                assert (
+                    e.margin_up is not None and e.score_exact + e.margin_up < w
+                )  # exactly within the scale
+                assert score + by <= top + 0.011, (
+                    text
+                )  # and as shown (two decimals each)
+            if (
+                e.margin_up is not None
+                and not e.funded
+                and e.score_exact + e.margin_up >= w
+            ):
+                assert m is None and (
+                    "score alone" in text or "poengsum alene" in text
+                ), text
 
 
 @settings(max_examples=25)
@@ -56,7 +70,10 @@ def test_amounts_in_sentences_are_whole_steps_and_keep_their_promise() -> None:
     found = 0
     for e in explanations(p, solve(p)):
         for text in (e.sentence_en, e.sentence_nb):
-            for m in re.finditer(r"(?:at most|up to) NOK ([0-9][0-9,]*)|(?:høyst|inntil) ([0-9][0-9\u00a0]*)\u00a0kr", text):
+            for m in re.finditer(
+                r"(?:at most|up to) NOK ([0-9][0-9,]*)|(?:høyst|inntil) ([0-9][0-9\u00a0]*)\u00a0kr",
+                text,
+            ):
                 if m.group(1) is None and m.group(2) is None:
                     continue
                 amount = int(re.sub(r"[^0-9]", "", m.group(1) or m.group(2)))
@@ -69,4 +86,8 @@ def test_amounts_in_sentences_are_whole_steps_and_keep_their_promise() -> None:
 def test_rules_by_their_norwegian_labels() -> None:
     p = load_example_policy().apply(load_example())
     nb = " ".join(e.sentence_nb for e in explanations(p, solve(p), max_grant=False))
-    assert "bagatellmessig støtte" in nb and "de minimis" not in nb and "project cost" not in nb
+    assert (
+        "bagatellmessig støtte" in nb
+        and "de minimis" not in nb
+        and "project cost" not in nb
+    )

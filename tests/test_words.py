@@ -44,23 +44,169 @@ from allocator.words import (
 NBSP = "\u00a0"
 # words that are English and not Norwegian (an independent list, not the vocabulary's)
 ENGLISH = {
-    "the", "of", "and", "is", "with", "by", "funded", "not", "rule", "rules", "score", "frame", "grant",
-    "granted", "application", "applications", "request", "requested", "rank", "value", "left", "call", "outcome",
-    "reason", "best", "would", "could", "only", "more", "than", "most", "least", "category", "applicant", "title",
-    "summary", "decisions", "explanations", "analysis", "charts", "project", "cost", "public", "funding", "cluster",
-    "clusters", "network", "networks", "undertaking", "years", "yes", "none", "page", "solver", "run", "time", "higher",
-    "lower", "smaller", "then", "points", "stopped", "required", "excluded", "reached", "proven", "part", "limit",
-    "used", "kind", "criterion", "weight", "scale", "threshold", "refusal", "full", "partly", "requirements",
-    "minimum", "meet", "does", "frames", "pots", "budget", "applications", "exactly", "colours", "technical",
+    "the",
+    "of",
+    "and",
+    "is",
+    "with",
+    "by",
+    "funded",
+    "not",
+    "rule",
+    "rules",
+    "score",
+    "frame",
+    "grant",
+    "granted",
+    "application",
+    "applications",
+    "request",
+    "requested",
+    "rank",
+    "value",
+    "left",
+    "call",
+    "outcome",
+    "reason",
+    "best",
+    "would",
+    "could",
+    "only",
+    "more",
+    "than",
+    "most",
+    "least",
+    "category",
+    "applicant",
+    "title",
+    "summary",
+    "decisions",
+    "explanations",
+    "analysis",
+    "charts",
+    "project",
+    "cost",
+    "public",
+    "funding",
+    "cluster",
+    "clusters",
+    "network",
+    "networks",
+    "undertaking",
+    "years",
+    "yes",
+    "none",
+    "page",
+    "solver",
+    "run",
+    "time",
+    "higher",
+    "lower",
+    "smaller",
+    "then",
+    "points",
+    "stopped",
+    "required",
+    "excluded",
+    "reached",
+    "proven",
+    "part",
+    "limit",
+    "used",
+    "kind",
+    "criterion",
+    "weight",
+    "scale",
+    "threshold",
+    "refusal",
+    "full",
+    "partly",
+    "requirements",
+    "minimum",
+    "meet",
+    "does",
+    "frames",
+    "pots",
+    "budget",
+    "exactly",
+    "colours",
+    "technical",
 }
 NORWEGIAN = {
-    "og", "ikke", "av", "til", "innvilget", "søknad", "søknaden", "søknader", "ramme", "rammen", "regel", "regelen",
-    "reglene", "poeng", "poengsum", "høyst", "minst", "med", "på", "er", "som", "ville", "kunne", "måtte", "bare",
-    "alle", "igjen", "tilskudd", "avslag", "vedtak", "forslag", "begrunnelse", "utfall", "kategori", "søker",
-    "tittel", "rangering", "skala", "vekt", "terskel", "beløp", "søknadsbeløp", "bagatellmessig", "støtte",
-    "foretak", "klynger", "delvis", "fullt", "ut", "nådde", "opp", "stoppet", "utlysningen", "påkrevd", "utelukket",
-    "oppfyller", "minstekravene", "større", "enn", "avgjort", "bevist", "gyldig", "ingen", "løseren", "tidsgrensen",
-    "nøyaktig", "budsjettposter", "rammer", "år", "innvilg", "forutsetter", "eller", "hvis", "innvilges",
+    "og",
+    "ikke",
+    "av",
+    "til",
+    "innvilget",
+    "søknad",
+    "søknaden",
+    "søknader",
+    "ramme",
+    "rammen",
+    "regel",
+    "regelen",
+    "reglene",
+    "poeng",
+    "poengsum",
+    "høyst",
+    "minst",
+    "med",
+    "på",
+    "er",
+    "som",
+    "ville",
+    "kunne",
+    "måtte",
+    "bare",
+    "alle",
+    "igjen",
+    "tilskudd",
+    "avslag",
+    "vedtak",
+    "forslag",
+    "begrunnelse",
+    "utfall",
+    "kategori",
+    "søker",
+    "tittel",
+    "rangering",
+    "skala",
+    "vekt",
+    "terskel",
+    "beløp",
+    "søknadsbeløp",
+    "bagatellmessig",
+    "støtte",
+    "foretak",
+    "klynger",
+    "delvis",
+    "fullt",
+    "ut",
+    "nådde",
+    "opp",
+    "stoppet",
+    "utlysningen",
+    "påkrevd",
+    "utelukket",
+    "oppfyller",
+    "minstekravene",
+    "større",
+    "enn",
+    "avgjort",
+    "bevist",
+    "gyldig",
+    "ingen",
+    "løseren",
+    "tidsgrensen",
+    "nøyaktig",
+    "budsjettposter",
+    "rammer",
+    "år",
+    "innvilg",
+    "forutsetter",
+    "eller",
+    "hvis",
+    "innvilges",
 }
 
 
@@ -72,14 +218,25 @@ def test_money_one_format_per_language() -> None:
     assert money(2_300_000, "NOK", "nb") == f"2{NBSP}300{NBSP}000{NBSP}kr"
     assert money(2_300_000, "NOK", "en") == "NOK 2,300,000"
     assert money(999, "NOK", "nb") == f"999{NBSP}kr"
-    assert money(100_000, "EUR", "nb") == f"100{NBSP}000{NBSP}EUR" and money(100_000, "eur", "en") == "EUR 100,000"
+    assert (
+        money(100_000, "EUR", "nb") == f"100{NBSP}000{NBSP}EUR"
+        and money(100_000, "eur", "en") == "EUR 100,000"
+    )
     assert money(-1_000, "NOK", "en") == "NOK -1,000".replace("NOK -", "-NOK ")
 
 
 def test_numbers_and_points() -> None:
-    assert score(0.9357142857142857, "en") == "0.936" and score(0.9357142857142857, "nb") == "0,936"
-    assert points(5.25, 7, "nb") == "5,25 av 7" and points(5.254, 7, "en") == "5.25 of 7"
-    assert percent(3.26, "en", sign=True) == "+3.3 %" and percent(3.26, "nb") == f"3,3{NBSP}%"
+    assert (
+        score(0.9357142857142857, "en") == "0.936"
+        and score(0.9357142857142857, "nb") == "0,936"
+    )
+    assert (
+        points(5.25, 7, "nb") == "5,25 av 7" and points(5.254, 7, "en") == "5.25 of 7"
+    )
+    assert (
+        percent(3.26, "en", sign=True) == "+3.3 %"
+        and percent(3.26, "nb") == f"3,3{NBSP}%"
+    )
 
 
 @given(st.integers(0, 10**12), st.integers(1, 10**6))
@@ -113,7 +270,11 @@ def test_every_term_in_both_languages() -> None:
         assert not words(nb) & ENGLISH, (key, nb)
         assert not words(en) & NORWEGIAN, (key, en)
         if key.startswith("sheet."):
-            assert len(en) <= 31 and len(nb) <= 31 and not re.search(r"[\[\]:*?/\\]", en + nb)
+            assert (
+                len(en) <= 31
+                and len(nb) <= 31
+                and not re.search(r"[\[\]:*?/\\]", en + nb)
+            )
     with pytest.raises(AllocatorError, match="no words for"):
         term("nope", "nb")
     with pytest.raises(AllocatorError, match="not supported"):
@@ -121,7 +282,14 @@ def test_every_term_in_both_languages() -> None:
 
 
 RULES = [
-    GroupLimit(category="klynge*", per="category", max_share="40 %", min_amount=100_000, max_count=3, min_count=1),
+    GroupLimit(
+        category="klynge*",
+        per="category",
+        max_share="40 %",
+        min_amount=100_000,
+        max_count=3,
+        min_count=1,
+    ),
     FundedCount(min=1, max=4),
     MaxGrant(amount=350_000, share=0.2),
     MaxGrant(amount=350_000, per="applicant", category="nett"),
@@ -147,19 +315,45 @@ def test_every_rule_described_in_both_languages(rule: object) -> None:
 def test_rule_names_follow_the_policy_labels() -> None:
     from allocator import Application, Criterion, Problem
 
-    p = Problem(frame=300, criteria=[Criterion(name="g", weight=1)], applications=[
-        Application(id="A", requested=100, scores={"g": 1}), Application(id="B", requested=100, scores={"g": 1})],
-        rules=[Requires(ids=["B"], requires=["A"], label="B needs A", label_nb="B forutsetter A"),
-               MaxGrant(amount=50), MaxGrant(amount=50)])
-    assert rule_name("B needs A [B needs A]", p, "nb") == "B forutsetter A [B forutsetter A]"
-    assert rule_name(RuleRef(label="at most 50 kr per application (rule 2)", part="A"), p, "nb") == f"høyst 50{NBSP}kr per søknad (regel 2) [A]"
-    assert rule_name("at most 50 kr per application (rule 3)", p, "en") == "at most NOK 50 per application (rule 3)"
+    p = Problem(
+        frame=300,
+        criteria=[Criterion(name="g", weight=1)],
+        applications=[
+            Application(id="A", requested=100, scores={"g": 1}),
+            Application(id="B", requested=100, scores={"g": 1}),
+        ],
+        rules=[
+            Requires(
+                ids=["B"], requires=["A"], label="B needs A", label_nb="B forutsetter A"
+            ),
+            MaxGrant(amount=50),
+            MaxGrant(amount=50),
+        ],
+    )
+    assert (
+        rule_name("B needs A [B needs A]", p, "nb")
+        == "B forutsetter A [B forutsetter A]"
+    )
+    assert (
+        rule_name(
+            RuleRef(label="at most 50 kr per application (rule 2)", part="A"), p, "nb"
+        )
+        == f"høyst 50{NBSP}kr per søknad (regel 2) [A]"
+    )
+    assert (
+        rule_name("at most 50 kr per application (rule 3)", p, "en")
+        == "at most NOK 50 per application (rule 3)"
+    )
     assert rule_name("eligibility", p, "nb") == "minstekravene"
 
 
 def test_rule_refs_are_structured() -> None:
     r = RuleRef.parse("public funding at most 50 % [2022-R2-03]")
-    assert (r.label, r.part, str(r)) == ("public funding at most 50 %", "2022-R2-03", "public funding at most 50 % [2022-R2-03]")
+    assert (r.label, r.part, str(r)) == (
+        "public funding at most 50 %",
+        "2022-R2-03",
+        "public funding at most 50 % [2022-R2-03]",
+    )
     assert RuleRef.parse("cap [x]", labels=["cap [x]"]) == RuleRef(label="cap [x]")
     assert RuleRef.parse("plain").part == ""
 
@@ -173,10 +367,22 @@ def test_lists_are_cut() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["allocator.words.numbers", "allocator.words.terms", "allocator.words.rules", "allocator.words.call",
-     "allocator.rules.state_aid", "allocator.rules.usage", "allocator.io.reviewers", "allocator.cli.errors",
-     "allocator.cli.format", "allocator.solution", "allocator.report.workbook"],
+    [
+        "allocator.words.numbers",
+        "allocator.words.terms",
+        "allocator.words.rules",
+        "allocator.words.call",
+        "allocator.rules.state_aid",
+        "allocator.rules.usage",
+        "allocator.io.reviewers",
+        "allocator.cli.errors",
+        "allocator.cli.format",
+        "allocator.solution",
+        "allocator.report.workbook",
+    ],
 )
 def test_docstring_examples_run(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(
+        importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
     assert result.attempted > 0 and result.failed == 0

@@ -61,7 +61,9 @@ class _Say:
         if self.scale is None:
             return f"{'den vektede poengsummen' if self.nb else 'its weighted score'} {number(e.score, self.lang)}"
         p = number(self.scale.points(e.score_exact), self.lang, 2)
-        top = number(self.scale.top, self.lang, 0 if float(self.scale.top).is_integer() else 2)
+        top = number(
+            self.scale.top, self.lang, 0 if float(self.scale.top).is_integer() else 2
+        )
         return f"{'poengsummen' if self.nb else 'its score'} {p} {'av' if self.nb else 'of'} {top}"
 
     def delta(self, margin: Fraction) -> str:
@@ -73,10 +75,17 @@ class _Say:
         return self.scale is None or self.scale.reachable(e.score_exact, margin)
 
     def rules(self, refs: Any) -> str:
-        names = [quoted(rule_name(r, self.problem, self.lang), self.lang) for r in dict.fromkeys(str(r) for r in refs)]
+        names = [
+            quoted(rule_name(r, self.problem, self.lang), self.lang)
+            for r in dict.fromkeys(str(r) for r in refs)
+        ]
         if self.nb:
-            return f"{'regelen' if len(names) == 1 else 'reglene'} {join_ids(names, 'nb')}"
-        return f"{'the rule' if len(names) == 1 else 'the rules'} {join_ids(names, 'en')}"
+            return (
+                f"{'regelen' if len(names) == 1 else 'reglene'} {join_ids(names, 'nb')}"
+            )
+        return (
+            f"{'the rule' if len(names) == 1 else 'the rules'} {join_ids(names, 'en')}"
+        )
 
     def keys(self, keys: tuple[str, ...]) -> str:
         return tie_break_text(keys or ("id",), self.lang, self.problem)
@@ -108,12 +117,20 @@ def sentence(
     lang = check_lang(lang)
     say = _Say(lang, problem, currency)
     frame = getattr(problem, "frame", frame)
-    return _funded(e, say, tie_break) if e.funded else _not_funded(e, say, frame, tie_break)
+    return (
+        _funded(e, say, tie_break)
+        if e.funded
+        else _not_funded(e, say, frame, tie_break)
+    )
 
 
 def _funded(e: Explanation, s: _Say, keys: tuple[str, ...]) -> str:
     nb = s.nb
-    grant = s.m(e.granted) if e.granted == e.requested else f"{s.m(e.granted)} {'av' if nb else 'of'} {s.m(e.requested)}"
+    grant = (
+        s.m(e.granted)
+        if e.granted == e.requested
+        else f"{s.m(e.granted)} {'av' if nb else 'of'} {s.m(e.requested)}"
+    )
     head = f"{'Innvilget' if nb else 'Funded'} ({grant})"
     if e.reason is Reason.LOCKED_IN:
         by = f" {'av' if nb else 'by'} {s.rules(e.rules)}" if e.rules else ""
@@ -122,22 +139,34 @@ def _funded(e: Explanation, s: _Say, keys: tuple[str, ...]) -> str:
         by = f" ({s.rules(e.rules)})" if e.rules else ""
         return f"{head}: {'reglene krever den' if nb else 'the rules require it'}{by}."
     if e.margin_down == 0:
-        text = (f"{head}: søknaden står likt med en annen portefølje med samme verdi, og valget mellom like gode "
-                f"porteføljer ({s.keys(keys)}) falt på denne" if nb else
-                f"{head}: it ties with another portfolio of equal value, and the tie-break ({s.keys(keys)}) chose it")
+        text = (
+            f"{head}: søknaden står likt med en annen portefølje med samme verdi, og valget mellom like gode "
+            f"porteføljer ({s.keys(keys)}) falt på denne"
+            if nb
+            else f"{head}: it ties with another portfolio of equal value, and the tie-break ({s.keys(keys)}) chose it"
+        )
     elif e.margin_down >= e.score_exact and not e.replaced_by:
-        text = (f"{head}: søknaden beholder tilskuddet ved enhver positiv poengsum, fordi ingen annen søknad kunne ha "
-                "brukt denne delen av rammen" if nb else
-                f"{head}: it keeps its grant at any positive score, as nothing else would use its share of the frame")
+        text = (
+            f"{head}: søknaden beholder tilskuddet ved enhver positiv poengsum, fordi ingen annen søknad kunne ha "
+            "brukt denne delen av rammen"
+            if nb
+            else f"{head}: it keeps its grant at any positive score, as nothing else would use its share of the frame"
+        )
     else:
-        text = (f"{head}: {s.score(e)} kunne ha falt med {s.delta(e.margin_down)} før søknaden ville ha mistet tilskuddet"
-                if nb else f"{head}: {s.score(e)} could fall by {s.delta(e.margin_down)} before it would lose its grant")
+        text = (
+            f"{head}: {s.score(e)} kunne ha falt med {s.delta(e.margin_down)} før søknaden ville ha mistet tilskuddet"
+            if nb
+            else f"{head}: {s.score(e)} could fall by {s.delta(e.margin_down)} before it would lose its grant"
+        )
         if e.replaced_by:
             text += f" {'til' if nb else 'to'} {join_ids(e.replaced_by, s.lang)}"
     if e.max_grant is not None and e.max_grant > e.requested:
         limit = s.grant_limit(e.max_grant)
-        text += (f"; søknaden ville fortsatt ha blitt innvilget med et søknadsbeløp på inntil {limit}" if nb
-                 else f"; it would still be funded with a request of up to {limit}")
+        text += (
+            f"; søknaden ville fortsatt ha blitt innvilget med et søknadsbeløp på inntil {limit}"
+            if nb
+            else f"; it would still be funded with a request of up to {limit}"
+        )
     return text + "."
 
 
@@ -147,18 +176,27 @@ def _request_clause(e: Explanation, s: _Say, only: bool) -> str:
     limit = s.grant_limit(e.max_grant)
     if only:
         return f"; {'bare med et søknadsbeløp på høyst' if s.nb else 'only with a request of at most'} {limit}"
-    return (f"; søknaden ville ha blitt innvilget med et søknadsbeløp på høyst {limit}" if s.nb
-            else f"; it would be funded if it asked for at most {limit}")
+    return (
+        f"; søknaden ville ha blitt innvilget med et søknadsbeløp på høyst {limit}"
+        if s.nb
+        else f"; it would be funded if it asked for at most {limit}"
+    )
 
 
 def _rise(e: Explanation, s: _Say, margin: Fraction) -> str:
     """The rise needed, or that no score on the scale would do, with the request that would."""
     if s.reachable(e, margin):
-        text = (f"{s.score(e)} måtte ha økt med mer enn {s.delta(margin)} for at søknaden skulle bli innvilget" if s.nb
-                else f"{s.score(e)} would have to rise by more than {s.delta(margin)} for it to be funded")
+        text = (
+            f"{s.score(e)} måtte ha økt med mer enn {s.delta(margin)} for at søknaden skulle bli innvilget"
+            if s.nb
+            else f"{s.score(e)} would have to rise by more than {s.delta(margin)} for it to be funded"
+        )
         return text + _request_clause(e, s, only=False)
-    text = ("søknaden kunne ikke ha blitt innvilget på poengsum alene, heller ikke med toppskår på alle kriterier" if s.nb
-            else "it could not be funded on its score alone, not even with the top score on every criterion")
+    text = (
+        "søknaden kunne ikke ha blitt innvilget på poengsum alene, heller ikke med toppskår på alle kriterier"
+        if s.nb
+        else "it could not be funded on its score alone, not even with the top score on every criterion"
+    )
     return text + _request_clause(e, s, only=True)
 
 
@@ -167,7 +205,11 @@ def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> s
     head = "Ikke innvilget" if nb else "Not funded"
     if e.reason is Reason.INELIGIBLE:
         detail = e.detail_nb if nb else e.detail
-        what = "søknaden oppfyller ikke minstekravene" if nb else "it does not meet the minimum requirements"
+        what = (
+            "søknaden oppfyller ikke minstekravene"
+            if nb
+            else "it does not meet the minimum requirements"
+        )
         return f"{head}: {what}{f' ({detail})' if detail else ''}."
     if e.reason is Reason.TOO_LARGE:
         if nb:
@@ -179,18 +221,27 @@ def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> s
         by = f" {'av' if nb else 'by'} {s.rules(e.rules)}" if e.rules else ""
         return f"{head}: {'utelukket' if nb else 'excluded'}{by}."
     if e.reason is Reason.BLOCKED_BY_RULE:
-        text = f"{head}: {'stoppet av' if nb else 'stopped by'} {s.rules(e.rules)}" if e.rules else f"{head}: {'stoppet av reglene' if nb else 'stopped by the rules'}"
+        text = (
+            f"{head}: {'stoppet av' if nb else 'stopped by'} {s.rules(e.rules)}"
+            if e.rules
+            else f"{head}: {'stoppet av reglene' if nb else 'stopped by the rules'}"
+        )
         if e.margin_up is not None:
-            text += f"; {'med reglene' if nb else 'under the rules'} " + _rise(e, s, e.margin_up)
+            text += f"; {'med reglene' if nb else 'under the rules'} " + _rise(
+                e, s, e.margin_up
+            )
         else:
             text += _request_clause(e, s, only=True)
         return text + "."
     if e.margin_up is None:
         return f"{head}." + ""
     if e.margin_up == 0:
-        text = (f"{head}: søknaden står likt med den valgte porteføljen, og valget mellom like gode porteføljer "
-                f"({s.keys(keys)}) falt på den andre" if nb else
-                f"{head}: it ties with the chosen portfolio, and the tie-break ({s.keys(keys)}) chose the other")
+        text = (
+            f"{head}: søknaden står likt med den valgte porteføljen, og valget mellom like gode porteføljer "
+            f"({s.keys(keys)}) falt på den andre"
+            if nb
+            else f"{head}: it ties with the chosen portfolio, and the tie-break ({s.keys(keys)}) chose the other"
+        )
         return text + _request_clause(e, s, only=False) + "."
     text = f"{head}: " + _rise(e, s, e.margin_up)
     if e.displaces and s.reachable(e, e.margin_up):

@@ -31,7 +31,15 @@ from allocator.cli.format import format_decisions, format_explanations, format_s
 from allocator.cli.serve import add_serve
 from allocator.exceptions import AllocatorError
 
-__all__ = ["PROG", "SUBCOMMANDS", "build_parser", "format_decisions", "format_explanations", "format_summary", "main"]
+__all__ = [
+    "PROG",
+    "SUBCOMMANDS",
+    "build_parser",
+    "format_decisions",
+    "format_explanations",
+    "format_summary",
+    "main",
+]
 
 PROG = "allocator"
 
@@ -43,8 +51,13 @@ def build_parser() -> Parser:
     """The argument parser of the ``allocator`` command."""
     common = Parser(add_help=False)
     add_common(common)
-    parser = Parser(prog=PROG, description="Decide how a public funding frame is best spent (an integer program over the applications).")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser = Parser(
+        prog=PROG,
+        description="Decide how a public funding frame is best spent (an integer program over the applications).",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for add in SUBCOMMANDS:
@@ -56,7 +69,12 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
     """Run the command line; returns the exit code (0 ok, 1 refused or failed, 2 usage error).
 
     Parameters
@@ -72,7 +90,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     debug = "--debug" in args_list
     try:
         try:
-            with contextlib.redirect_stdout(out):  # --help and --version print to ``stdout``
+            with contextlib.redirect_stdout(
+                out
+            ):  # --help and --version print to ``stdout``
                 args = build_parser().parse_args(args_list)
         except SystemExit as exc:
             return int(exc.code or 0)
@@ -88,7 +108,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         return 1
     except OSError as exc:
         where = f" '{exc.filename}'" if exc.filename else ""
-        print(f"{PROG}: error: cannot use{where}: {_one_line(exc.strerror or str(exc))}", file=err)
+        print(
+            f"{PROG}: error: cannot use{where}: {_one_line(exc.strerror or str(exc))}",
+            file=err,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=err)
@@ -96,8 +119,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except Exception as exc:
         if debug:
             raise
-        print(f"{PROG}: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
-              "(run again with --debug for the traceback, and please report it)", file=err)
+        print(
+            f"{PROG}: error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
+            "(run again with --debug for the traceback, and please report it)",
+            file=err,
+        )
         return 1
 
 

@@ -16,7 +16,12 @@ from allocator.analysis.baseline import rank_and_fund
 from allocator.analysis.explain import explain
 from allocator.analysis.frontier import frame_curve
 from allocator.cli.errors import UsageError
-from allocator.cli.format import ROWS_SHOWN, format_decisions, format_explanations, format_summary
+from allocator.cli.format import (
+    ROWS_SHOWN,
+    format_decisions,
+    format_explanations,
+    format_summary,
+)
 from allocator.data import example_metadata, load_example, load_example_policy
 from allocator.exceptions import AllocatorError, InputError
 from allocator.io.policy import load_policy
@@ -47,21 +52,31 @@ def _amount(text: str) -> int:
     try:
         value = float(cleaned)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an amount; give whole kroner, e.g. 2300000"
+        ) from None
     if not value.is_integer():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000"
+        )
     return int(value)
 
 
-def _pair(kind: str, convert: Callable[[str], Any], example: str) -> Callable[[str], tuple[str, Any]]:
+def _pair(
+    kind: str, convert: Callable[[str], Any], example: str
+) -> Callable[[str], tuple[str, Any]]:
     def parse(text: str) -> tuple[str, Any]:
         name, sep, value = text.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"{kind} {text!r} must look like {example}")
+            raise argparse.ArgumentTypeError(
+                f"{kind} {text!r} must look like {example}"
+            )
         try:
             return name.strip(), convert(value.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{kind} {text!r}: {value.strip()!r} is not valid; write it like {example}") from None
+            raise argparse.ArgumentTypeError(
+                f"{kind} {text!r}: {value.strip()!r} is not valid; write it like {example}"
+            ) from None
 
     return parse
 
@@ -85,20 +100,56 @@ def _positive(text: str) -> float:
 # ----------------------------------------------------------------- parsers
 def add_common(common: argparse.ArgumentParser) -> None:
     """The options every subcommand shares."""
-    common.add_argument("--partial", action="store_true", help="allow partial funding (between each minimum and the request)")
-    common.add_argument("--step", type=_amount, metavar="KR", help="granularity of partial grants in kroner (default 10000)")
-    common.add_argument("--solver", default="highs", choices=("highs", "cbc", "pulp-highs"),
-                        help="MIP solver: HiGHS in-process (default), CBC through PuLP, or HiGHS through PuLP")
-    common.add_argument("--time-limit", type=_positive, metavar="S", help="seconds; on time-out the best portfolio found is reported with its gap")
-    common.add_argument("--explain", action="store_true",
-                        help="say why each application was or was not funded, and by how much (printed, and a sheet of the .xlsx report)")
-    common.add_argument("--lang", choices=("en", "nb"), default="en",
-                        help="language of everything shown and written: en (English, default) or nb (Norwegian Bokmål)")
-    common.add_argument("--eur-nok", type=_positive, metavar="RATE",
-                        help="kroner per euro for the state-aid register flag (grants of EUR 100 000 or more); "
-                        "default: the rate of the call's de minimis rule")
-    common.add_argument("--quiet", "-q", action="store_true", help="print only the summary, not the decision table")
-    common.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    common.add_argument(
+        "--partial",
+        action="store_true",
+        help="allow partial funding (between each minimum and the request)",
+    )
+    common.add_argument(
+        "--step",
+        type=_amount,
+        metavar="KR",
+        help="granularity of partial grants in kroner (default 10000)",
+    )
+    common.add_argument(
+        "--solver",
+        default="highs",
+        choices=("highs", "cbc", "pulp-highs"),
+        help="MIP solver: HiGHS in-process (default), CBC through PuLP, or HiGHS through PuLP",
+    )
+    common.add_argument(
+        "--time-limit",
+        type=_positive,
+        metavar="S",
+        help="seconds; on time-out the best portfolio found is reported with its gap",
+    )
+    common.add_argument(
+        "--explain",
+        action="store_true",
+        help="say why each application was or was not funded, and by how much (printed, and a sheet of the .xlsx report)",
+    )
+    common.add_argument(
+        "--lang",
+        choices=("en", "nb"),
+        default="en",
+        help="language of everything shown and written: en (English, default) or nb (Norwegian Bokmål)",
+    )
+    common.add_argument(
+        "--eur-nok",
+        type=_positive,
+        metavar="RATE",
+        help="kroner per euro for the state-aid register flag (grants of EUR 100 000 or more); "
+        "default: the rate of the call's de minimis rule",
+    )
+    common.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print only the summary, not the decision table",
+    )
+    common.add_argument(
+        "--debug", action="store_true", help="show a traceback on unexpected errors"
+    )
 
 
 def _out_help(default: str | None) -> str:
@@ -108,36 +159,97 @@ def _out_help(default: str | None) -> str:
 
 def add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     """``allocator demo``."""
-    demo = sub.add_parser("demo", parents=[common], help="solve the embedded example call (VTFK 2022, round 2) and write an Excel report",
-                          description="Solve the embedded, illustrative example of Vestfold og Telemark's 2022 call for "
-                          "business networks and cluster funds (round 2, frame 2 300 000 kr).")
-    demo.add_argument("--out", default=DEFAULT_DEMO_OUT, metavar="FILE", help=_out_help(DEFAULT_DEMO_OUT))
-    demo.add_argument("--rules", action="store_true",
-                      help="apply the example call's policy: co-financing, de minimis, caps per theme, partial funding")
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="solve the embedded example call (VTFK 2022, round 2) and write an Excel report",
+        description="Solve the embedded, illustrative example of Vestfold og Telemark's 2022 call for "
+        "business networks and cluster funds (round 2, frame 2 300 000 kr).",
+    )
+    demo.add_argument(
+        "--out",
+        default=DEFAULT_DEMO_OUT,
+        metavar="FILE",
+        help=_out_help(DEFAULT_DEMO_OUT),
+    )
+    demo.add_argument(
+        "--rules",
+        action="store_true",
+        help="apply the example call's policy: co-financing, de minimis, caps per theme, partial funding",
+    )
     demo.set_defaults(func=_cmd_demo)
 
 
 def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
     """``allocator solve``."""
-    p = sub.add_parser("solve", parents=[common], help="solve a call from a table of applications (CSV, Excel, ODS or JSON)",
-                       description="Read applications from CSV (',' or ';' with decimal comma), Excel (.xlsx, .xls), "
-                       "OpenDocument (.ods) or JSON, find the best portfolio within the frame, and write the decisions.")
-    p.add_argument("applications", metavar="APPLICATIONS", help="the table of applications (.csv, .xlsx, .xls, .ods or .json)")
-    p.add_argument("--frame", type=_amount, metavar="KR", help="the frame (total budget) in whole kroner")
-    p.add_argument("--weight", action="append", type=_pair("--weight", float, "green=0.4"), default=[], metavar="NAME=W",
-                   help="criterion weight, one per criterion column (repeat: --weight green=0.4 --weight smart=0.3)")
-    p.add_argument("--scale", action="append", type=_pair("--scale", _scale, "green=1:7 or green=7"), default=[], metavar="NAME=MIN:MAX",
-                   help="the scale a criterion is scored on (default: one scale for all, 0 to the largest score in the table)")
-    p.add_argument("--threshold", action="append", type=_pair("--threshold", float, "green=3"), default=[], metavar="NAME=T",
-                   help="eligibility threshold on a criterion's raw score")
-    p.add_argument("--min-total-score", type=float, metavar="X", help="eligibility threshold on the weighted score")
-    p.add_argument("--column", action="append", type=_pair("--column", str, "requested=Søknadsbeløp"), default=[], metavar="FIELD=HEADER",
-                   help="the table's header for a field or criterion (repeat: --column requested=Søknadsbeløp --column green='Grønn omstilling')")
-    p.add_argument("--sheet", metavar="NAME", help="the sheet to read from a spreadsheet (default: the first)")
+    p = sub.add_parser(
+        "solve",
+        parents=[common],
+        help="solve a call from a table of applications (CSV, Excel, ODS or JSON)",
+        description="Read applications from CSV (',' or ';' with decimal comma), Excel (.xlsx, .xls), "
+        "OpenDocument (.ods) or JSON, find the best portfolio within the frame, and write the decisions.",
+    )
+    p.add_argument(
+        "applications",
+        metavar="APPLICATIONS",
+        help="the table of applications (.csv, .xlsx, .xls, .ods or .json)",
+    )
+    p.add_argument(
+        "--frame",
+        type=_amount,
+        metavar="KR",
+        help="the frame (total budget) in whole kroner",
+    )
+    p.add_argument(
+        "--weight",
+        action="append",
+        type=_pair("--weight", float, "green=0.4"),
+        default=[],
+        metavar="NAME=W",
+        help="criterion weight, one per criterion column (repeat: --weight green=0.4 --weight smart=0.3)",
+    )
+    p.add_argument(
+        "--scale",
+        action="append",
+        type=_pair("--scale", _scale, "green=1:7 or green=7"),
+        default=[],
+        metavar="NAME=MIN:MAX",
+        help="the scale a criterion is scored on (default: one scale for all, 0 to the largest score in the table)",
+    )
+    p.add_argument(
+        "--threshold",
+        action="append",
+        type=_pair("--threshold", float, "green=3"),
+        default=[],
+        metavar="NAME=T",
+        help="eligibility threshold on a criterion's raw score",
+    )
+    p.add_argument(
+        "--min-total-score",
+        type=float,
+        metavar="X",
+        help="eligibility threshold on the weighted score",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        type=_pair("--column", str, "requested=Søknadsbeløp"),
+        default=[],
+        metavar="FIELD=HEADER",
+        help="the table's header for a field or criterion (repeat: --column requested=Søknadsbeløp --column green='Grønn omstilling')",
+    )
+    p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet to read from a spreadsheet (default: the first)",
+    )
     p.add_argument("--name", default="", help="the call's name, shown in the reports")
-    p.add_argument("--policy", metavar="FILE.toml",
-                   help="a policy file (frame, weights, scales, thresholds, columns, options, rules); "
-                   "the options given on the command line override it key by key")
+    p.add_argument(
+        "--policy",
+        metavar="FILE.toml",
+        help="a policy file (frame, weights, scales, thresholds, columns, options, rules); "
+        "the options given on the command line override it key by key",
+    )
     p.add_argument("--out", metavar="FILE", help=_out_help(None))
     p.set_defaults(func=_cmd_solve)
 
@@ -148,14 +260,22 @@ def _check_out(out: str | None, inputs: tuple[str | None, ...] = ()) -> None:
         return
     path = Path(out)
     if path.suffix.lower() not in OUT_SUFFIXES:
-        raise UsageError(f"--out {out!r}: give a file ending in .csv, .xlsx or .json, or - for JSON on standard output")
+        raise UsageError(
+            f"--out {out!r}: give a file ending in .csv, .xlsx or .json, or - for JSON on standard output"
+        )
     if not path.resolve().parent.is_dir():
-        raise AllocatorError(f"--out {out!r}: the folder '{path.parent}' does not exist; create it or write elsewhere")
+        raise AllocatorError(
+            f"--out {out!r}: the folder '{path.parent}' does not exist; create it or write elsewhere"
+        )
     if path.is_dir():
-        raise AllocatorError(f"--out {out!r} is a folder; give a file name such as {path / 'decisions.xlsx'}")
+        raise AllocatorError(
+            f"--out {out!r} is a folder; give a file name such as {path / 'decisions.xlsx'}"
+        )
     for given in inputs:
         if given and Path(given).resolve() == path.resolve():
-            raise UsageError(f"--out {out!r} is an input file; write the decisions to another file")
+            raise UsageError(
+                f"--out {out!r} is an input file; write the decisions to another file"
+            )
 
 
 def _solve(problem: Problem, args: argparse.Namespace) -> Solution:
@@ -179,24 +299,58 @@ def _where(args: argparse.Namespace) -> str:
     return "--out FILE.xlsx"
 
 
-def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> None:
+def _report(
+    problem: Problem,
+    solution: Solution,
+    args: argparse.Namespace,
+    stdout: IO[str],
+    stderr: IO[str],
+) -> None:
     """Print the table and summary (and explanations), and write --out."""
     lang = args.lang
     human = stderr if args.out == "-" else stdout
     has = solution.status.has_solution
     baseline = rank_and_fund(problem) if has else None
-    explanations = explain(problem, solution, lang=lang, time_limit=args.time_limit) if args.explain and has else None
-    register = state_aid_register(solution, problem, eur_nok=args.eur_nok) if has else None
+    explanations = (
+        explain(problem, solution, lang=lang, time_limit=args.time_limit)
+        if args.explain and has
+        else None
+    )
+    register = (
+        state_aid_register(solution, problem, eur_nok=args.eur_nok) if has else None
+    )
     where = _where(args)
     if not args.quiet and has:
-        print(format_decisions(solution, lang, problem=problem, limit=ROWS_SHOWN, where=where), file=human)
+        print(
+            format_decisions(
+                solution, lang, problem=problem, limit=ROWS_SHOWN, where=where
+            ),
+            file=human,
+        )
         print(file=human)
         if explanations is not None:
-            print(format_explanations(solution, explanations, lang=lang, limit=2 * ROWS_SHOWN, where=where), file=human)
+            print(
+                format_explanations(
+                    solution, explanations, lang=lang, limit=2 * ROWS_SHOWN, where=where
+                ),
+                file=human,
+            )
             print(file=human)
-    broken = check(problem, baseline).rules if baseline is not None and problem.rules else []
-    print(format_summary(solution, baseline, broken=broken, lang=lang, problem=problem, where=where,
-                         flagged=register.flagged if register is not None else ()), file=human)
+    broken = (
+        check(problem, baseline).rules if baseline is not None and problem.rules else []
+    )
+    print(
+        format_summary(
+            solution,
+            baseline,
+            broken=broken,
+            lang=lang,
+            problem=problem,
+            where=where,
+            flagged=register.flagged if register is not None else (),
+        ),
+        file=human,
+    )
     if args.out is None:
         return
     if args.out == "-":
@@ -205,9 +359,21 @@ def _report(problem: Problem, solution: Solution, args: argparse.Namespace, stdo
         return
     path = Path(args.out)
     if path.suffix.lower() == ".xlsx":
-        curve = frame_curve(problem, n=12, time_limit=args.time_limit) if has and len(problem.applications) <= CURVE_MAX_APPLICATIONS else None
-        write_report(solution, path, problem=problem, baseline=baseline, explanations=explanations, frame_curve=curve,
-                     lang=lang, eur_nok=args.eur_nok)
+        curve = (
+            frame_curve(problem, n=12, time_limit=args.time_limit)
+            if has and len(problem.applications) <= CURVE_MAX_APPLICATIONS
+            else None
+        )
+        write_report(
+            solution,
+            path,
+            problem=problem,
+            baseline=baseline,
+            explanations=explanations,
+            frame_curve=curve,
+            lang=lang,
+            eur_nok=args.eur_nok,
+        )
     else:
         write_decisions(solution, path)
     print(f"\n{'skrev' if lang == 'nb' else 'wrote'} {path.resolve()}", file=human)
@@ -220,14 +386,30 @@ def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
         problem = load_example_policy().apply(problem)
     problem = _with_funding(problem, args)
     if args.lang == "nb":
-        problem = problem.model_copy(update={"name": example_metadata().get("name_nb", problem.name)})
+        problem = problem.model_copy(
+            update={"name": example_metadata().get("name_nb", problem.name)}
+        )
     human = stderr if args.out == "-" else stdout
     if args.lang == "nb":
-        print("Det innebygde eksempelet: Vestfold og Telemark fylkeskommune, bedriftsnettverk og klyngemidler 2022,", file=human)
-        print(f"runde 2 (ramme {problem.frame:,} kr). Søknadene er oppdiktet for eksempelet.\n".replace(",", " "), file=human)
+        print(
+            "Det innebygde eksempelet: Vestfold og Telemark fylkeskommune, bedriftsnettverk og klyngemidler 2022,",
+            file=human,
+        )
+        print(
+            f"runde 2 (ramme {problem.frame:,} kr). Søknadene er oppdiktet for eksempelet.\n".replace(
+                ",", " "
+            ),
+            file=human,
+        )
     else:
-        print("The embedded example: Vestfold og Telemark fylkeskommune, business networks and cluster funds 2022,", file=human)
-        print(f"round 2 (frame NOK {problem.frame:,}). The applications are illustrative, written for this example.\n", file=human)
+        print(
+            "The embedded example: Vestfold og Telemark fylkeskommune, business networks and cluster funds 2022,",
+            file=human,
+        )
+        print(
+            f"round 2 (frame NOK {problem.frame:,}). The applications are illustrative, written for this example.\n",
+            file=human,
+        )
     _report(problem, _solve(problem, args), args, stdout, stderr)
     return 0
 
@@ -247,16 +429,24 @@ def _load_problem(args: argparse.Namespace) -> Problem:
         table_kwargs["name"] = args.name
     if path.suffix.lower() != ".json":
         if args.frame is None:
-            raise UsageError("--frame is required: the frame (total budget) in whole kroner, e.g. --frame 2300000")
+            raise UsageError(
+                "--frame is required: the frame (total budget) in whole kroner, e.g. --frame 2300000"
+            )
         if weights is None:
-            raise UsageError("give --weight NAME=W for each criterion column, e.g. --weight green=0.4 --weight smart=0.3")
+            raise UsageError(
+                "give --weight NAME=W for each criterion column, e.g. --weight green=0.4 --weight smart=0.3"
+            )
     try:
         return read_problem(path, frame=args.frame, weights=weights, **table_kwargs)
     except InputError as exc:
         if exc.column == "frame" and args.frame is None:
-            raise UsageError(f"{path.name} is a table of applications: give --frame, e.g. --frame 2300000") from None
+            raise UsageError(
+                f"{path.name} is a table of applications: give --frame, e.g. --frame 2300000"
+            ) from None
         if exc.column == "weights" and weights is None:
-            raise UsageError(f"{path.name} is a table of applications: give --weight NAME=W for each criterion") from None
+            raise UsageError(
+                f"{path.name} is a table of applications: give --weight NAME=W for each criterion"
+            ) from None
         raise
 
 
@@ -268,7 +458,12 @@ def _load_with_policy(args: argparse.Namespace) -> Problem:
         update["frame"] = args.frame
     if args.name:
         update["name"] = args.name
-    for key, given in (("weights", args.weight), ("scales", args.scale), ("thresholds", args.threshold), ("columns", args.column)):
+    for key, given in (
+        ("weights", args.weight),
+        ("scales", args.scale),
+        ("thresholds", args.threshold),
+        ("columns", args.column),
+    ):
         if given:
             update[key] = getattr(policy, key) | dict(given)
     policy = policy.model_copy(update=update)

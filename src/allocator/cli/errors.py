@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["UsageError", "Parser", "for_cli"]
+__all__ = ["Parser", "UsageError", "for_cli"]
 
 
 class UsageError(Exception):
@@ -44,21 +44,54 @@ def _quote(value: str) -> str:
 
 
 _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"scales=\{'(?P<name>[^']+)':\s*\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)\}"), _scale),
-    (re.compile(r"scales=\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)"), lambda m: f"--scale NAME={m['lo']}:{m['hi']} for each criterion"),
-    (re.compile(r"thresholds=\{'(?P<name>[^']+)':\s*(?P<v>[^}]+)\}"), lambda m: f"--threshold {m['name']}={m['v']}"),
-    (re.compile(r"weights=\{(?P<body>[^}]*)\}(?:,\s*(?P<name>[a-z_][a-z0-9_]*)='(?P<col>[^']*)')?"),
-     lambda m: _weights(m) + (f" --column {m['name']}={_quote(m['col'])}" if m["name"] else "")),
-    (re.compile(r"\bframe=(?P<v>[0-9_]+)"), lambda m: f"--frame {m['v'].replace('_', '')}"),
-    (re.compile(r"\bmin_total_score=(?P<v>[^\s,;)]*)"), lambda m: f"--min-total-score {m['v'] or 'X'}"),
+    (
+        re.compile(
+            r"scales=\{'(?P<name>[^']+)':\s*\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)\}"
+        ),
+        _scale,
+    ),
+    (
+        re.compile(r"scales=\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)"),
+        lambda m: f"--scale NAME={m['lo']}:{m['hi']} for each criterion",
+    ),
+    (
+        re.compile(r"thresholds=\{'(?P<name>[^']+)':\s*(?P<v>[^}]+)\}"),
+        lambda m: f"--threshold {m['name']}={m['v']}",
+    ),
+    (
+        re.compile(
+            r"weights=\{(?P<body>[^}]*)\}(?:,\s*(?P<name>[a-z_][a-z0-9_]*)='(?P<col>[^']*)')?"
+        ),
+        lambda m: (
+            _weights(m)
+            + (f" --column {m['name']}={_quote(m['col'])}" if m["name"] else "")
+        ),
+    ),
+    (
+        re.compile(r"\bframe=(?P<v>[0-9_]+)"),
+        lambda m: f"--frame {m['v'].replace('_', '')}",
+    ),
+    (
+        re.compile(r"\bmin_total_score=(?P<v>[^\s,;)]*)"),
+        lambda m: f"--min-total-score {m['v'] or 'X'}",
+    ),
     (re.compile(r"\bsheet=<name>"), "--sheet NAME"),
     (re.compile(r"\bsheet="), "--sheet "),
     (re.compile(r"pass sep=|, or pass sep="), "check the separator (',' or ';')"),
     (re.compile(r"\btime_limit\b"), "--time-limit"),
     (re.compile(r"\beur_nok\b"), "--eur-nok"),
-    (re.compile(r"\bkeyword (?P<name>[a-z_][a-z0-9_]*)=\.\.\."), lambda m: f"option --column {m['name']}=HEADER"),
-    (re.compile(r"(?P<name>\b[a-z_][a-z0-9_]*)='<column>'"), lambda m: f"--column {m['name']}=HEADER"),
-    (re.compile(r"(?P<name>\b[a-z_][a-z0-9_]*)='(?P<col>[^']*)'"), lambda m: f"--column {m['name']}={_quote(m['col'])}"),
+    (
+        re.compile(r"\bkeyword (?P<name>[a-z_][a-z0-9_]*)=\.\.\."),
+        lambda m: f"option --column {m['name']}=HEADER",
+    ),
+    (
+        re.compile(r"(?P<name>\b[a-z_][a-z0-9_]*)='<column>'"),
+        lambda m: f"--column {m['name']}=HEADER",
+    ),
+    (
+        re.compile(r"(?P<name>\b[a-z_][a-z0-9_]*)='(?P<col>[^']*)'"),
+        lambda m: f"--column {m['name']}={_quote(m['col'])}",
+    ),
     (re.compile(r"\bcolumn mapping\b"), "--column option"),
 ]
 

@@ -7,6 +7,7 @@ quarter of openpyxl's time when measured, and reads .xls and .ods as well.
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,24 +36,34 @@ def _calamine_available() -> bool:
 def _pick_sheet(p: Path, names: list[str], sheet: str | int | None) -> str:
     if sheet is None:
         if not names:
-            raise InputError(f"{p.name} has no sheet; give a workbook with the applications on a sheet", value=str(p))
+            raise InputError(
+                f"{p.name} has no sheet; give a workbook with the applications on a sheet",
+                value=str(p),
+            )
         return names[0]
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
-            raise InputError(f"{p.name} has no sheet number {sheet} (0-based); its sheets are {names}", value=sheet)
+            raise InputError(
+                f"{p.name} has no sheet number {sheet} (0-based); its sheets are {names}",
+                value=sheet,
+            )
         return names[sheet]
     if sheet in names:
         return str(sheet)
-    raise InputError(f"{p.name} has no sheet {sheet!r}; its sheets are {names}; pass sheet=<name>", value=sheet)
+    raise InputError(
+        f"{p.name} has no sheet {sheet!r}; its sheets are {names}; pass sheet=<name>",
+        value=sheet,
+    )
 
 
 def _rows_calamine(p: Path, sheet: str | int | None) -> list[list[Any]]:
     """The sheet's cells with python-calamine (through pandas): fast, and .xls/.ods too."""
     import pandas as pd
 
+    failures = _calamine_errors()
     try:
         book = pd.ExcelFile(p, engine="calamine")
-    except Exception as exc:  # calamine raises its own error types for broken files
+    except failures as exc:
         raise InputError(
             f"cannot read {p.name} as a spreadsheet ({type(exc).__name__}: {exc}); save it again from Excel "
             "or LibreOffice as .xlsx",
@@ -62,15 +73,40 @@ def _rows_calamine(p: Path, sheet: str | int | None) -> list[list[Any]]:
         name = _pick_sheet(p, [str(n) for n in book.sheet_names], sheet)
         try:
             grid = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
-        except Exception as exc:
-            raise InputError(f"cannot read sheet {name!r} of {p.name} ({type(exc).__name__}: {exc})", value=str(p)) from None
-    return [[None if _blank(v) else v for v in row] for row in grid.itertuples(index=False, name=None)]
+        except failures as exc:
+            raise InputError(
+                f"cannot read sheet {name!r} of {p.name} ({type(exc).__name__}: {exc})",
+                value=str(p),
+            ) from None
+    return [
+        [None if _blank(v) else v for v in row]
+        for row in grid.itertuples(index=False, name=None)
+    ]
+
+
+def _calamine_errors() -> tuple[type[BaseException], ...]:
+    """What reading a broken or locked file raises: calamine's errors, and the usual ones."""
+    import python_calamine as pc
+
+    own = tuple(
+        getattr(pc, n)
+        for n in (
+            "CalamineError",
+            "PasswordError",
+            "TableNotFound",
+            "WorksheetNotFound",
+            "XmlError",
+            "ZipError",
+        )
+        if isinstance(getattr(pc, n, None), type)
+    )
+    return (*own, OSError, ValueError, KeyError, zipfile.BadZipFile)
 
 
 def _blank(v: Any) -> bool:
     if v is None:
         return True
-    if isinstance(v, float) and v != v:
+    if isinstance(v, float) and math.isnan(v):
         return True
     return isinstance(v, str) and not v.strip()
 
@@ -81,12 +117,24 @@ def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise AllocatorError("reading .xlsx needs python-calamine or openpyxl: pip install python-calamine") from None
+        raise AllocatorError(
+            "reading .xlsx needs python-calamine or openpyxl: pip install python-calamine"
+        ) from None
     if p.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputError(f"reading {p.name} needs python-calamine: pip install python-calamine (or save it as .xlsx)", value=str(p))
+        raise InputError(
+            f"reading {p.name} needs python-calamine: pip install python-calamine (or save it as .xlsx)",
+            value=str(p),
+        )
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
+    except (
+        OSError,
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
         raise InputError(
             f"cannot read {p.name} as an Excel workbook ({type(exc).__name__}: {exc}); save it as .xlsx from Excel",
             value=str(p),
@@ -98,7 +146,9 @@ def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
         wb.close()
 
 
-def read_spreadsheet(p: Path, sheet: str | int | None, *, engine: str = "auto") -> pd.DataFrame:
+def read_spreadsheet(
+    p: Path, sheet: str | int | None, *, engine: str = "auto"
+) -> pd.DataFrame:
     """The sheet (first, or by name / 0-based position) as a DataFrame; id and tag columns as text.
 
     ``engine``: ``"calamine"`` (python-calamine: .xlsx, .xls, .ods), ``"openpyxl"`` (.xlsx
@@ -112,14 +162,25 @@ def read_spreadsheet(p: Path, sheet: str | int | None, *, engine: str = "auto") 
     rows = _rows_calamine(p, sheet) if use_calamine else _rows_openpyxl(p, sheet)
     rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
     if not rows:
-        raise InputError(f"{p.name}: the sheet is empty; give a header row and one row per application", value=str(p))
+        raise InputError(
+            f"{p.name}: the sheet is empty; give a header row and one row per application",
+            value=str(p),
+        )
     header = rows[0]
     width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
-    names_ = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header[:width])]
+    names_ = [
+        str(h).strip() if h is not None else f"column {i + 1}"
+        for i, h in enumerate(header[:width])
+    ]
     body = [list(r[:width]) + [None] * (width - len(r[:width])) for r in rows[1:]]
     df = pd.DataFrame(body, columns=names_)
     for col in text_columns(names_):
-        df[col] = [None if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in df[col]]
+        df[col] = [
+            None
+            if v is None
+            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+            for v in df[col]
+        ]
     return df.infer_objects()
 
 
@@ -137,8 +198,12 @@ def write_xlsx(df: pd.DataFrame, p: Path) -> None:
         ws = writer.sheets["Decisions"]
         money = writer.book.add_format({"num_format": "#,##0"})
         for j, col in enumerate(df.columns):
-            width = min(60, max([len(str(col))] + [len(str(v)) for v in df[col].tolist()]) + 2)
-            ws.set_column(j, j, width, money if col in ("requested", "granted") else None)
+            width = min(
+                60, max([len(str(col))] + [len(str(v)) for v in df[col].tolist()]) + 2
+            )
+            ws.set_column(
+                j, j, width, money if col in ("requested", "granted") else None
+            )
         ws.freeze_panes(1, 1)
         if len(df):
             ws.autofilter(0, 0, len(df), len(df.columns) - 1)

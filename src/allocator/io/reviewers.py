@@ -60,10 +60,14 @@ __all__ = ["aggregate_reviews", "read_reviews", "review_columns"]
 
 How = Literal["mean", "median"]
 Missing = Literal["refuse", "ignore"]
-_WIDE = re.compile(r"^(?P<name>.+?)[_ ](?:r|reviewer|vurderer)?\s*(?P<k>\d+)$", re.IGNORECASE)
+_WIDE = re.compile(
+    r"^(?P<name>.+?)[_ ](?:r|reviewer|vurderer)?\s*(?P<k>\d+)$", re.IGNORECASE
+)
 
 
-def review_columns(columns: Sequence[Hashable], criteria: Sequence[str] | None = None) -> dict[str, list[Hashable]]:
+def review_columns(
+    columns: Sequence[Hashable], criteria: Sequence[str] | None = None
+) -> dict[str, list[Hashable]]:
     """The wide layout's review columns per criterion: ``green_r1``, ``green_2``, ``green 3`` ...
 
     Examples
@@ -76,14 +80,20 @@ def review_columns(columns: Sequence[Hashable], criteria: Sequence[str] | None =
         m = _WIDE.match(str(c).strip())
         if m and (criteria is None or m["name"] in criteria):
             found.setdefault(m["name"], []).append((int(m["k"]), c))
-    return {name: [c for _, c in sorted(cols, key=lambda t: t[0])] for name, cols in found.items()}
+    return {
+        name: [c for _, c in sorted(cols, key=lambda t: t[0])]
+        for name, cols in found.items()
+    }
 
 
 def _score(value: Any, where: str) -> float | None:
     try:
         return parse_number(value)
     except CellError as exc:
-        raise InputError(f"{where}: {show(value)} {exc}; give the reviewer's score as a number, or leave it empty", value=value) from None
+        raise InputError(
+            f"{where}: {show(value)} {exc}; give the reviewer's score as a number, or leave it empty",
+            value=value,
+        ) from None
 
 
 def _aggregate(scores: list[float], how: How) -> float:
@@ -94,7 +104,11 @@ def _aggregate(scores: list[float], how: How) -> float:
 
 
 def _combine(
-    name: str, cells: list[tuple[Any, str, int, str]], app: str, how: How, missing: Missing
+    name: str,
+    cells: list[tuple[Any, str, int, str]],
+    app: str,
+    how: How,
+    missing: Missing,
 ) -> tuple[float, float, float, int]:
     """(aggregate, lowest, highest, number of reviews) of one criterion of one application;
     ``cells``: (value, where in words, row, column) of each review."""
@@ -107,36 +121,63 @@ def _combine(
                     f"application {app!r}, {where}: the reviewer's score for {name!r} is missing; "
                     "fill it in, or pass missing='ignore' to aggregate the scores that are there "
                     "(a missing score is never read as 0)",
-                    row=row, column=column, value=value,
+                    row=row,
+                    column=column,
+                    value=value,
                 )
             continue
         got.append(s)
     if not got:
-        raise InputError(f"application {app!r}: no reviewer scored {name!r}; give at least one score", row=cells[0][2], column=name)
+        raise InputError(
+            f"application {app!r}: no reviewer scored {name!r}; give at least one score",
+            row=cells[0][2],
+            column=name,
+        )
     return _aggregate(got, how), min(got), max(got), len(got)
 
 
 def _check(how: Any, missing: Any) -> None:
     if how not in ("mean", "median"):
-        raise InputError(f"how={how!r}: aggregate reviews by 'mean' or 'median'", value=how)
+        raise InputError(
+            f"how={how!r}: aggregate reviews by 'mean' or 'median'", value=how
+        )
     if missing not in ("refuse", "ignore"):
-        raise InputError(f"missing={missing!r}: a missing review is 'refuse'd (the default) or 'ignore'd", value=missing)
+        raise InputError(
+            f"missing={missing!r}: a missing review is 'refuse'd (the default) or 'ignore'd",
+            value=missing,
+        )
 
 
-def _wide(df: pd.DataFrame, cols: dict[str, list[Hashable]], how: How, missing: Missing, id_col: Hashable | None) -> pd.DataFrame:
+def _wide(
+    df: pd.DataFrame,
+    cols: dict[str, list[Hashable]],
+    how: How,
+    missing: Missing,
+    id_col: Hashable | None,
+) -> pd.DataFrame:
     import pandas as pd
 
     used = {c for cs in cols.values() for c in cs}
     for name in cols:
         if name in df.columns and name not in used:
-            raise InputError(f"the table has both a column {name!r} and review columns for it; keep one of them", column=name)
+            raise InputError(
+                f"the table has both a column {name!r} and review columns for it; keep one of them",
+                column=name,
+            )
     keep = [c for c in df.columns if c not in used]
     out = df[keep].copy()
-    ids = [parse_text(v) for v in df[id_col].tolist()] if id_col is not None and id_col in df.columns else [str(k + 1) for k in range(len(df))]
+    ids = (
+        [parse_text(v) for v in df[id_col].tolist()]
+        if id_col is not None and id_col in df.columns
+        else [str(k + 1) for k in range(len(df))]
+    )
     for name, cs in cols.items():
         agg, lo, hi, n = [], [], [], []
         for r in range(len(df)):
-            cells = [(df[col].iloc[r], f"row {r + 1}, column {str(col)!r}", r + 1, str(col)) for col in cs]
+            cells = [
+                (df[col].iloc[r], f"row {r + 1}, column {str(col)!r}", r + 1, str(col))
+                for col in cs
+            ]
             a, b, c, k = _combine(name, cells, ids[r], how, missing)
             agg.append(a)
             lo.append(b)
@@ -150,7 +191,12 @@ def _wide(df: pd.DataFrame, cols: dict[str, list[Hashable]], how: How, missing: 
 
 
 def _long(
-    df: pd.DataFrame, names: Sequence[str], how: How, missing: Missing, id_col: Hashable, reviewer: Hashable,
+    df: pd.DataFrame,
+    names: Sequence[str],
+    how: How,
+    missing: Missing,
+    id_col: Hashable,
+    reviewer: Hashable,
     applications: pd.DataFrame | None,
 ) -> pd.DataFrame:
     import pandas as pd
@@ -166,15 +212,23 @@ def _long(
     for r, v in enumerate(df[id_col].tolist()):
         app = parse_text(v)
         if not app:
-            raise InputError(f"review row {r + 1}, column {str(id_col)!r}: the application id is empty", row=r + 1, column=str(id_col))
+            raise InputError(
+                f"review row {r + 1}, column {str(id_col)!r}: the application id is empty",
+                row=r + 1,
+                column=str(id_col),
+            )
         rows.setdefault(app, []).append(r)
     seen: dict[tuple[str, str], int] = {}
-    for r, (v, who) in enumerate(zip(df[id_col].tolist(), df[reviewer].tolist(), strict=True)):
+    for r, (v, who) in enumerate(
+        zip(df[id_col].tolist(), df[reviewer].tolist(), strict=True)
+    ):
         key = (parse_text(v), parse_text(who))
         if key in seen:
             raise InputError(
                 f"review rows {seen[key] + 1} and {r + 1}: reviewer {key[1]!r} reviewed application {key[0]!r} twice; keep one",
-                row=r + 1, column=str(reviewer), value=who,
+                row=r + 1,
+                column=str(reviewer),
+                value=who,
             )
         seen[key] = r
     other = [c for c in df.columns if c not in (reviewer, *names)]
@@ -192,8 +246,15 @@ def _long(
                 )
             rec[c] = present[0] if present else values[0]
         for name in names:
-            cells = [(df[name].iloc[r], f"review row {r + 1} (reviewer {parse_text(df[reviewer].iloc[r])!r})", r + 1, name)
-                     for r in rs]
+            cells = [
+                (
+                    df[name].iloc[r],
+                    f"review row {r + 1} (reviewer {parse_text(df[reviewer].iloc[r])!r})",
+                    r + 1,
+                    name,
+                )
+                for r in rs
+            ]
             a, lo, hi, n = _combine(name, cells, app, how, missing)
             rec.update({name: a, f"{name}_min": lo, f"{name}_max": hi, f"{name}_n": n})
         records.append(rec)
@@ -201,11 +262,17 @@ def _long(
     if applications is None:
         return out
     if id_col not in applications.columns:
-        raise InputError(f"the applications table has no column {str(id_col)!r} to join the reviews on", column=str(id_col))
+        raise InputError(
+            f"the applications table has no column {str(id_col)!r} to join the reviews on",
+            column=str(id_col),
+        )
     known = [parse_text(v) for v in applications[id_col].tolist()]
     unknown = [a for a in rows if a not in set(known)]
     if unknown:
-        raise InputError(f"reviews of application {unknown[0]!r}, which is not in the applications table; correct the id", value=unknown[0])
+        raise InputError(
+            f"reviews of application {unknown[0]!r}, which is not in the applications table; correct the id",
+            value=unknown[0],
+        )
     unreviewed = [a for a in known if a not in rows]
     if unreviewed:
         raise InputError(
@@ -213,7 +280,9 @@ def _long(
             value=unreviewed[0],
         )
     scores = out.set_index(out[id_col].map(parse_text)).drop(columns=[c for c in other])
-    base = applications.drop(columns=[c for c in names if c in applications.columns]).reset_index(drop=True)
+    base = applications.drop(
+        columns=[c for c in names if c in applications.columns]
+    ).reset_index(drop=True)
     return pd.concat([base, scores.loc[known].reset_index(drop=True)], axis=1)
 
 
@@ -260,16 +329,24 @@ def aggregate_reviews(
     import pandas as pd
 
     if not isinstance(reviews, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame of reviews, got {type(reviews).__name__}", value=type(reviews).__name__)
+        raise InputError(
+            f"expected a pandas DataFrame of reviews, got {type(reviews).__name__}",
+            value=type(reviews).__name__,
+        )
     _check(how, missing)
     if layout == "auto":
         layout = "long" if reviewer in reviews.columns else "wide"
     if layout == "long":
         if criteria is None or isinstance(criteria, Mapping):
-            raise InputError("long reviews: give the criteria as a list of their column names, e.g. ['green', 'smart']", value=criteria)
+            raise InputError(
+                "long reviews: give the criteria as a list of their column names, e.g. ['green', 'smart']",
+                value=criteria,
+            )
         return _long(reviews, list(criteria), how, missing, id, reviewer, applications)
     if layout != "wide":
-        raise InputError(f"layout={layout!r}: give 'wide', 'long' or 'auto'", value=layout)
+        raise InputError(
+            f"layout={layout!r}: give 'wide', 'long' or 'auto'", value=layout
+        )
     if isinstance(criteria, Mapping):
         cols = {str(k): list(v) for k, v in criteria.items()}
         for name, cs in cols.items():
@@ -281,7 +358,9 @@ def aggregate_reviews(
                     column=name,
                 )
     else:
-        cols = review_columns(list(reviews.columns), None if criteria is None else list(criteria))
+        cols = review_columns(
+            list(reviews.columns), None if criteria is None else list(criteria)
+        )
         wanted = list(criteria) if criteria is not None else list(cols)
         lacking = [c for c in wanted if c not in cols]
         if lacking or not wanted:
@@ -303,7 +382,9 @@ def _id_column(df: pd.DataFrame, id: Hashable) -> Hashable | None:
     return next((c for c in df.columns if normalise_header(c) in known), None)
 
 
-def read_reviews(path: str | Path, criteria: Any = None, *, sheet: str | int | None = None, **kw: Any) -> pd.DataFrame:
+def read_reviews(
+    path: str | Path, criteria: Any = None, *, sheet: str | int | None = None, **kw: Any
+) -> pd.DataFrame:
     """:func:`aggregate_reviews` of a file (CSV, Excel or JSON, read by :func:`allocator.read_table`)."""
     from allocator.io.tables import read_table
 

@@ -24,10 +24,15 @@ __all__ = ["read_spreads", "spread_columns"]
 _TOL = 1e-9
 
 
-def _pair(columns: Sequence[Hashable], name: str, header: Hashable) -> tuple[Hashable, Hashable] | None:
+def _pair(
+    columns: Sequence[Hashable], name: str, header: Hashable
+) -> tuple[Hashable, Hashable] | None:
     by_norm = {normalise_header(c): c for c in columns}
     for base in dict.fromkeys((name, str(header))):
-        lo, hi = by_norm.get(normalise_header(f"{base}_min")), by_norm.get(normalise_header(f"{base}_max"))
+        lo, hi = (
+            by_norm.get(normalise_header(f"{base}_min")),
+            by_norm.get(normalise_header(f"{base}_max")),
+        )
         if lo is not None and hi is not None:
             return lo, hi
         if (lo is None) != (hi is None):
@@ -40,7 +45,9 @@ def _pair(columns: Sequence[Hashable], name: str, header: Hashable) -> tuple[Has
     return None
 
 
-def spread_columns(columns: Sequence[Hashable], criteria: Sequence[str], found: dict[str, Hashable]) -> list[Hashable]:
+def spread_columns(
+    columns: Sequence[Hashable], criteria: Sequence[str], found: dict[str, Hashable]
+) -> list[Hashable]:
     """The spread columns present for ``criteria`` (``found``: criterion -> score column)."""
     out: list[Hashable] = []
     for c in criteria:
@@ -51,7 +58,11 @@ def spread_columns(columns: Sequence[Hashable], criteria: Sequence[str], found: 
 
 
 def read_spreads(
-    df: pd.DataFrame, criteria: Sequence[str], found: dict[str, Hashable], scores: dict[str, list[float]], ids: list[str]
+    df: pd.DataFrame,
+    criteria: Sequence[str],
+    found: dict[str, Hashable],
+    scores: dict[str, list[float]],
+    ids: list[str],
 ) -> list[dict[str, tuple[float, float]]]:
     """Per row, criterion -> (lowest, highest) reviewer score, from the spread columns."""
     out: list[dict[str, tuple[float, float]]] = [{} for _ in ids]
@@ -67,7 +78,9 @@ def read_spreads(
                 raise InputError(
                     f"row {i + 1} (id {ids[i]!r}), columns {str(pair[0])!r}/{str(pair[1])!r}: {exc}; "
                     "give the lowest and highest reviewer score as numbers",
-                    row=i + 1, column=str(pair[0]), value=(lo_raw, hi_raw),
+                    row=i + 1,
+                    column=str(pair[0]),
+                    value=(lo_raw, hi_raw),
                 ) from None
             if lo is None and hi is None:
                 continue
@@ -77,7 +90,9 @@ def read_spreads(
                     f"row {i + 1} (id {ids[i]!r}), columns {str(pair[0])!r}/{str(pair[1])!r}: the spread "
                     f"{show(lo_raw)}-{show(hi_raw)} does not contain the score {s:g}; give the lowest and highest "
                     "reviewer score around it, or leave both cells empty",
-                    row=i + 1, column=str(pair[0]), value=(lo_raw, hi_raw),
+                    row=i + 1,
+                    column=str(pair[0]),
+                    value=(lo_raw, hi_raw),
                 )
             out[i][c] = (min(lo, s), max(hi, s))
     return out

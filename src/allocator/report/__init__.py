@@ -6,7 +6,15 @@ calls ``report.add_sheet(name)`` and fills it (:class:`Report`).
 """
 
 from allocator.report.context import Report, ReportData, SheetWriter
-from allocator.report.layout import DIFFERS_FILL, FUNDED_FILL, INELIGIBLE_FILL, PARTLY_FILL, STATE_AID_FILL, Col, write_table
+from allocator.report.layout import (
+    DIFFERS_FILL,
+    FUNDED_FILL,
+    INELIGIBLE_FILL,
+    PARTLY_FILL,
+    STATE_AID_FILL,
+    Col,
+    write_table,
+)
 from allocator.report.workbook import SHEETS, write_report
 
 __all__ = [

@@ -23,12 +23,23 @@ from allocator.exceptions import AllocatorError
 from allocator.model.ids import natural_key
 from allocator.model.levels import levels
 from allocator.model.problem import Problem
+from allocator.report.layout import Formats, print_setup
 from allocator.rules.check import Checker
-from allocator.rules.state_aid import REGISTER_THRESHOLD_EUR, StateAidRegister, state_aid_register
+from allocator.rules.state_aid import (
+    REGISTER_THRESHOLD_EUR,
+    StateAidRegister,
+    state_aid_register,
+)
 from allocator.rules.usage import RuleUse, rule_usage
 from allocator.solution import Decision, Reason, RuleRef, Solution
-from allocator.words import PointScale, check_lang, decision_sentence, point_scale, problem_notes, term
-from allocator.report.layout import Formats, print_setup
+from allocator.words import (
+    PointScale,
+    check_lang,
+    decision_sentence,
+    point_scale,
+    problem_notes,
+    term,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,7 +88,10 @@ class ReportData:
 
     def by_funding(self) -> list[Decision]:
         """Funded first, each group by score (highest first), then id."""
-        return sorted(self.solution.decisions, key=lambda d: (not d.funded, -d.score, id_key(d.id)))
+        return sorted(
+            self.solution.decisions,
+            key=lambda d: (not d.funded, -d.score, id_key(d.id)),
+        )
 
     def by_rank(self) -> list[Decision]:
         """Rank order (ties share a rank; then id)."""
@@ -92,7 +106,11 @@ class ReportData:
         if self.scale is None:
             return term("score", self.lang)
         top = self.scale.top
-        return term("points", self.lang, top=f"{top:g}".replace(".", "," if self.lang == "nb" else "."))
+        return term(
+            "points",
+            self.lang,
+            top=f"{top:g}".replace(".", "," if self.lang == "nb" else "."),
+        )
 
 
 SheetWriter = Callable[["Report"], None]
@@ -113,14 +131,26 @@ class Report:
         return term(key, self.lang, **fill)
 
     def add_sheet(
-        self, name: str, *, header_rows: tuple[int, int] | None = (0, 0), id_columns: int = 2, one_page: bool = False
+        self,
+        name: str,
+        *,
+        header_rows: tuple[int, int] | None = (0, 0),
+        id_columns: int = 2,
+        one_page: bool = False,
     ) -> Any:
         """A new worksheet called ``name`` (at most 31 characters), set up for A4 printing:
         landscape, one page wide (or one page), ``header_rows`` and the first ``id_columns``
         columns repeated on every page, a footer with the call, the date and the page."""
         ws = self.wb.add_worksheet(name[:31])
-        print_setup(ws, lang=self.lang, call=self.data.call, date=self.data.date, header_rows=header_rows,
-                    id_columns=id_columns, one_page=one_page)
+        print_setup(
+            ws,
+            lang=self.lang,
+            call=self.data.call,
+            date=self.data.date,
+            header_rows=header_rows,
+            id_columns=id_columns,
+            one_page=one_page,
+        )
         return ws
 
 
@@ -130,17 +160,32 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
         return {}
     if hasattr(explanations, "to_dict") and hasattr(explanations, "columns"):
         if "id" not in explanations.columns:
-            raise AllocatorError("write_report: explanations must be allocator.explain(...)'s table (a column 'id')")
+            raise AllocatorError(
+                "write_report: explanations must be allocator.explain(...)'s table (a column 'id')"
+            )
         records = explanations.to_dict("records")
-        column = f"sentence_{lang}" if f"sentence_{lang}" in explanations.columns else "sentence"
+        column = (
+            f"sentence_{lang}"
+            if f"sentence_{lang}" in explanations.columns
+            else "sentence"
+        )
         return {str(r["id"]): {**r, "sentence": r.get(column, "")} for r in records}
-    if isinstance(explanations, Sequence) and all(isinstance(e, Explanation) for e in explanations):
+    if isinstance(explanations, Sequence) and all(
+        isinstance(e, Explanation) for e in explanations
+    ):
         out = {}
         for e in explanations:
             row = e.model_dump()
-            row.update(sentence=e.sentence(lang), margin_up=None if e.margin_up is None else float(e.margin_up),
-                       margin_down=None if e.margin_down is None else float(e.margin_down),
-                       reason=e.reason.value, **{k: "; ".join(getattr(e, k)) for k in ("rules", "displaces", "also_funded", "replaced_by")})
+            row.update(
+                sentence=e.sentence(lang),
+                margin_up=None if e.margin_up is None else float(e.margin_up),
+                margin_down=None if e.margin_down is None else float(e.margin_down),
+                reason=e.reason.value,
+                **{
+                    k: "; ".join(getattr(e, k))
+                    for k in ("rules", "displaces", "also_funded", "replaced_by")
+                },
+            )
             out[e.id] = row
         return out
     raise AllocatorError(
@@ -152,7 +197,9 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
 def _weighted(problem: Problem, scores: Mapping[str, float]) -> Fraction:
     total = Fraction(0)
     for c in problem.criteria:
-        x, lo, hi = (Fraction(repr(float(v))) for v in (scores[c.name], c.scale_min, c.scale_max))
+        x, lo, hi = (
+            Fraction(repr(float(v))) for v in (scores[c.name], c.scale_min, c.scale_max)
+        )
         n = (x - lo) / (hi - lo) if problem.options.normalisation == "range" else x / hi
         total += Fraction(repr(float(c.weight))) * n
     return total
@@ -165,21 +212,36 @@ def _spreads(problem: Problem, scale: PointScale) -> dict[str, tuple[float, floa
     for a in problem.applications:
         if not a.spread:
             continue
-        low = {c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[0] for c in problem.criteria}
-        high = {c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[1] for c in problem.criteria}
-        out[a.id] = (scale.points(_weighted(problem, low)), scale.points(_weighted(problem, high)))
+        low = {
+            c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[0]
+            for c in problem.criteria
+        }
+        high = {
+            c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[1]
+            for c in problem.criteria
+        }
+        out[a.id] = (
+            scale.points(_weighted(problem, low)),
+            scale.points(_weighted(problem, high)),
+        )
     return out
 
 
-def _blocking(problem: Problem, solution: Solution, checker: Checker, d: Decision) -> tuple[list[RuleRef], int]:
+def _blocking(
+    problem: Problem, solution: Solution, checker: Checker, d: Decision
+) -> tuple[list[RuleRef], int]:
     """The rules (and parts) a grant at its minimum would break, everything else unchanged."""
     i = problem.ids.index(d.id)
     minimum = levels(problem.applications[i], problem.options).minimum
     grants = [solution.grants.get(a.id, 0) for a in problem.applications]
     before = {(v.rule, v.part) for v in checker.violations(grants)}
     grants[i] = minimum
-    refs = [RuleRef(label=v.rule, part=v.part) for v in checker.violations(grants)
-            if (v.rule, v.part) not in before and v.rule not in ("frame", "grant levels", "eligibility")]
+    refs = [
+        RuleRef(label=v.rule, part=v.part)
+        for v in checker.violations(grants)
+        if (v.rule, v.part) not in before
+        and v.rule not in ("frame", "grant levels", "eligibility")
+    ]
     return refs, minimum
 
 
@@ -195,12 +257,24 @@ def _grounds(data: ReportData) -> dict[str, str]:
             continue
         blocking: list[RuleRef] = []
         minimum = None
-        if p is not None and not d.funded and d.reason in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT, Reason.TOO_LARGE):
+        if (
+            p is not None
+            and not d.funded
+            and d.reason
+            in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT, Reason.TOO_LARGE)
+        ):
             if checker is not None and d.reason is not Reason.TOO_LARGE:
                 blocking, minimum = _blocking(p, sol, checker, d)
             else:
                 minimum = levels(p.application(d.id), p.options).minimum
-        out[d.id] = decision_sentence(d, lang, problem=p, currency=sol.currency, blocking=blocking, minimum=minimum)
+        out[d.id] = decision_sentence(
+            d,
+            lang,
+            problem=p,
+            currency=sol.currency,
+            blocking=blocking,
+            minimum=minimum,
+        )
     return out
 
 
@@ -219,10 +293,20 @@ def complete(
 ) -> ReportData:
     """Everything the workbook shows: what is given, and what can be worked out without solving."""
     lang = check_lang(lang)
-    call = solution.problem_name or (problem.name if problem is not None else "") or ("(utlysning uten navn)" if lang == "nb" else "(unnamed call)")
+    call = (
+        solution.problem_name
+        or (problem.name if problem is not None else "")
+        or ("(utlysning uten navn)" if lang == "nb" else "(unnamed call)")
+    )
     day = date or dt.date.today()
-    data = ReportData(solution=solution, problem=problem, lang=lang, call=call,
-                      date=day.strftime("%d.%m.%Y") if lang == "nb" else day.isoformat(), frame_curve=frame_curve)
+    data = ReportData(
+        solution=solution,
+        problem=problem,
+        lang=lang,
+        call=call,
+        date=day.strftime("%d.%m.%Y") if lang == "nb" else day.isoformat(),
+        frame_curve=frame_curve,
+    )
     if problem is not None:
         data.scale = point_scale(problem)
         data.notes = problem_notes(problem, lang)
@@ -231,10 +315,14 @@ def complete(
         if baseline is None and problem is not None:
             baseline = rank_and_fund(problem)
         data.baseline = baseline
-        data.comparison = comparison or (compare(solution, baseline) if baseline is not None else None)
+        data.comparison = comparison or (
+            compare(solution, baseline) if baseline is not None else None
+        )
         if problem is not None and baseline is not None and problem.rules:
             data.broken = Checker(problem)(baseline).rules
-        data.register = state_aid_register(solution, problem, threshold_eur=state_aid_threshold_eur, eur_nok=eur_nok)
+        data.register = state_aid_register(
+            solution, problem, threshold_eur=state_aid_threshold_eur, eur_nok=eur_nok
+        )
         if problem is not None and problem.rules:
             data.usage = rule_usage(problem, solution)
         data.explanations = _explanation_rows(explanations, lang)

@@ -16,15 +16,15 @@ from typing import Any
 from allocator.words import term
 
 __all__ = [
-    "Col",
-    "lines_of",
     "DIFFERS_FILL",
     "FUNDED_FILL",
-    "Formats",
-    "line_height",
     "INELIGIBLE_FILL",
     "PARTLY_FILL",
     "STATE_AID_FILL",
+    "Col",
+    "Formats",
+    "line_height",
+    "lines_of",
     "print_setup",
     "write_cell",
     "write_table",
@@ -62,13 +62,33 @@ class Formats:
         # the locale tag makes the separators those of the language in any spreadsheet that
         # reads it (LibreOffice); Excel uses the reader's own settings, Norwegian for an adviser
         loc = "[$-414]" if lang == "nb" else "[$-809]"
-        money = f'{loc}#,##0 "{"kr" if unit == "NOK" else unit}"' if lang == "nb" else f'{loc}"{unit} "#,##0'
+        money = (
+            f'{loc}#,##0 "{"kr" if unit == "NOK" else unit}"'
+            if lang == "nb"
+            else f'{loc}"{unit} "#,##0'
+        )
         pct = f"{loc}0.0\\ %" if lang == "nb" else f"{loc}0.0%"
         signed = f"{loc}+0.0\\ %;-0.0\\ %" if lang == "nb" else f"{loc}+0.0%;-0.0%"
-        self.num = {"money": money, "points": f"{loc}0.00", "score": f"{loc}0.000", "exact": f"{loc}0.000000000",
-                    "int": "0", "pct": pct, "pct_signed": signed}
+        self.num = {
+            "money": money,
+            "points": f"{loc}0.00",
+            "score": f"{loc}0.000",
+            "exact": f"{loc}0.000000000",
+            "int": "0",
+            "pct": pct,
+            "pct_signed": signed,
+        }
         self.cache: dict[tuple[str, str | None, bool], Any] = {}
-        self.header = wb.add_format({"bold": True, "font_color": "white", "bg_color": _HEADER_FILL, "text_wrap": True, "valign": "top", "border": 1})
+        self.header = wb.add_format(
+            {
+                "bold": True,
+                "font_color": "white",
+                "bg_color": _HEADER_FILL,
+                "text_wrap": True,
+                "valign": "top",
+                "border": 1,
+            }
+        )
         self.title = wb.add_format({"bold": True, "font_size": 14})
         self.subtitle = wb.add_format({"italic": True, "font_color": "#595959"})
         self.section = wb.add_format({"bold": True, "font_size": 12, "bottom": 1})
@@ -121,7 +141,9 @@ def print_setup(
     if id_columns:
         ws.repeat_columns(0, id_columns - 1)
     # a space after the font size code: "&8" followed by a date's digits would be read as "&801"
-    ws.set_footer(f"&L&8 {_footer_text(call)}&C&8 {_footer_text(date)}&R&8 {term('footer.page', lang)}")
+    ws.set_footer(
+        f"&L&8 {_footer_text(call)}&C&8 {_footer_text(date)}&R&8 {term('footer.page', lang)}"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -189,17 +211,29 @@ def write_table(
         if col.width:
             width = col.width
         else:
-            longest = max([_shown_len(row[c], col.kind) for row in rows] + [min(len(col.header), 14)])
+            longest = max(
+                [_shown_len(row[c], col.kind) for row in rows]
+                + [min(len(col.header), 14)]
+            )
             width = min(_MAX_WIDTH, max(8, longest + 2))
         widths.append(width)
         ws.set_column(c, c, width)
     for c, col in enumerate(cols):
         ws.write_string(top, c, col.header, fmts.header)
-    ws.set_row(top, line_height(max(lines_of(col.header, w) for col, w in zip(cols, widths, strict=True))))
+    ws.set_row(
+        top,
+        line_height(
+            max(lines_of(col.header, w) for col, w in zip(cols, widths, strict=True))
+        ),
+    )
     for r, (row, fill) in enumerate(zip(rows, fills, strict=True), start=top + 1):
         for c, (col, value) in enumerate(zip(cols, row, strict=True)):
             write_cell(ws, r, c, value, fmts.get(col.kind, fill))
-        wrapped = [lines_of(v, w) for v, col, w in zip(row, cols, widths, strict=True) if col.kind == "wrap" and isinstance(v, str)]
+        wrapped = [
+            lines_of(v, w)
+            for v, col, w in zip(row, cols, widths, strict=True)
+            if col.kind == "wrap" and isinstance(v, str)
+        ]
         if wrapped and max(wrapped) > 1:
             ws.set_row(r, line_height(max(wrapped)))
     last = top + len(rows)

@@ -19,7 +19,9 @@ def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise AllocatorError("plotting needs matplotlib; install it with pip install 'allocator[plot]'") from exc
+        raise AllocatorError(
+            "plotting needs matplotlib; install it with pip install 'allocator[plot]'"
+        ) from exc
     return plt
 
 
@@ -53,7 +55,9 @@ def plot_frame_curve(
     plt = _pyplot()
     for col in ("frame", "value"):
         if col not in curve.columns:
-            raise AllocatorError(f"curve has no column {col!r}; pass frame_curve(problem)'s result")
+            raise AllocatorError(
+                f"curve has no column {col!r}; pass frame_curve(problem)'s result"
+            )
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     scale = 1e6 if curve["frame"].max() >= 1e6 else 1e3
@@ -63,12 +67,27 @@ def plot_frame_curve(
         fx = list(breakpoints["frame"] / scale)
         fy = list(breakpoints["value"])
         end = max(float(x.max()), fx[-1])
-        ax.step([*fx, end], [*fy, fy[-1]], where="post", color="C0", label="optimal portfolio (exact)")
+        ax.step(
+            [*fx, end],
+            [*fy, fy[-1]],
+            where="post",
+            color="C0",
+            label="optimal portfolio (exact)",
+        )
         ax.plot(x, curve["value"], "o", color="C0", markersize=3)
     else:
-        ax.plot(x, curve["value"], "-o", color="C0", markersize=3, label="optimal portfolio")
+        ax.plot(
+            x, curve["value"], "-o", color="C0", markersize=3, label="optimal portfolio"
+        )
     if "rank_and_fund" in curve.columns:
-        ax.plot(x, curve["rank_and_fund"], "--s", color="C1", markersize=3, label="rank and fund down the list")
+        ax.plot(
+            x,
+            curve["rank_and_fund"],
+            "--s",
+            color="C1",
+            markersize=3,
+            label="rank and fund down the list",
+        )
     if "current" in curve.columns and curve["current"].any():
         f0 = float(curve.loc[curve["current"], "frame"].iloc[0]) / scale
         ax.axvline(f0, color="grey", linestyle=":", label="this call's frame")

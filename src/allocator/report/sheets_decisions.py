@@ -74,26 +74,51 @@ def meeting_sheet(rep: Report) -> None:
     ws.write_string(1, 0, f"{rep.term('date')}: {d.date}", f.subtitle)
     has_spread = bool(d.spread)
     cols = [
-        Col(rep.term("rank"), "int", 10), Col(rep.term("id"), "text", 12), Col(rep.term("applicant"), "wrap", 24),
-        Col(rep.term("title"), "wrap", 34), Col(rep.term("requested"), "money", 13), Col(rep.term("proposed_grant"), "money", 13),
+        Col(rep.term("rank"), "int", 10),
+        Col(rep.term("id"), "text", 12),
+        Col(rep.term("applicant"), "wrap", 24),
+        Col(rep.term("title"), "wrap", 34),
+        Col(rep.term("requested"), "money", 13),
+        Col(rep.term("proposed_grant"), "money", 13),
         Col(d.points_header(), "points", 9),
         *([Col(rep.term("spread"), "text", 12)] if has_spread else []),
-        Col(rep.term("decision"), "wrap", 22), Col(rep.term("grounds"), "wrap", 60),
+        Col(rep.term("decision"), "wrap", 22),
+        Col(rep.term("grounds"), "wrap", 60),
     ]
     rows, fills = [], []
     for x in d.by_rank():
-        rows.append([
-            x.rank, x.id, x.applicant, x.title, x.requested, x.granted, d.points(x),
-            *([_spread_text(rep, x)] if has_spread else []),
-            decision_phrase(x, rep.lang, d.currency), d.grounds.get(x.id, ""),
-        ])
+        rows.append(
+            [
+                x.rank,
+                x.id,
+                x.applicant,
+                x.title,
+                x.requested,
+                x.granted,
+                d.points(x),
+                *([_spread_text(rep, x)] if has_spread else []),
+                decision_phrase(x, rep.lang, d.currency),
+                d.grounds.get(x.id, ""),
+            ]
+        )
         fills.append(row_fill(x))
     end = write_table(ws, f, cols, rows, fills, top=2, freeze_columns=2)
     s = d.solution
-    r = _totals(ws, rep, end, 3, {4: sum(x.requested for x in s.decisions), 5: s.total_granted})
+    r = _totals(
+        ws, rep, end, 3, {4: sum(x.requested for x in s.decisions), 5: s.total_granted}
+    )
     ws.write_string(r, 3, rep.term("frame"), f.label)
     write_cell(ws, r, 5, s.frame, f.get("money"))
-    legend(ws, rep, r + 2, [(FUNDED_FILL, "legend.funded"), (PARTLY_FILL, "legend.partly"), (INELIGIBLE_FILL, "legend.ineligible")])
+    legend(
+        ws,
+        rep,
+        r + 2,
+        [
+            (FUNDED_FILL, "legend.funded"),
+            (PARTLY_FILL, "legend.partly"),
+            (INELIGIBLE_FILL, "legend.ineligible"),
+        ],
+    )
 
 
 def decisions_sheet(rep: Report) -> None:
@@ -104,18 +129,34 @@ def decisions_sheet(rep: Report) -> None:
     reg = d.register
     flag = reg is not None and reg.threshold is not None
     cols = [
-        Col(rep.term("id"), "text", 12), Col(rep.term("title"), "wrap", 34), Col(rep.term("granted"), "money", 13),
-        Col(rep.term("grounds"), "wrap", 60), Col(rep.term("applicant"), "wrap", 24), Col(rep.term("category"), "wrap", 18),
-        Col(rep.term("requested"), "money", 13), Col(d.points_header(), "points", 9), Col(rep.term("rank"), "int", 10),
+        Col(rep.term("id"), "text", 12),
+        Col(rep.term("title"), "wrap", 34),
+        Col(rep.term("granted"), "money", 13),
+        Col(rep.term("grounds"), "wrap", 60),
+        Col(rep.term("applicant"), "wrap", 24),
+        Col(rep.term("category"), "wrap", 18),
+        Col(rep.term("requested"), "money", 13),
+        Col(d.points_header(), "points", 9),
+        Col(rep.term("rank"), "int", 10),
         *([Col(rep.term("state_aid"), "text", 14)] if flag else []),
     ]
     rows, fills = [], []
     for x in d.by_funding():
         flagged = flag and reg is not None and x.id in reg.flagged
-        rows.append([
-            x.id, x.title, x.granted, d.grounds.get(x.id, ""), x.applicant, x.category, x.requested, d.points(x), x.rank,
-            *([rep.term("yes") if flagged else ""] if flag else []),
-        ])
+        rows.append(
+            [
+                x.id,
+                x.title,
+                x.granted,
+                d.grounds.get(x.id, ""),
+                x.applicant,
+                x.category,
+                x.requested,
+                d.points(x),
+                x.rank,
+                *([rep.term("yes") if flagged else ""] if flag else []),
+            ]
+        )
         fills.append(row_fill(x))
     end = write_table(ws, f, cols, rows, fills, freeze_columns=2)
     if flag and reg is not None:
@@ -124,12 +165,18 @@ def decisions_sheet(rep: Report) -> None:
             if x.id in reg.flagged:
                 write_cell(ws, r, c, rep.term("yes"), f.get("text", STATE_AID_FILL))
     s = d.solution
-    r = _totals(ws, rep, end, 1, {2: s.total_granted, 6: sum(x.requested for x in s.decisions)})
+    r = _totals(
+        ws, rep, end, 1, {2: s.total_granted, 6: sum(x.requested for x in s.decisions)}
+    )
     ws.write_string(r, 1, rep.term("frame"), f.label)
     write_cell(ws, r, 2, s.frame, f.get("money"))
     ws.write_string(r + 1, 1, rep.term("left"), f.label)
     write_cell(ws, r + 1, 2, s.frame_left, f.get("money"))
-    entries = [(FUNDED_FILL, "legend.funded"), (PARTLY_FILL, "legend.partly"), (INELIGIBLE_FILL, "legend.ineligible")]
+    entries = [
+        (FUNDED_FILL, "legend.funded"),
+        (PARTLY_FILL, "legend.partly"),
+        (INELIGIBLE_FILL, "legend.ineligible"),
+    ]
     if flag:
         entries.append((STATE_AID_FILL, "legend.state_aid"))
     legend(ws, rep, r + 3, entries)

@@ -76,7 +76,13 @@ def _key_figures(ws: Any, rep: Report, r: int) -> int:
     ]
     c = d.comparison
     if c is not None:
-        rows.append((rep.term("gain"), None if c.improvement_pct is None else c.improvement_pct / 100, "pct_signed"))
+        rows.append(
+            (
+                rep.term("gain"),
+                None if c.improvement_pct is None else c.improvement_pct / 100,
+                "pct_signed",
+            )
+        )
     if d.register is not None and d.register.threshold is not None:
         rows.append((rep.term("state_aid_count"), len(d.register.flagged), "int"))
     return _pairs(ws, rep, r, rows)
@@ -113,7 +119,16 @@ def _binding(ws: Any, rep: Report, r: int) -> int:
         write_cell(ws, r, 2, u.limit, f.get(kind))
     if len(at) > _BINDING_SHOWN:
         r += 1
-        ws.write_string(r, 0, rep.term("more_in_sheet", n=len(at) - _BINDING_SHOWN, sheet=rep.term("sheet.rules")), f.note)
+        ws.write_string(
+            r,
+            0,
+            rep.term(
+                "more_in_sheet",
+                n=len(at) - _BINDING_SHOWN,
+                sheet=rep.term("sheet.rules"),
+            ),
+            f.note,
+        )
     return r + 1
 
 
@@ -131,7 +146,13 @@ def _comparison(ws: Any, rep: Report, r: int) -> int:
         (rep.term("other_amount"), ", ".join(c.different_amount) or "-", "wrap"),
     ]
     if d.broken:
-        rows.append((rep.term("rank_and_fund_breaks"), "; ".join(rule_name(b, d.problem, rep.lang) for b in d.broken), "wrap"))
+        rows.append(
+            (
+                rep.term("rank_and_fund_breaks"),
+                "; ".join(rule_name(b, d.problem, rep.lang) for b in d.broken),
+                "wrap",
+            )
+        )
     return _pairs(ws, rep, r, rows)
 
 
@@ -146,7 +167,14 @@ def _criteria(ws: Any, rep: Report, r: int) -> int:
         r += 1
         ws.write_string(r, 0, criterion_name(crit, rep.lang), f.get("text"))
         write_cell(ws, r, 1, crit.weight / total if total else None, f.get("pct"))
-        ws.write_string(r, 2, f"{crit.scale_min:g}-{crit.scale_max:g}".replace(".", "," if rep.lang == "nb" else "."), f.get("text"))
+        ws.write_string(
+            r,
+            2,
+            f"{crit.scale_min:g}-{crit.scale_max:g}".replace(
+                ".", "," if rep.lang == "nb" else "."
+            ),
+            f.get("text"),
+        )
         write_cell(ws, r, 3, crit.threshold, f.get("points"))
     return r + 1
 
@@ -158,17 +186,32 @@ def _technical(ws: Any, rep: Report, r: int) -> int:
         (rep.term("status"), status_text(s.status, lang), "text"),
         (rep.term("gap"), gap, "text"),
         (rep.term("solver"), f"{s.solver} {s.solver_version}".strip(), "text"),
-        (rep.term("runtime"), rep.term("seconds", s=f"{s.runtime_s:.2f}".replace(".", "," if lang == "nb" else ".")), "text"),
+        (
+            rep.term("runtime"),
+            rep.term(
+                "seconds",
+                s=f"{s.runtime_s:.2f}".replace(".", "," if lang == "nb" else "."),
+            ),
+            "text",
+        ),
         (rep.term("solves"), s.solves, "int"),
         (rep.term("tie_break"), tie_break_text(s.tie_break, lang, d.problem), "wrap"),
     ]
     p = d.problem
     if p is not None:
         o = p.options
-        funding = rep.term("funding.partial", step=money(o.step, s.currency, lang)) if o.partial else rep.term("funding.binary")
+        funding = (
+            rep.term("funding.partial", step=money(o.step, s.currency, lang))
+            if o.partial
+            else rep.term("funding.binary")
+        )
         rows += [
             (rep.term("funding"), funding, "wrap"),
-            (rep.term("normalisation"), rep.term(f"normalisation.{o.normalisation}"), "wrap"),
+            (
+                rep.term("normalisation"),
+                rep.term(f"normalisation.{o.normalisation}"),
+                "wrap",
+            ),
         ]
         if o.min_total_score is not None:
             rows.append((rep.term("total_threshold"), o.min_total_score, "score"))
@@ -182,8 +225,9 @@ def _notes(ws: Any, rep: Report, r: int) -> int:
     if d.has_solution and reg is not None and reg.threshold is None:
         notes.append(
             "Kurs EUR/NOK er ikke oppgitt: tilskudd som skal meldes til Registeret for offentlig støtte, er ikke merket "
-            "(oppgi eur_nok eller --eur-nok)." if rep.lang == "nb" else
-            "No EUR/NOK rate was given: grants to report to the state-aid register are not marked (give eur_nok or --eur-nok)."
+            "(oppgi eur_nok eller --eur-nok)."
+            if rep.lang == "nb"
+            else "No EUR/NOK rate was given: grants to report to the state-aid register are not marked (give eur_nok or --eur-nok)."
         )
     if not notes:
         return r
@@ -200,8 +244,14 @@ def _diagnosis(ws: Any, rep: Report, r: int) -> int:
     r = _section(ws, rep, r, "diagnosis")
     text = getattr(dg, "summary", "") or rep.data.solution.message
     if rep.lang == "nb" and dg is not None:
-        names = [rule_name(c, rep.data.problem, "nb") for c in getattr(dg, "conflicting", ())]
-        text = "Disse reglene kan ikke oppfylles samtidig: " + "; ".join(f"«{n}»" for n in names) + ". Se arket Diagnose."
+        names = [
+            rule_name(c, rep.data.problem, "nb") for c in getattr(dg, "conflicting", ())
+        ]
+        text = (
+            "Disse reglene kan ikke oppfylles samtidig: "
+            + "; ".join(f"«{n}»" for n in names)
+            + ". Se arket Diagnose."
+        )
     ws.merge_range(r, 0, r + 2, 5, text, rep.formats.note)
     return r + 3
 
@@ -209,7 +259,9 @@ def _diagnosis(ws: Any, rep: Report, r: int) -> int:
 def summary_sheet(rep: Report) -> None:
     """Write the Summary (one page)."""
     d, f = rep.data, rep.formats
-    ws = rep.add_sheet(rep.term("sheet.summary"), header_rows=None, id_columns=0, one_page=True)
+    ws = rep.add_sheet(
+        rep.term("sheet.summary"), header_rows=None, id_columns=0, one_page=True
+    )
     ws.write_string(0, 0, d.call, f.title)
     ws.write_string(1, 0, f"{rep.term('date')}: {d.date}", f.subtitle)
     r = 2
@@ -226,8 +278,15 @@ def summary_sheet(rep: Report) -> None:
             r = _comparison(ws, rep, r)
     else:
         r = _section(ws, rep, r, "key_figures")
-        r = _pairs(ws, rep, r, [(rep.term("status"), status_text(d.solution.status, rep.lang), "wrap"),
-                                (rep.term("frame"), d.solution.frame, "money")])
+        r = _pairs(
+            ws,
+            rep,
+            r,
+            [
+                (rep.term("status"), status_text(d.solution.status, rep.lang), "wrap"),
+                (rep.term("frame"), d.solution.frame, "money"),
+            ],
+        )
         if d.solution.diagnosis is not None or d.solution.message:
             r = _diagnosis(ws, rep, r)
     if d.problem is not None:

@@ -70,19 +70,31 @@ SHEETS: dict[str, SheetWriter] = {
 _NEEDS_DECISIONS = ("meeting", "decisions", "rank_and_fund", "explanations", "analysis")
 
 
-def _check(solution: Any, problem: Problem | None, sheets: Sequence[str] | None) -> None:
+def _check(
+    solution: Any, problem: Problem | None, sheets: Sequence[str] | None
+) -> None:
     if not isinstance(solution, Solution):
-        raise AllocatorError(f"write_report: expected a Solution, got {type(solution).__name__}; pass the result of allocator.solve")
+        raise AllocatorError(
+            f"write_report: expected a Solution, got {type(solution).__name__}; pass the result of allocator.solve"
+        )
     if problem is not None and not isinstance(problem, Problem):
-        raise AllocatorError(f"write_report: problem must be a Problem, got {type(problem).__name__}")
-    if problem is not None and solution.decisions and [a.id for a in problem.applications] != [d.id for d in solution.decisions]:
+        raise AllocatorError(
+            f"write_report: problem must be a Problem, got {type(problem).__name__}"
+        )
+    if (
+        problem is not None
+        and solution.decisions
+        and [a.id for a in problem.applications] != [d.id for d in solution.decisions]
+    ):
         raise AllocatorError(
             "write_report: the problem's applications are not those of the solution; "
             "pass the problem that was solved (same ids, same order)"
         )
     unknown = [s for s in sheets or () if s not in SHEETS]
     if unknown:
-        raise AllocatorError(f"write_report: unknown sheet {unknown[0]!r}; the sheets are {list(SHEETS)}")
+        raise AllocatorError(
+            f"write_report: unknown sheet {unknown[0]!r}; the sheets are {list(SHEETS)}"
+        )
 
 
 def write_report(
@@ -164,26 +176,50 @@ def write_report(
     from xlsxwriter.exceptions import XlsxWriterException
 
     _check(solution, problem, sheets)
-    data = complete(solution, problem=problem, baseline=baseline, comparison=comparison, explanations=explanations,
-                    frame_curve=frame_curve, lang=lang, eur_nok=eur_nok, state_aid_threshold_eur=state_aid_threshold_eur,
-                    date=date)
+    data = complete(
+        solution,
+        problem=problem,
+        baseline=baseline,
+        comparison=comparison,
+        explanations=explanations,
+        frame_curve=frame_curve,
+        lang=lang,
+        eur_nok=eur_nok,
+        state_aid_threshold_eur=state_aid_threshold_eur,
+        date=date,
+    )
     target = Path(path)
     if not target.parent.is_dir():
-        raise AllocatorError(f"cannot write the workbook '{target}': the folder '{target.parent}' does not exist; create it first")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=target.parent)
+        raise AllocatorError(
+            f"cannot write the workbook '{target}': the folder '{target.parent}' does not exist; create it first"
+        )
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}-", suffix=".xlsx", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         wb.set_properties({"title": data.call, "author": "allocator"})
         rep = Report(wb, data)
         for key, writer in SHEETS.items():
-            if (sheets is None or key in sheets) and (data.has_solution or key not in _NEEDS_DECISIONS):
+            if (sheets is None or key in sheets) and (
+                data.has_solution or key not in _NEEDS_DECISIONS
+            ):
                 writer(rep)
         for writer in extra_sheets:
             writer(rep)
         if not wb.worksheets():
-            raise AllocatorError(f"write_report: none of the sheets {list(sheets or SHEETS)} has anything to show")
+            raise AllocatorError(
+                f"write_report: none of the sheets {list(sheets or SHEETS)} has anything to show"
+            )
         wb.close()
         os.replace(tmp, target)
     except (XlsxWriterException, OSError) as exc:

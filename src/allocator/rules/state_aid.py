@@ -23,7 +23,12 @@ from pydantic import BaseModel, ConfigDict
 from allocator.exceptions import AllocatorError
 from allocator.model.rules import DeMinimis
 
-__all__ = ["REGISTER_THRESHOLD_EUR", "StateAidRegister", "policy_rate", "state_aid_register"]
+__all__ = [
+    "REGISTER_THRESHOLD_EUR",
+    "StateAidRegister",
+    "policy_rate",
+    "state_aid_register",
+]
 
 REGISTER_THRESHOLD_EUR = 100_000
 """The reporting threshold in euro since 11 December 2023."""
@@ -92,18 +97,43 @@ def state_aid_register(
     >>> state_aid_register({"A": 5_000_000}).flagged  # no rate: nothing can be flagged
     ()
     """
-    if isinstance(threshold_eur, bool) or not isinstance(threshold_eur, int) or threshold_eur <= 0:
-        raise AllocatorError(f"threshold_eur {threshold_eur!r} must be a whole number of euro greater than 0, e.g. 100_000")
+    if (
+        isinstance(threshold_eur, bool)
+        or not isinstance(threshold_eur, int)
+        or threshold_eur <= 0
+    ):
+        raise AllocatorError(
+            f"threshold_eur {threshold_eur!r} must be a whole number of euro greater than 0, e.g. 100_000"
+        )
     source = "given"
     if eur_nok is None:
         eur_nok = policy_rate(problem)
         source = "de minimis rule" if eur_nok is not None else "none"
     if eur_nok is None:
-        return StateAidRegister(threshold_eur=threshold_eur, eur_nok=None, threshold=None, rate_source="none")
-    if isinstance(eur_nok, bool) or not isinstance(eur_nok, (int, float)) or not 0 < eur_nok < 1e6:
-        raise AllocatorError(f"eur_nok {eur_nok!r} must be the number of kroner per euro, e.g. 11.5")
+        return StateAidRegister(
+            threshold_eur=threshold_eur,
+            eur_nok=None,
+            threshold=None,
+            rate_source="none",
+        )
+    if (
+        isinstance(eur_nok, bool)
+        or not isinstance(eur_nok, (int, float))
+        or not 0 < eur_nok < 1e6
+    ):
+        raise AllocatorError(
+            f"eur_nok {eur_nok!r} must be the number of kroner per euro, e.g. 11.5"
+        )
     exact = Fraction(repr(float(eur_nok))) * threshold_eur
     threshold = ceil(exact)
-    grants: Mapping[str, int] = decisions.grants if hasattr(decisions, "grants") else dict(decisions)
+    grants: Mapping[str, int] = (
+        decisions.grants if hasattr(decisions, "grants") else dict(decisions)
+    )
     flagged = tuple(i for i, g in grants.items() if g > 0 and g >= exact)
-    return StateAidRegister(threshold_eur=threshold_eur, eur_nok=float(eur_nok), threshold=threshold, flagged=flagged, rate_source=source)
+    return StateAidRegister(
+        threshold_eur=threshold_eur,
+        eur_nok=float(eur_nok),
+        threshold=threshold,
+        flagged=flagged,
+        rate_source=source,
+    )

@@ -30,9 +30,18 @@ from allocator.model.problem import Problem
 from allocator.rules.rows import rule_rows
 from allocator.solution import RuleRef
 
-__all__ = ["RuleUse", "TOTAL_KINDS", "rule_usage"]
+__all__ = ["TOTAL_KINDS", "RuleUse", "rule_usage"]
 
-TOTAL_KINDS = ("group", "count", "max_grant", "co_financing", "de_minimis", "exclusive", "pots", "multi_year")
+TOTAL_KINDS = (
+    "group",
+    "count",
+    "max_grant",
+    "co_financing",
+    "de_minimis",
+    "exclusive",
+    "pots",
+    "multi_year",
+)
 """Rule kinds whose rows are totals against a cap or a floor."""
 
 
@@ -84,7 +93,9 @@ def rule_usage(problem: Problem, grants: Mapping[str, int] | Any) -> list[RuleUs
         if row.kind not in TOTAL_KINDS:
             continue
         act = Fraction(0)
-        for i, cg, cy in zip(row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True):
+        for i, cg, cy in zip(
+            row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True
+        ):
             if g[i]:
                 act += Fraction(repr(cg)) * g[i] + Fraction(repr(cy))
         lo, hi = row.lower, row.upper
@@ -98,6 +109,16 @@ def rule_usage(problem: Problem, grants: Mapping[str, int] | Any) -> list[RuleUs
             continue
         scale = row.scale or 1
         used, lim = act / scale, limit / scale
-        out.append(RuleUse(label=row.label, part=row.part, kind=row.kind, used=_whole(used), limit=_whole(lim),
-                           unit=row.unit, bound=bound, at_limit=act == limit))
+        out.append(
+            RuleUse(
+                label=row.label,
+                part=row.part,
+                kind=row.kind,
+                used=_whole(used),
+                limit=_whole(lim),
+                unit=row.unit,
+                bound=bound,
+                at_limit=act == limit,
+            )
+        )
     return out

@@ -52,7 +52,14 @@ from allocator.words.numbers import (
     score,
 )
 from allocator.words.rules import CALL_CONDITIONS, describe_rule, rule_name, rule_names
-from allocator.words.terms import REASONS, STATUSES, TERMS, reason_text, status_text, term
+from allocator.words.terms import (
+    REASONS,
+    STATUSES,
+    TERMS,
+    reason_text,
+    status_text,
+    term,
+)
 
 header = term
 """A table header, sheet name or label by key: the same as :func:`term`."""

@@ -53,16 +53,37 @@ class PointScale:
         ``W``, the sum of the weights: the largest weighted score, exactly.
     """
 
-    def __init__(self, bottom: float, top: float, offset: float, factor: Fraction, total_weight: Fraction) -> None:
-        self.bottom, self.top, self.offset, self.factor, self.total_weight = bottom, top, offset, factor, total_weight
+    def __init__(
+        self,
+        bottom: float,
+        top: float,
+        offset: float,
+        factor: Fraction,
+        total_weight: Fraction,
+    ) -> None:
+        self.bottom, self.top, self.offset, self.factor, self.total_weight = (
+            bottom,
+            top,
+            offset,
+            factor,
+            total_weight,
+        )
 
     def points(self, score: float | Fraction) -> float:
         """A weighted score in points."""
-        return float(self.offset + Fraction(score) * self.factor) if isinstance(score, Fraction) else self.offset + float(score) * float(self.factor)
+        return (
+            float(self.offset + Fraction(score) * self.factor)
+            if isinstance(score, Fraction)
+            else self.offset + float(score) * float(self.factor)
+        )
 
     def delta(self, margin: float | Fraction) -> float:
         """A change of weighted score in points."""
-        return float(Fraction(margin) * self.factor) if isinstance(margin, Fraction) else float(margin) * float(self.factor)
+        return (
+            float(Fraction(margin) * self.factor)
+            if isinstance(margin, Fraction)
+            else float(margin) * float(self.factor)
+        )
 
     def reachable(self, score: Fraction, rise: Fraction) -> bool:
         """Whether ``score`` can rise by *more than* ``rise`` and stay within the scale."""
@@ -111,7 +132,11 @@ def tie_break_text(keys: Sequence[str], lang: str = "en", problem: Any = None) -
     lang = check_lang(lang)
     nb = lang == "nb"
     if not keys:
-        return "ikke brukt (første optimum funnet)" if nb else "not applied (first optimum found)"
+        return (
+            "ikke brukt (første optimum funnet)"
+            if nb
+            else "not applied (first optimum found)"
+        )
     names = {c.name: criterion_name(c, lang) for c in getattr(problem, "criteria", ())}
     words = []
     for k in keys:
@@ -121,13 +146,19 @@ def tie_break_text(keys: Sequence[str], lang: str = "en", problem: Any = None) -
             words.append("lavere søknadsnummer" if nb else "smaller application id")
         elif name == "granted":
             if nb:
-                words.append("lavere samlet tilskudd" if low else "høyere samlet tilskudd")
+                words.append(
+                    "lavere samlet tilskudd" if low else "høyere samlet tilskudd"
+                )
             else:
                 words.append("lower total grant" if low else "higher total grant")
         elif nb:
-            words.append(f"{'lavere' if low else 'høyere'} samlet poengsum for {names.get(name, name)}")
+            words.append(
+                f"{'lavere' if low else 'høyere'} samlet poengsum for {names.get(name, name)}"
+            )
         else:
-            words.append(f"{'lower' if low else 'higher'} total {names.get(name, name)} score")
+            words.append(
+                f"{'lower' if low else 'higher'} total {names.get(name, name)} score"
+            )
     return (", deretter " if nb else ", then ").join(words)
 
 
@@ -151,19 +182,33 @@ def problem_notes(problem: Any, lang: str = "en", *, cli: bool = False) -> list[
     hi = number(c0.scale_max, lang, 2).rstrip("0").rstrip(",.")
     how = f"--scale {c0.name}=1:7" if cli else "scales=(1, 7)"
     if lang == "nb":
-        which = "alle kriteriene" if len(inferred) == len(problem.criteria) else "kriteriene uten oppgitt skala"
+        which = (
+            "alle kriteriene"
+            if len(inferred) == len(problem.criteria)
+            else "kriteriene uten oppgitt skala"
+        )
         return [
-            f"Ingen skala var oppgitt: {which} ble lest på én felles skala fra 0 til {hi} (den høyeste "
-            f"poengsummen i tabellen). Oppgi den riktige skalaen med {how}."
+            (
+                f"Ingen skala var oppgitt: {which} ble lest på én felles skala fra 0 til {hi} (den høyeste "
+                f"poengsummen i tabellen). Oppgi den riktige skalaen med {how}."
+            )
         ]
-    which = "every criterion" if len(inferred) == len(problem.criteria) else "the criteria without a given scale"
+    which = (
+        "every criterion"
+        if len(inferred) == len(problem.criteria)
+        else "the criteria without a given scale"
+    )
     return [
-        f"No scale was given: {which} was read on one shared scale from 0 to {hi} (the largest score in "
-        f"the table). Give the real scale with {how}."
+        (
+            f"No scale was given: {which} was read on one shared scale from 0 to {hi} (the largest score in "
+            f"the table). Give the real scale with {how}."
+        )
     ]
 
 
-def ineligible_detail(problem: Any, app: Any, lang: str = "en", weighted: float | None = None) -> str:
+def ineligible_detail(
+    problem: Any, app: Any, lang: str = "en", weighted: float | None = None
+) -> str:
     """Which thresholds an application missed, in ``lang``.
 
     Examples
@@ -179,8 +224,13 @@ def ineligible_detail(problem: Any, app: Any, lang: str = "en", weighted: float 
     parts = []
     for c in problem.criteria:
         if c.threshold is not None and app.scores[c.name] < c.threshold:
-            s, t = number(app.scores[c.name], lang, 2).rstrip("0").rstrip(",."), number(c.threshold, lang, 2).rstrip("0").rstrip(",.")
-            parts.append(f"{criterion_name(c, lang)} {'fikk' if nb else 'scored'} {s}, {'under terskelen' if nb else 'below the threshold'} {t}")
+            s, t = (
+                number(app.scores[c.name], lang, 2).rstrip("0").rstrip(",."),
+                number(c.threshold, lang, 2).rstrip("0").rstrip(",."),
+            )
+            parts.append(
+                f"{criterion_name(c, lang)} {'fikk' if nb else 'scored'} {s}, {'under terskelen' if nb else 'below the threshold'} {t}"
+            )
     t = problem.options.min_total_score
     if t is not None and weighted is not None and weighted < t:
         parts.append(
@@ -206,9 +256,16 @@ def decision_phrase(d: Decision, lang: str = "en", currency: str = "NOK") -> str
 
 
 def _rules_phrase(refs: Sequence[Any], problem: Any, lang: str) -> str:
-    names = [quoted(rule_name(r, problem, lang), lang) for r in dict.fromkeys(str(r) for r in refs)]
+    names = [
+        quoted(rule_name(r, problem, lang), lang)
+        for r in dict.fromkeys(str(r) for r in refs)
+    ]
     nb = lang == "nb"
-    word = ("regelen" if len(names) == 1 else "reglene") if nb else ("the rule" if len(names) == 1 else "the rules")
+    word = (
+        ("regelen" if len(names) == 1 else "reglene")
+        if nb
+        else ("the rule" if len(names) == 1 else "the rules")
+    )
     return f"{word} {join_ids(names, lang)}"
 
 
@@ -255,23 +312,43 @@ def decision_sentence(
     if r is Reason.LOCKED_IN:
         refs = blocking or d.binding_rules
         text = f"{'Innvilget' if nb else 'Funded'} ({m(d.granted)}): {'påkrevd av' if nb else 'required by'}"
-        return f"{text} {_rules_phrase(refs, problem, lang)}." if refs else f"{text} {'en regel i utlysningen' if nb else 'a rule of the call'}."
+        return (
+            f"{text} {_rules_phrase(refs, problem, lang)}."
+            if refs
+            else f"{text} {'en regel i utlysningen' if nb else 'a rule of the call'}."
+        )
     if r is Reason.INELIGIBLE and problem is not None:
         app = problem.application(d.id)
         detail = ineligible_detail(problem, app, lang, d.score)
         if detail:
             return f"{reason_text(r, lang, sentence=True)[:-1]} ({detail})."
     if r is Reason.TOO_LARGE:
-        what = ("minstebeløpet" if nb else "its minimum") if minimum is not None and minimum < d.requested else ("søknadsbeløpet" if nb else "its request")
-        amount = minimum if minimum is not None and minimum < d.requested else d.requested
+        what = (
+            ("minstebeløpet" if nb else "its minimum")
+            if minimum is not None and minimum < d.requested
+            else ("søknadsbeløpet" if nb else "its request")
+        )
+        amount = (
+            minimum if minimum is not None and minimum < d.requested else d.requested
+        )
         frame = getattr(problem, "frame", None)
         if frame is not None:
-            return (f"Ikke innvilget: {what} på {m(amount)} er større enn rammen på {m(frame)}." if nb
-                    else f"Not funded: {what} of {m(amount)} is larger than the frame of {m(frame)}.")
+            return (
+                f"Ikke innvilget: {what} på {m(amount)} er større enn rammen på {m(frame)}."
+                if nb
+                else f"Not funded: {what} of {m(amount)} is larger than the frame of {m(frame)}."
+            )
     if r in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT) and blocking:
-        at_least = f" ({'minst' if nb else 'at least'} {m(minimum)})" if minimum and r is Reason.BLOCKED_BY_RULE else ""
+        at_least = (
+            f" ({'minst' if nb else 'at least'} {m(minimum)})"
+            if minimum and r is Reason.BLOCKED_BY_RULE
+            else ""
+        )
         if r is Reason.LOCKED_OUT:
             return f"{'Ikke innvilget: utelukket av' if nb else 'Not funded: excluded by'} {_rules_phrase(blocking, problem, lang)}."
-        return (f"Ikke innvilget: en innvilgelse{at_least} ville ha brutt {_rules_phrase(blocking, problem, lang)}." if nb
-                else f"Not funded: funding it{at_least} would break {_rules_phrase(blocking, problem, lang)}.")
+        return (
+            f"Ikke innvilget: en innvilgelse{at_least} ville ha brutt {_rules_phrase(blocking, problem, lang)}."
+            if nb
+            else f"Not funded: funding it{at_least} would break {_rules_phrase(blocking, problem, lang)}."
+        )
     return reason_text(r, lang, sentence=True)

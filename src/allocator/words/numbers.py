@@ -51,7 +51,16 @@ LANGUAGES = ("en", "nb")
 NBSP = "\u00a0"
 """The no-break space of Norwegian amounts (``2 300 000 kr``)."""
 
-_ALIASES = {"en": "en", "english": "en", "nb": "nb", "no": "nb", "nob": "nb", "bokmål": "nb", "bokmal": "nb", "norwegian": "nb"}
+_ALIASES = {
+    "en": "en",
+    "english": "en",
+    "nb": "nb",
+    "no": "nb",
+    "nob": "nb",
+    "bokmål": "nb",
+    "bokmal": "nb",
+    "norwegian": "nb",
+}
 
 
 def check_lang(lang: str) -> str:
@@ -64,7 +73,9 @@ def check_lang(lang: str) -> str:
     """
     code = _ALIASES.get(str(lang).strip().lower())
     if code is None:
-        raise AllocatorError(f"lang {lang!r} is not supported; use 'en' (English) or 'nb' (Norwegian Bokmål)")
+        raise AllocatorError(
+            f"lang {lang!r} is not supported; use 'en' (English) or 'nb' (Norwegian Bokmål)"
+        )
     return code
 
 
@@ -72,7 +83,7 @@ def _grouped(n: int, sep: str) -> str:
     return f"{n:,}".replace(",", sep)
 
 
-def money(amount: int | float | Fraction, currency: str = "NOK", lang: str = "en") -> str:
+def money(amount: float | Fraction, currency: str = "NOK", lang: str = "en") -> str:
     """An amount in whole units: ``NOK 2,300,000`` (en), ``2 300 000 kr`` (nb, no-break spaces).
 
     A fractional amount is rounded to the nearest whole unit (money is whole kroner).
@@ -87,7 +98,7 @@ def money(amount: int | float | Fraction, currency: str = "NOK", lang: str = "en
     '-5 000 EUR'
     """
     lang = check_lang(lang)
-    n = int(round(amount))
+    n = round(amount)
     unit = (currency or "NOK").upper()
     sign = "-" if n < 0 else ""
     if lang == "nb":
@@ -155,7 +166,9 @@ def points(x: float, top: float, lang: str = "en") -> str:
     return f"{number(x, lang, 2)} {of} {number(top, lang, 0) if float(top).is_integer() else number(top, lang, 2)}"
 
 
-def percent(x: float | None, lang: str = "en", decimals: int = 1, *, sign: bool = False) -> str:
+def percent(
+    x: float | None, lang: str = "en", decimals: int = 1, *, sign: bool = False
+) -> str:
     """A percentage (``x`` in per cent, not a share), one decimal: ``+3.3 %`` / ``+3,3 %``.
 
     Examples
@@ -209,7 +222,9 @@ def join_ids(ids: Sequence[str], lang: str = "en", limit: int = 6) -> str:
     return ", ".join(items[:-1]) + f" {word} {items[-1]}"
 
 
-def cut_list(items: Sequence[str], lang: str = "en", limit: int = 12, *, where: str = "") -> str:
+def cut_list(
+    items: Sequence[str], lang: str = "en", limit: int = 12, *, where: str = ""
+) -> str:
     """A list for the terminal, cut after ``limit`` items: ``A, B, ... and 312 more`` /
     ``A, B, ... og 312 til``, with where the full list is (``where``) when cut.
 
@@ -230,4 +245,3 @@ def cut_list(items: Sequence[str], lang: str = "en", limit: int = 12, *, where: 
     more = f"og {rest} til" if lang == "nb" else f"and {rest} more"
     tail = f" ({'alle i' if lang == 'nb' else 'all in'} {where})" if where else ""
     return ", ".join(items[:limit]) + f" ... {more}{tail}"
-

@@ -18,17 +18,37 @@ from allocator.solution import Reason
 from allocator.status import Status
 from allocator.words.numbers import check_lang
 
-__all__ = ["REASONS", "REASONS_LONG", "STATUSES", "TERMS", "reason_text", "status_text", "term"]
+__all__ = [
+    "REASONS",
+    "REASONS_LONG",
+    "STATUSES",
+    "TERMS",
+    "reason_text",
+    "status_text",
+    "term",
+]
 
 REASONS: dict[Reason, tuple[str, str]] = {
     Reason.FUNDED: ("funded in full", "innvilget fullt ut"),
     Reason.FUNDED_PARTIALLY: ("funded in part", "delvis innvilget"),
-    Reason.INELIGIBLE: ("does not meet the minimum requirements", "oppfyller ikke minstekravene"),
+    Reason.INELIGIBLE: (
+        "does not meet the minimum requirements",
+        "oppfyller ikke minstekravene",
+    ),
     Reason.OUTRANKED: ("not reached", "nådde ikke opp"),
     Reason.TOO_LARGE: ("larger than the frame", "større enn rammen"),
-    Reason.LOCKED_IN: ("required by a rule of the call", "påkrevd av en regel i utlysningen"),
-    Reason.LOCKED_OUT: ("excluded by a rule of the call", "utelukket av en regel i utlysningen"),
-    Reason.BLOCKED_BY_RULE: ("stopped by a rule of the call", "stoppet av en regel i utlysningen"),
+    Reason.LOCKED_IN: (
+        "required by a rule of the call",
+        "påkrevd av en regel i utlysningen",
+    ),
+    Reason.LOCKED_OUT: (
+        "excluded by a rule of the call",
+        "utelukket av en regel i utlysningen",
+    ),
+    Reason.BLOCKED_BY_RULE: (
+        "stopped by a rule of the call",
+        "stoppet av en regel i utlysningen",
+    ),
     Reason.NOT_DECIDED: ("not decided", "ikke avgjort"),
 }
 """Each reason as a short phrase for a table cell: (English, Bokmål)."""
@@ -48,7 +68,10 @@ REASONS_LONG: dict[Reason, tuple[str, str]] = {
         "Not funded: the amount asked for is larger than the whole frame.",
         "Søknaden er ikke innvilget: beløpet det søkes om, er større enn hele rammen.",
     ),
-    Reason.LOCKED_IN: ("Funded: a rule of the call requires it.", "Søknaden er innvilget: en regel i utlysningen krever det."),
+    Reason.LOCKED_IN: (
+        "Funded: a rule of the call requires it.",
+        "Søknaden er innvilget: en regel i utlysningen krever det.",
+    ),
     Reason.LOCKED_OUT: (
         "Not funded: a rule of the call excludes it.",
         "Søknaden er ikke innvilget: en regel i utlysningen utelukker den.",
@@ -64,8 +87,14 @@ REASONS_LONG: dict[Reason, tuple[str, str]] = {
 STATUSES: dict[Status, tuple[str, str]] = {
     Status.OPTIMAL: ("optimal (proven)", "optimal (bevist)"),
     Status.FEASIBLE: ("valid, not proven optimal", "gyldig, men ikke bevist optimal"),
-    Status.INFEASIBLE: ("no portfolio satisfies every rule", "ingen portefølje oppfyller alle reglene"),
-    Status.NO_SOLUTION: ("no portfolio found within the time limit", "ingen portefølje funnet innenfor tidsgrensen"),
+    Status.INFEASIBLE: (
+        "no portfolio satisfies every rule",
+        "ingen portefølje oppfyller alle reglene",
+    ),
+    Status.NO_SOLUTION: (
+        "no portfolio found within the time limit",
+        "ingen portefølje funnet innenfor tidsgrensen",
+    ),
     Status.ERROR: ("the solver failed", "løseren feilet"),
 }
 """Each status in words: (English, Bokmål)."""
@@ -111,7 +140,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "unit.applications": ("applications", "søknader"),
     "gives_way": ("Must give way by", "Må fravikes med"),
     "resolves_all": ("Resolves every conflict alone", "Løser alle konflikter alene"),
-    "other_rules": ("Other rules (they hold or not)", "Andre regler (oppfylt eller ikke)"),
+    "other_rules": (
+        "Other rules (they hold or not)",
+        "Andre regler (oppfylt eller ikke)",
+    ),
     "part": ("Part", "Del"),
     "used": ("Used", "Brukt"),
     "limit": ("Limit", "Grense"),
@@ -157,28 +189,49 @@ TERMS: dict[str, tuple[str, str]] = {
     "not_funded_count": ("Not funded", "Ikke innvilget"),
     "gain": ("Gain over ranking by score", "Gevinst mot rangering etter poengsum"),
     "gain_short": ("Gain", "Gevinst"),
-    "state_aid_count": ("Grants to report to the state-aid register", "Tilskudd som skal meldes til støtteregisteret"),
+    "state_aid_count": (
+        "Grants to report to the state-aid register",
+        "Tilskudd som skal meldes til støtteregisteret",
+    ),
     "by_category": ("By category", "Per kategori"),
     "binding_rules": ("Rules at their limit", "Regler som er ved grensen"),
     "no_binding_rules": ("no rule is at its limit", "ingen regel er ved grensen"),
     "rules_count": ("Rules of the call", "Regler i utlysningen"),
     "criteria": ("Criteria and weights", "Kriterier og vekter"),
-    "comparison": ("Compared with ranking by score and funding down the list", "Sammenlignet med rangering etter poengsum og tildeling nedover listen"),
-    "only_optimal": ("Funded only in the best portfolio", "Innvilget bare i beste portefølje"),
-    "only_rank_and_fund": ("Funded only by ranking by score", "Innvilget bare ved rangering etter poengsum"),
+    "comparison": (
+        "Compared with ranking by score and funding down the list",
+        "Sammenlignet med rangering etter poengsum og tildeling nedover listen",
+    ),
+    "only_optimal": (
+        "Funded only in the best portfolio",
+        "Innvilget bare i beste portefølje",
+    ),
+    "only_rank_and_fund": (
+        "Funded only by ranking by score",
+        "Innvilget bare ved rangering etter poengsum",
+    ),
     "other_amount": ("Funded with another amount", "Innvilget med et annet beløp"),
-    "rank_and_fund_breaks": ("Rules broken by ranking by score", "Regler som brytes ved rangering etter poengsum"),
+    "rank_and_fund_breaks": (
+        "Rules broken by ranking by score",
+        "Regler som brytes ved rangering etter poengsum",
+    ),
     "same_portfolio": ("the two portfolios are the same", "de to porteføljene er like"),
     "technical": ("Technical details", "Tekniske detaljer"),
     "solver": ("Solver", "Løser"),
     "runtime": ("Run time", "Kjøretid"),
     "solves": ("Solver runs", "Kjøringer av løseren"),
     "gap": ("Optimality gap", "Optimalitetsgap"),
-    "tie_break": ("Tie-break among equal portfolios", "Valg mellom like gode porteføljer"),
+    "tie_break": (
+        "Tie-break among equal portfolios",
+        "Valg mellom like gode porteføljer",
+    ),
     "normalisation": ("Normalisation", "Normalisering"),
     "funding": ("Funding", "Finansiering"),
     "scales": ("Scales", "Skalaer"),
-    "total_threshold": ("Threshold on the weighted score", "Terskel for vektet poengsum"),
+    "total_threshold": (
+        "Threshold on the weighted score",
+        "Terskel for vektet poengsum",
+    ),
     "notes": ("Notes", "Merknader"),
     "diagnosis": ("Why no portfolio exists", "Hvorfor ingen portefølje finnes"),
     "conflicting_rules": ("Rules in conflict", "Regler i konflikt"),
@@ -186,18 +239,33 @@ TERMS: dict[str, tuple[str, str]] = {
     "legend.funded": ("funded in full", "innvilget fullt ut"),
     "legend.partly": ("funded in part", "delvis innvilget"),
     "legend.not_funded": ("not funded", "ikke innvilget"),
-    "legend.ineligible": ("does not meet the minimum requirements", "oppfyller ikke minstekravene"),
+    "legend.ineligible": (
+        "does not meet the minimum requirements",
+        "oppfyller ikke minstekravene",
+    ),
     "legend.differs": ("the two portfolios differ", "porteføljene er ulike"),
-    "legend.state_aid": ("to be reported to the state-aid register", "skal meldes til støtteregisteret"),
+    "legend.state_aid": (
+        "to be reported to the state-aid register",
+        "skal meldes til støtteregisteret",
+    ),
     "total": ("Total", "Sum"),
     "yes": ("yes", "ja"),
     "no": ("no", "nei"),
     "refusal": ("Refusal", "Avslag"),
     "grant_of": ("Grant of {amount}", "Tilskudd på {amount}"),
     "funding.binary": ("all or nothing", "alt eller ingenting"),
-    "funding.partial": ("partial, in steps of {step} above each minimum", "delvis, i steg på {step} over hvert minstebeløp"),
-    "normalisation.max": ("score / top of the scale (not funding = 0)", "poeng / skalaens toppverdi (ingen tildeling = 0)"),
-    "normalisation.range": ("(score - bottom) / (top - bottom)", "(poeng - bunn) / (topp - bunn)"),
+    "funding.partial": (
+        "partial, in steps of {step} above each minimum",
+        "delvis, i steg på {step} over hvert minstebeløp",
+    ),
+    "normalisation.max": (
+        "score / top of the scale (not funding = 0)",
+        "poeng / skalaens toppverdi (ingen tildeling = 0)",
+    ),
+    "normalisation.range": (
+        "(score - bottom) / (top - bottom)",
+        "(poeng - bunn) / (topp - bunn)",
+    ),
     "seconds": ("{s} s", "{s} s"),
     "chart.frame_curve": ("The value of the frame", "Verdien av rammen"),
     "chart.frame": ("Frame", "Ramme"),
@@ -205,11 +273,17 @@ TERMS: dict[str, tuple[str, str]] = {
     "chart.optimal": ("Best portfolio", "Beste portefølje"),
     "chart.rank_and_fund": ("Ranking by score", "Rangering etter poengsum"),
     "chart.this_frame": ("This call's frame", "Rammen i denne utlysningen"),
-    "chart.by_category": ("Granted and requested per category", "Innvilget og søkt per kategori"),
+    "chart.by_category": (
+        "Granted and requested per category",
+        "Innvilget og søkt per kategori",
+    ),
     "footer.page": ("page &P of &N", "side &P av &N"),
     "none": ("none", "ingen"),
     "uncategorised": ("(no category)", "(uten kategori)"),
-    "more_in_sheet": ("... and {n} more (see the sheet {sheet})", "... og {n} til (se arket {sheet})"),
+    "more_in_sheet": (
+        "... and {n} more (see the sheet {sheet})",
+        "... og {n} til (se arket {sheet})",
+    ),
 }
 """Every header, sheet name and label: key -> (English, Bokmål). ``{...}`` are filled in."""
 
@@ -229,12 +303,16 @@ def term(key: str, lang: str = "en", **fill: object) -> str:
     try:
         pair = TERMS[key]
     except KeyError:
-        raise AllocatorError(f"no words for {key!r}; the known keys are {sorted(TERMS)}") from None
+        raise AllocatorError(
+            f"no words for {key!r}; the known keys are {sorted(TERMS)}"
+        ) from None
     text = _pick(pair, lang)
     return text.format(**fill) if fill else text
 
 
-def reason_text(reason: Reason | str, lang: str = "en", *, sentence: bool = False) -> str:
+def reason_text(
+    reason: Reason | str, lang: str = "en", *, sentence: bool = False
+) -> str:
     """A reason code in words: a short phrase for a table cell, or a whole sentence.
 
     Examples
