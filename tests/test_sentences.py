@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 
 from allocator import Problem, solve
@@ -53,7 +54,7 @@ def _check(p: Problem) -> None:
                 ), text
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(problems(max_n=8, max_criteria=3, normalisation=None))
 def test_no_sentence_asks_a_score_to_rise_beyond_its_top(p: Problem) -> None:
     _check(p)
@@ -64,8 +65,9 @@ def test_the_example_with_its_rules() -> None:
         _check(p)
 
 
-def test_amounts_in_sentences_are_whole_steps_and_keep_their_promise() -> None:
-    p = load_example_policy().apply(load_example())
+@pytest.mark.parametrize("rules", [False, True])
+def test_amounts_in_sentences_are_whole_steps_and_keep_their_promise(rules: bool) -> None:
+    p = load_example_policy().apply(load_example()) if rules else load_example()  # partial, and all or nothing
     step = p.options.step
     found = 0
     for e in explanations(p, solve(p)):

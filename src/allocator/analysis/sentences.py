@@ -8,8 +8,8 @@ with the ``problem`` given (as :func:`allocator.explain` does):
 * a rise that would take the score beyond the top of its scale is never asked for: the
   sentence says the application could not be funded on its score alone (and, when a
   smaller request would be funded, with which request);
-* amounts in sentences are rounded down to the call's step (a request "of at most
-  310 000 kr" is one the call can grant and is still funded);
+* amounts in sentences are rounded down to the call's step (``Options.step``; a request "of
+  at most 310 000 kr" is a whole step, and still funded);
 * rules are named by their labels in the language asked for (``label_nb``).
 
 Without the problem the weighted score is shown (three decimals) and nothing is rounded.
@@ -48,14 +48,20 @@ class _Say:
         self.cur = getattr(problem, "currency", currency)
         self.scale = point_scale(problem) if problem is not None else None
         opts = getattr(problem, "options", None)
-        self.step = opts.step if opts is not None and opts.partial else None
+        # the call's step, also for all-or-nothing calls: "at most 310 000 kr", not "316 666 kr"
+        self.step = opts.step if opts is not None else None
 
     def m(self, amount: int) -> str:
         return money(amount, self.cur, self.lang)
 
+    def in_steps(self, amount: int) -> int:
+        """An amount promised in a sentence: rounded down to the call's step (as it is when
+        that would leave nothing)."""
+        return amount_in_steps(amount, self.step) or amount
+
     def grant_limit(self, amount: int) -> str:
-        """An amount promised in a sentence: rounded down to the call's step."""
-        return self.m(amount_in_steps(amount, self.step) or amount)
+        """:meth:`in_steps`, as money."""
+        return self.m(self.in_steps(amount))
 
     def score(self, e: Explanation) -> str:
         if self.scale is None:
@@ -160,7 +166,7 @@ def _funded(e: Explanation, s: _Say, keys: tuple[str, ...]) -> str:
         )
         if e.replaced_by:
             text += f" {'til' if nb else 'to'} {join_ids(e.replaced_by, s.lang)}"
-    if e.max_grant is not None and e.max_grant > e.requested:
+    if e.max_grant is not None and s.in_steps(e.max_grant) > e.requested:
         limit = s.grant_limit(e.max_grant)
         text += (
             f"; søknaden ville fortsatt ha blitt innvilget med et søknadsbeløp på inntil {limit}"

@@ -274,6 +274,7 @@ def _grounds(data: ReportData) -> dict[str, str]:
             currency=sol.currency,
             blocking=blocking,
             minimum=minimum,
+            of=len(sol.decisions),
         )
     return out
 

@@ -277,10 +277,12 @@ def decision_sentence(
     currency: str = "NOK",
     blocking: Sequence[Any] = (),
     minimum: int | None = None,
+    of: int | None = None,
 ) -> str:
     """The decision on one application in one sentence, from the decision alone (and the
-    rules that would break, ``blocking``, for an application stopped by a rule); ready for
-    the "Begrunnelse" of a decision letter.
+    rules that would break, ``blocking``, for an application stopped by a rule; with ``of``,
+    the number of applications, an application that did not reach up says its rank); ready
+    for the "Begrunnelse" of a decision letter.
 
     Examples
     --------
@@ -351,4 +353,8 @@ def decision_sentence(
             if nb
             else f"Not funded: funding it{at_least} would break {_rules_phrase(blocking, problem, lang)}."
         )
-    return reason_text(r, lang, sentence=True)
+    text = reason_text(r, lang, sentence=True)
+    if r is Reason.OUTRANKED and of:
+        where = f"nr. {d.rank} av {of} etter poengsum" if nb else f"rank {d.rank} of {of} by score"
+        text = f"{text[:-1]} ({where})."
+    return text
