@@ -284,8 +284,8 @@ class Solution(BaseModel):
         rows = "".join(
             f"<tr style='{'' if d.funded else 'color:#888'}'><td>{escape(d.id)}</td><td>{escape(d.title)}</td>"
             f"<td style='text-align:right'>{d.requested:,}</td><td style='text-align:right'>{d.granted:,}</td>"
-            f"<td style='text-align:right'>{d.score:.3f}</td><td>{escape(d.reason.value)}</td>"
-            f"<td>{escape(d.note)}</td></tr>"
+            f"<td style='text-align:right'>{d.score:.3f}</td><td style='text-align:right'>{d.rank}</td>"
+            f"<td>{escape(d.note or d.reason.value)}</td></tr>"
             for d in self.decisions
         )
         gap = f", gap {self.gap:.3%}" if self.gap else ""
@@ -295,5 +295,5 @@ class Solution(BaseModel):
             f"{self.n_funded} funded, {self.total_granted:,} of {self.frame:,} {escape(self.currency)} "
             f"({self.frame_left:,} left){gap}; {escape(self.solver)} {self.runtime_s:.3f}s"
             "<table><thead><tr><th>id</th><th>title</th><th>requested</th><th>granted</th><th>score</th>"
-            f"<th>reason</th><th>note</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            f"<th>rank</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
