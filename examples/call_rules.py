@@ -31,7 +31,5 @@ why = allocator.explain(problem, solution, lang="nb")
 for _, row in why.head(5).iterrows():
     print(f"{row['id']}: {row['sentence']}")
 
-out = allocator.write_report(
-    solution, "regler.xlsx", problem=problem, explanations=why, lang="nb"
-)
+out = allocator.write_report(solution, "regler.xlsx", problem=problem, explanations=why, lang="nb")
 print(f"\nskrev {out.resolve()}")

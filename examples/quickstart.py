@@ -16,9 +16,7 @@ import allocator
 
 HERE = Path(__file__).parent
 
-df = allocator.read_table(
-    HERE / "data" / "soknader.csv"
-)  # the headers are recognised: Søknadsnr, Søknadsbeløp ...
+df = allocator.read_table(HERE / "data" / "soknader.csv")  # the headers are recognised: Søknadsnr, Søknadsbeløp ...
 problem = allocator.Problem.from_frame(
     df,
     frame=2_300_000,
@@ -34,11 +32,7 @@ problem = allocator.Problem.from_frame(
 )
 solution = allocator.solve(problem)
 print(solution)
-print(
-    solution.to_frame()[["id", "granted", "score", "rank", "reason"]].to_string(
-        index=False
-    )
-)
+print(solution.to_frame()[["id", "granted", "score", "rank", "reason"]].to_string(index=False))
 print()
 print(allocator.compare(solution, allocator.rank_and_fund(problem)))
 

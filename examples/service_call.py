@@ -37,9 +37,7 @@ def main(url: str) -> None:
         },
         scales=(1, 7),
     )
-    body = json.dumps(
-        {"problem": problem.model_dump(mode="json"), "lang": "nb"}
-    ).encode("utf-8")
+    body = json.dumps({"problem": problem.model_dump(mode="json"), "lang": "nb"}).encode("utf-8")
     request = urllib.request.Request(
         f"{url.rstrip('/')}/v1/solve",
         data=body,

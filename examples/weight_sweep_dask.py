@@ -38,15 +38,11 @@ def main(n: int) -> None:
     )
     scenarios = weight_samples(problem, n, seed=1)
     with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
         workers = len(client.scheduler_info()["workers"])
-        results = allocator.run_scenarios(
-            problem, scenarios, executor=client.get_executor(), progress=False
-        )
+        results = allocator.run_scenarios(problem, scenarios, executor=client.get_executor(), progress=False)
     share = results.funding_share()
     print(f"{len(results)} scenarios on {workers} Dask workers")
     print(share.to_string())

@@ -24,9 +24,7 @@ EXAMPLES = ROOT / "examples"
 def workdir(tmp_path: Path) -> Path:
     """A copy of examples/, so that what the examples write stays out of the repository."""
     dst = tmp_path / "examples"
-    shutil.copytree(
-        EXAMPLES, dst, ignore=shutil.ignore_patterns("*.xlsx", ".ipynb_checkpoints")
-    )
+    shutil.copytree(EXAMPLES, dst, ignore=shutil.ignore_patterns("*.xlsx", ".ipynb_checkpoints"))
     shutil.copy(EXAMPLES / "data" / "soknader.xlsx", dst / "data" / "soknader.xlsx")
     return dst
 
@@ -73,22 +71,12 @@ def test_notebook(workdir: Path) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(workdir)}},
     ).execute()
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     wb = openpyxl.load_workbook(workdir / "saksliste.xlsx")
-    assert (
-        "Saksliste med vurdering" in wb.sheetnames and "Forklaringer" in wb.sheetnames
-    )
+    assert "Saksliste med vurdering" in wb.sheetnames and "Forklaringer" in wb.sheetnames
     header = [c.value for c in wb["Saksliste med vurdering"][3]]
-    assert (
-        "Spredning (lavest-høyest)" in header
-    )  # the reviewers' spread reached the meeting paper
+    assert "Spredning (lavest-høyest)" in header  # the reviewers' spread reached the meeting paper
 
 
 def test_quickstart(workdir: Path) -> None:
@@ -99,9 +87,7 @@ def test_quickstart(workdir: Path) -> None:
 
 def test_call_rules(workdir: Path) -> None:
     out = _run("call_rules.py", workdir)
-    assert (
-        "every rule holds" in out and "at its limit:" in out and "Ikke innvilget" in out
-    )
+    assert "every rule holds" in out and "at its limit:" in out and "Ikke innvilget" in out
     assert "Regler" in openpyxl.load_workbook(workdir / "regler.xlsx").sheetnames
 
 
@@ -145,9 +131,7 @@ def test_service_call(workdir: Path, tmp_path: Path) -> None:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
-            assert server.poll() is None and time.monotonic() < deadline, (
-                "the service did not start"
-            )
+            assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
             time.sleep(0.2)
         out = _run("service_call.py", workdir, f"http://127.0.0.1:{port}")
         assert "Solution(optimal" in out and "2022-R2-17" in out

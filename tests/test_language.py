@@ -122,9 +122,7 @@ def test_english_throughout(demos: dict[str, tuple[Any, str]]) -> None:
 
 
 def test_no_raw_codes_and_one_money_format(demos: dict[str, tuple[Any, str]]) -> None:
-    labels = [
-        x for r in load_example_policy().rules for x in (r.label, r.label_nb)
-    ]  # the policy's own words
+    labels = [x for r in load_example_policy().rules for x in (r.label, r.label_nb)]  # the policy's own words
     for lang, (wb, terminal) in demos.items():
         texts = _generated(wb) + terminal.splitlines()
         joined = "\n".join(texts)
@@ -140,9 +138,7 @@ def test_no_raw_codes_and_one_money_format(demos: dict[str, tuple[Any, str]]) ->
         ):
             assert code not in joined, (lang, code)
         if lang == "nb":
-            assert not re.search(
-                r"\d,\d{3}\b(?!,)", " ".join(t for t in texts if "kr" in t)
-            )  # no "316,666 kr"
+            assert not re.search(r"\d,\d{3}\b(?!,)", " ".join(t for t in texts if "kr" in t))  # no "316,666 kr"
             assert "NOK" not in joined
         else:
             assert not re.search(r"\d \d{3} kr", joined)  # no "2 235 000 kr" in English

@@ -18,11 +18,7 @@ from allocator import explain, solve, write_report
 from allocator.data import load_example, load_example_policy
 
 pytestmark = pytest.mark.skipif(
-    not (
-        shutil.which("soffice")
-        and shutil.which("pdfinfo")
-        and shutil.which("pdftotext")
-    ),
+    not (shutil.which("soffice") and shutil.which("pdfinfo") and shutil.which("pdftotext")),
     reason="needs LibreOffice (soffice) and poppler-utils (pdfinfo, pdftotext)",
 )
 
@@ -52,14 +48,8 @@ def _pdf(xlsx: Path) -> Path:
 
 
 def _pages(pdf: Path) -> list[str]:
-    info = subprocess.run(
-        ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True
-    ).stdout
-    n = int(
-        next(
-            line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")
-        )
-    )
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    n = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     return [
         subprocess.run(
             ["pdftotext", "-layout", "-f", str(k), "-l", str(k), str(pdf), "-"],
@@ -79,9 +69,7 @@ def demo() -> tuple[object, object, object]:
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-def test_summary_on_one_page(
-    tmp_path: Path, demo: tuple[object, object, object], lang: str
-) -> None:
+def test_summary_on_one_page(tmp_path: Path, demo: tuple[object, object, object], lang: str) -> None:
     p, s, e = demo
     pages = _pages(
         _pdf(
@@ -96,14 +84,8 @@ def test_summary_on_one_page(
         )
     )  # type: ignore[arg-type]
     assert len(pages) == 1
-    first, last = (
-        ("Nøkkeltall", "Normalisering")
-        if lang == "nb"
-        else ("Key figures", "Normalisation")
-    )
-    assert (
-        first in pages[0] and last in pages[0]
-    )  # from the first section to the last line of the technical block
+    first, last = ("Nøkkeltall", "Normalisering") if lang == "nb" else ("Key figures", "Normalisation")
+    assert first in pages[0] and last in pages[0]  # from the first section to the last line of the technical block
 
 
 @pytest.mark.parametrize(
@@ -133,15 +115,9 @@ def test_tables_print_one_page_wide(
             )
         )
     )  # type: ignore[arg-type]
-    assert (
-        len(pages) >= 2
-    )  # 26 applications with their reasons take more than a page ...
+    assert len(pages) >= 2  # 26 applications with their reasons take more than a page ...
     for k, text in enumerate(pages, start=1):
-        assert first in text and last in text, (
-            f"page {k} lacks a column: one page wide, header repeated"
-        )
+        assert first in text and last in text, f"page {k} lacks a column: one page wide, header repeated"
         assert f"side {k} av {len(pages)}" in text
     ids = [a.id for a in p.applications]  # type: ignore[attr-defined]
-    assert all(
-        any(i in t for t in pages) for i in ids
-    )  # ... and every application is on one of them
+    assert all(any(i in t for t in pages) for i in ids)  # ... and every application is on one of them

@@ -14,9 +14,7 @@ from allocator import Problem, solve
 from allocator.cli import main
 
 WEIGHTS = {"green": 0.5, "smart": 0.5}
-BASE = pd.DataFrame(
-    {"id": ["A", "B"], "requested": [100, 100], "green": [4, 1], "smart": [1, 3]}
-)
+BASE = pd.DataFrame({"id": ["A", "B"], "requested": [100, 100], "green": [4, 1], "smart": [1, 3]})
 # X scores far higher on green; it asks for more than the frame, so it is never funded itself
 X = pd.DataFrame({"id": ["X"], "requested": [1_000], "green": [40], "smart": [0]})
 
@@ -43,15 +41,11 @@ scores = st.integers(0, 7)
 
 
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 9), scores, scores, scores), min_size=1, max_size=7
-    ),
+    st.lists(st.tuples(st.integers(1, 9), scores, scores, scores), min_size=1, max_size=7),
     st.integers(8, 30),
     st.sampled_from(["green", "smart", "innovation"]),
 )
-def test_property_other_decisions_do_not_move(
-    rows: list[tuple[int, int, int, int]], high: int, which: str
-) -> None:
+def test_property_other_decisions_do_not_move(rows: list[tuple[int, int, int, int]], high: int, which: str) -> None:
     df = pd.DataFrame(
         [(f"A{i}", r * 10, g, s, n) for i, (r, g, s, n) in enumerate(rows)],
         columns=["id", "requested", "green", "smart", "innovation"],
@@ -87,11 +81,7 @@ def test_property_other_decisions_do_not_move(
 def test_the_inferred_scale_is_said_plainly(tmp_path: object) -> None:
     p = Problem.from_frame(BASE, frame=100, weights=WEIGHTS)
     s = solve(p)
-    assert (
-        s.notes
-        and "one shared scale from 0 to 4" in s.notes[0]
-        and "scales=(1, 7)" in s.notes[0]
-    )
+    assert s.notes and "one shared scale from 0 to 4" in s.notes[0] and "scales=(1, 7)" in s.notes[0]
     given = Problem.from_frame(BASE, frame=100, weights=WEIGHTS, scales=(0, 7))
     assert solve(given).notes == ()
 
@@ -154,9 +144,6 @@ def test_the_report_says_so(tmp_path: pytest.TempPathFactory) -> None:
     p = Problem.from_frame(BASE, frame=100, weights=WEIGHTS)
     out = write_report(solve(p), tmp_path / "r.xlsx", problem=p, lang="nb")  # type: ignore[operator]
     text = " ".join(
-        str(v)
-        for row in openpyxl.load_workbook(out)["Sammendrag"].iter_rows(values_only=True)
-        for v in row
-        if v
+        str(v) for row in openpyxl.load_workbook(out)["Sammendrag"].iter_rows(values_only=True) for v in row if v
     )
     assert "Ingen skala var oppgitt" in text and "scales=(1, 7)" in text

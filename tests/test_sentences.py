@@ -15,12 +15,8 @@ from allocator.data import load_example, load_example_policy
 from tests.conftest import problems
 
 NBSP = "\u00a0"
-RISE_EN = re.compile(
-    r"its score ([0-9.]+) of ([0-9.]+) would have to rise by more than ([0-9.]+) points"
-)
-RISE_NB = re.compile(
-    r"poengsummen ([0-9,]+) av ([0-9,]+) måtte ha økt med mer enn ([0-9,]+) poeng"
-)
+RISE_EN = re.compile(r"its score ([0-9.]+) of ([0-9.]+) would have to rise by more than ([0-9.]+) points")
+RISE_NB = re.compile(r"poengsummen ([0-9,]+) av ([0-9,]+) måtte ha økt med mer enn ([0-9,]+) poeng")
 
 
 def _num(text: str) -> float:
@@ -38,20 +34,10 @@ def _check(p: Problem) -> None:
             m = rise.search(text.replace(NBSP, " "))
             if m:
                 score, top, by = (_num(g) for g in m.groups())
-                assert (
-                    e.margin_up is not None and e.score_exact + e.margin_up < w
-                )  # exactly within the scale
-                assert score + by <= top + 0.011, (
-                    text
-                )  # and as shown (two decimals each)
-            if (
-                e.margin_up is not None
-                and not e.funded
-                and e.score_exact + e.margin_up >= w
-            ):
-                assert m is None and (
-                    "score alone" in text or "poengsum alene" in text
-                ), text
+                assert e.margin_up is not None and e.score_exact + e.margin_up < w  # exactly within the scale
+                assert score + by <= top + 0.011, text  # and as shown (two decimals each)
+            if e.margin_up is not None and not e.funded and e.score_exact + e.margin_up >= w:
+                assert m is None and ("score alone" in text or "poengsum alene" in text), text
 
 
 @settings(max_examples=15)
@@ -88,8 +74,4 @@ def test_amounts_in_sentences_are_whole_steps_and_keep_their_promise(rules: bool
 def test_rules_by_their_norwegian_labels() -> None:
     p = load_example_policy().apply(load_example())
     nb = " ".join(e.sentence_nb for e in explanations(p, solve(p), max_grant=False))
-    assert (
-        "bagatellmessig støtte" in nb
-        and "de minimis" not in nb
-        and "project cost" not in nb
-    )
+    assert "bagatellmessig støtte" in nb and "de minimis" not in nb and "project cost" not in nb

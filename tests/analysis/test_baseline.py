@@ -21,7 +21,7 @@ def _rank_and_fund(p: Problem) -> tuple[dict[str, int], list[str]]:
 @examples(60)
 @given(problems(max_n=14, partial=None, thresholds=True, normalisation=None, half_points=True))
 def test_rank_and_fund_matches_independent_implementation(p: Problem) -> None:
-    grants, ranked = _rank_and_fund(p)
+    grants, _ = _rank_and_fund(p)
     sol = rank_and_fund(p)
     assert sol.grants == grants
     assert [d.id for d in sol.decisions] == p.ids

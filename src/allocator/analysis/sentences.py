@@ -67,9 +67,7 @@ class _Say:
         if self.scale is None:
             return f"{'den vektede poengsummen' if self.nb else 'its weighted score'} {number(e.score, self.lang)}"
         p = number(self.scale.points(e.score_exact), self.lang, 2)
-        top = number(
-            self.scale.top, self.lang, 0 if float(self.scale.top).is_integer() else 2
-        )
+        top = number(self.scale.top, self.lang, 0 if float(self.scale.top).is_integer() else 2)
         return f"{'poengsummen' if self.nb else 'its score'} {p} {'av' if self.nb else 'of'} {top}"
 
     def delta(self, margin: Fraction) -> str:
@@ -81,17 +79,10 @@ class _Say:
         return self.scale is None or self.scale.reachable(e.score_exact, margin)
 
     def rules(self, refs: Any) -> str:
-        names = [
-            quoted(rule_name(r, self.problem, self.lang), self.lang)
-            for r in dict.fromkeys(str(r) for r in refs)
-        ]
+        names = [quoted(rule_name(r, self.problem, self.lang), self.lang) for r in dict.fromkeys(str(r) for r in refs)]
         if self.nb:
-            return (
-                f"{'regelen' if len(names) == 1 else 'reglene'} {join_ids(names, 'nb')}"
-            )
-        return (
-            f"{'the rule' if len(names) == 1 else 'the rules'} {join_ids(names, 'en')}"
-        )
+            return f"{'regelen' if len(names) == 1 else 'reglene'} {join_ids(names, 'nb')}"
+        return f"{'the rule' if len(names) == 1 else 'the rules'} {join_ids(names, 'en')}"
 
     def keys(self, keys: tuple[str, ...]) -> str:
         return tie_break_text(keys or ("id",), self.lang, self.problem)
@@ -123,19 +114,13 @@ def sentence(
     lang = check_lang(lang)
     say = _Say(lang, problem, currency)
     frame = getattr(problem, "frame", frame)
-    return (
-        _funded(e, say, tie_break)
-        if e.funded
-        else _not_funded(e, say, frame, tie_break)
-    )
+    return _funded(e, say, tie_break) if e.funded else _not_funded(e, say, frame, tie_break)
 
 
 def _funded(e: Explanation, s: _Say, keys: tuple[str, ...]) -> str:
     nb = s.nb
     grant = (
-        s.m(e.granted)
-        if e.granted == e.requested
-        else f"{s.m(e.granted)} {'av' if nb else 'of'} {s.m(e.requested)}"
+        s.m(e.granted) if e.granted == e.requested else f"{s.m(e.granted)} {'av' if nb else 'of'} {s.m(e.requested)}"
     )
     head = f"{'Innvilget' if nb else 'Funded'} ({grant})"
     if e.reason is Reason.LOCKED_IN:
@@ -211,11 +196,7 @@ def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> s
     head = "Ikke innvilget" if nb else "Not funded"
     if e.reason is Reason.INELIGIBLE:
         detail = e.detail_nb if nb else e.detail
-        what = (
-            "søknaden oppfyller ikke minstekravene"
-            if nb
-            else "it does not meet the minimum requirements"
-        )
+        what = "søknaden oppfyller ikke minstekravene" if nb else "it does not meet the minimum requirements"
         return f"{head}: {what}{f' ({detail})' if detail else ''}."
     if e.reason is Reason.TOO_LARGE:
         if nb:
@@ -233,9 +214,7 @@ def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> s
             else f"{head}: {'stoppet av reglene' if nb else 'stopped by the rules'}"
         )
         if e.margin_up is not None:
-            text += f"; {'med reglene' if nb else 'under the rules'} " + _rise(
-                e, s, e.margin_up
-            )
+            text += f"; {'med reglene' if nb else 'under the rules'} " + _rise(e, s, e.margin_up)
         else:
             text += _request_clause(e, s, only=True)
         return text + "."

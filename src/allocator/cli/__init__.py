@@ -55,9 +55,7 @@ def build_parser() -> Parser:
         prog=PROG,
         description="Decide how a public funding frame is best spent (an integer program over the applications).",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
-    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for add in SUBCOMMANDS:
@@ -90,9 +88,7 @@ def main(
     debug = "--debug" in args_list
     try:
         try:
-            with contextlib.redirect_stdout(
-                out
-            ):  # --help and --version print to ``stdout``
+            with contextlib.redirect_stdout(out):  # --help and --version print to ``stdout``
                 args = build_parser().parse_args(args_list)
         except SystemExit as exc:
             return int(exc.code or 0)

@@ -52,25 +52,17 @@ def _amount(text: str) -> int:
     try:
         value = float(cleaned)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an amount; give whole kroner, e.g. 2300000"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000") from None
     if not value.is_integer():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000")
     return int(value)
 
 
-def _pair(
-    kind: str, convert: Callable[[str], Any], example: str
-) -> Callable[[str], tuple[str, Any]]:
+def _pair(kind: str, convert: Callable[[str], Any], example: str) -> Callable[[str], tuple[str, Any]]:
     def parse(text: str) -> tuple[str, Any]:
         name, sep, value = text.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(
-                f"{kind} {text!r} must look like {example}"
-            )
+            raise argparse.ArgumentTypeError(f"{kind} {text!r} must look like {example}")
         try:
             return name.strip(), convert(value.strip())
         except ValueError:
@@ -147,9 +139,7 @@ def add_common(common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print only the summary, not the decision table",
     )
-    common.add_argument(
-        "--debug", action="store_true", help="show a traceback on unexpected errors"
-    )
+    common.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
 
 
 def _out_help(default: str | None) -> str:
@@ -260,22 +250,14 @@ def _check_out(out: str | None, inputs: tuple[str | None, ...] = ()) -> None:
         return
     path = Path(out)
     if path.suffix.lower() not in OUT_SUFFIXES:
-        raise UsageError(
-            f"--out {out!r}: give a file ending in .csv, .xlsx or .json, or - for JSON on standard output"
-        )
+        raise UsageError(f"--out {out!r}: give a file ending in .csv, .xlsx or .json, or - for JSON on standard output")
     if not path.resolve().parent.is_dir():
-        raise AllocatorError(
-            f"--out {out!r}: the folder '{path.parent}' does not exist; create it or write elsewhere"
-        )
+        raise AllocatorError(f"--out {out!r}: the folder '{path.parent}' does not exist; create it or write elsewhere")
     if path.is_dir():
-        raise AllocatorError(
-            f"--out {out!r} is a folder; give a file name such as {path / 'decisions.xlsx'}"
-        )
+        raise AllocatorError(f"--out {out!r} is a folder; give a file name such as {path / 'decisions.xlsx'}")
     for given in inputs:
         if given and Path(given).resolve() == path.resolve():
-            raise UsageError(
-                f"--out {out!r} is an input file; write the decisions to another file"
-            )
+            raise UsageError(f"--out {out!r} is an input file; write the decisions to another file")
 
 
 def _solve(problem: Problem, args: argparse.Namespace) -> Solution:
@@ -311,34 +293,22 @@ def _report(
     human = stderr if args.out == "-" else stdout
     has = solution.status.has_solution
     baseline = rank_and_fund(problem) if has else None
-    explanations = (
-        explain(problem, solution, lang=lang, time_limit=args.time_limit)
-        if args.explain and has
-        else None
-    )
-    register = (
-        state_aid_register(solution, problem, eur_nok=args.eur_nok) if has else None
-    )
+    explanations = explain(problem, solution, lang=lang, time_limit=args.time_limit) if args.explain and has else None
+    register = state_aid_register(solution, problem, eur_nok=args.eur_nok) if has else None
     where = _where(args)
     if not args.quiet and has:
         print(
-            format_decisions(
-                solution, lang, problem=problem, limit=ROWS_SHOWN, where=where
-            ),
+            format_decisions(solution, lang, problem=problem, limit=ROWS_SHOWN, where=where),
             file=human,
         )
         print(file=human)
         if explanations is not None:
             print(
-                format_explanations(
-                    solution, explanations, lang=lang, limit=2 * ROWS_SHOWN, where=where
-                ),
+                format_explanations(solution, explanations, lang=lang, limit=2 * ROWS_SHOWN, where=where),
                 file=human,
             )
             print(file=human)
-    broken = (
-        check(problem, baseline).rules if baseline is not None and problem.rules else []
-    )
+    broken = check(problem, baseline).rules if baseline is not None and problem.rules else []
     print(
         format_summary(
             solution,
@@ -386,9 +356,7 @@ def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
         problem = load_example_policy().apply(problem)
     problem = _with_funding(problem, args)
     if args.lang == "nb":
-        problem = problem.model_copy(
-            update={"name": example_metadata().get("name_nb", problem.name)}
-        )
+        problem = problem.model_copy(update={"name": example_metadata().get("name_nb", problem.name)})
     human = stderr if args.out == "-" else stdout
     if args.lang == "nb":
         print(
@@ -396,9 +364,7 @@ def _cmd_demo(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
             file=human,
         )
         print(
-            f"runde 2 (ramme {problem.frame:,} kr). Søknadene er oppdiktet for eksempelet.\n".replace(
-                ",", " "
-            ),
+            f"runde 2 (ramme {problem.frame:,} kr). Søknadene er oppdiktet for eksempelet.\n".replace(",", " "),
             file=human,
         )
     else:
@@ -429,9 +395,7 @@ def _load_problem(args: argparse.Namespace) -> Problem:
         table_kwargs["name"] = args.name
     if path.suffix.lower() != ".json":
         if args.frame is None:
-            raise UsageError(
-                "--frame is required: the frame (total budget) in whole kroner, e.g. --frame 2300000"
-            )
+            raise UsageError("--frame is required: the frame (total budget) in whole kroner, e.g. --frame 2300000")
         if weights is None:
             raise UsageError(
                 "give --weight NAME=W for each criterion column, e.g. --weight green=0.4 --weight smart=0.3"
@@ -440,9 +404,7 @@ def _load_problem(args: argparse.Namespace) -> Problem:
         return read_problem(path, frame=args.frame, weights=weights, **table_kwargs)
     except InputError as exc:
         if exc.column == "frame" and args.frame is None:
-            raise UsageError(
-                f"{path.name} is a table of applications: give --frame, e.g. --frame 2300000"
-            ) from None
+            raise UsageError(f"{path.name} is a table of applications: give --frame, e.g. --frame 2300000") from None
         if exc.column == "weights" and weights is None:
             raise UsageError(
                 f"{path.name} is a table of applications: give --weight NAME=W for each criterion"

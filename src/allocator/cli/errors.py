@@ -45,9 +45,7 @@ def _quote(value: str) -> str:
 
 _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (
-        re.compile(
-            r"scales=\{'(?P<name>[^']+)':\s*\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)\}"
-        ),
+        re.compile(r"scales=\{'(?P<name>[^']+)':\s*\((?P<lo>[^,()]+),\s*(?P<hi>[^()]+)\)\}"),
         _scale,
     ),
     (
@@ -59,13 +57,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         lambda m: f"--threshold {m['name']}={m['v']}",
     ),
     (
-        re.compile(
-            r"weights=\{(?P<body>[^}]*)\}(?:,\s*(?P<name>[a-z_][a-z0-9_]*)='(?P<col>[^']*)')?"
-        ),
-        lambda m: (
-            _weights(m)
-            + (f" --column {m['name']}={_quote(m['col'])}" if m["name"] else "")
-        ),
+        re.compile(r"weights=\{(?P<body>[^}]*)\}(?:,\s*(?P<name>[a-z_][a-z0-9_]*)='(?P<col>[^']*)')?"),
+        lambda m: _weights(m) + (f" --column {m['name']}={_quote(m['col'])}" if m["name"] else ""),
     ),
     (
         re.compile(r"\bframe=(?P<v>[0-9_]+)"),

@@ -73,16 +73,8 @@ def format_decisions(
     [['--', 'funded'], ['A', '60'], ['--', 'not'], ['B', '50']]
     """
     scale = point_scale(problem) if problem is not None else None
-    unit = (
-        "kr"
-        if solution.currency.upper() == "NOK" and lang == "nb"
-        else solution.currency
-    )
-    points = (
-        term("points", lang, top=f"{scale.top:g}")
-        if scale is not None
-        else term("score", lang)
-    )
+    unit = "kr" if solution.currency.upper() == "NOK" and lang == "nb" else solution.currency
+    points = term("points", lang, top=f"{scale.top:g}") if scale is not None else term("score", lang)
     heads = [
         (term("id", lang), 10),
         (term("title", lang), 34),
@@ -101,8 +93,7 @@ def format_decisions(
     ] + [w for _, w in heads[1:]]
     right = {3, 4, 5, 6}
     head = "  ".join(
-        h.rjust(w) if k in right else h.ljust(w)
-        for k, ((h, _), w) in enumerate(zip(heads, widths, strict=True))
+        h.rjust(w) if k in right else h.ljust(w) for k, ((h, _), w) in enumerate(zip(heads, widths, strict=True))
     )
     lines = [head.rstrip()]
 
@@ -143,11 +134,7 @@ _LABEL = 34
 
 
 def _row(label: str, value: str) -> str:
-    return (
-        f"{label:<{_LABEL}} {value}"
-        if len(label) < _LABEL
-        else f"{label}\n{'':<{_LABEL}} {value}"
-    )
+    return f"{label:<{_LABEL}} {value}" if len(label) < _LABEL else f"{label}\n{'':<{_LABEL}} {value}"
 
 
 def format_summary(
@@ -217,9 +204,7 @@ def format_summary(
             f"{(s.solver + ' ' + s.solver_version).strip()}, {number(s.runtime_s, lang, 2)} s, {runs}",
         )
     )
-    notes = (
-        problem_notes(problem, lang, cli=True) if problem is not None else list(s.notes)
-    )
+    notes = problem_notes(problem, lang, cli=True) if problem is not None else list(s.notes)
     if eur_nok_note:
         notes.append(eur_nok_note)
     for n in notes:
@@ -233,11 +218,7 @@ def format_summary(
         )
     if baseline is not None and s.status.has_solution:
         c = compare(s, baseline)
-        pct = (
-            f" ({percent(c.improvement_pct, lang, sign=True)})"
-            if c.improvement_pct is not None
-            else ""
-        )
+        pct = f" ({percent(c.improvement_pct, lang, sign=True)})" if c.improvement_pct is not None else ""
         granted = "innvilget" if lang == "nb" else "granted"
         lines += [
             "",
@@ -264,9 +245,7 @@ def format_summary(
             ("other_amount", c.different_amount),
         ):
             if ids:
-                lines.append(
-                    f"  {term(key, lang)}: {cut_list(ids, lang, _LIST_SHOWN, where=where)}"
-                )
+                lines.append(f"  {term(key, lang)}: {cut_list(ids, lang, _LIST_SHOWN, where=where)}")
         if not (c.only_optimal or c.only_baseline or c.different_amount):
             lines.append(f"  {term('same_portfolio', lang)}")
         if broken:
@@ -286,13 +265,9 @@ def format_explanations(
     where: str = "",
 ) -> str:
     """One sentence per application, in the order of :func:`format_decisions`."""
-    column = (
-        f"sentence_{lang}" if f"sentence_{lang}" in explanations.columns else "sentence"
-    )
+    column = f"sentence_{lang}" if f"sentence_{lang}" in explanations.columns else "sentence"
     sentences = dict(zip(explanations["id"], explanations[column], strict=True))
-    order = sorted(
-        solution.decisions, key=lambda d: (not d.funded, -d.score, d.rank, d.id)
-    )
+    order = sorted(solution.decisions, key=lambda d: (not d.funded, -d.score, d.rank, d.id))
     ids = max([len(d.id) for d in order] + [2])
     lines = [f"{term('explanation', lang)}:"]
     shown = order if limit is None else order[:limit]

@@ -78,10 +78,7 @@ def _rows_calamine(p: Path, sheet: str | int | None) -> list[list[Any]]:
                 f"cannot read sheet {name!r} of {p.name} ({type(exc).__name__}: {exc})",
                 value=str(p),
             ) from None
-    return [
-        [None if _blank(v) else v for v in row]
-        for row in grid.itertuples(index=False, name=None)
-    ]
+    return [[None if _blank(v) else v for v in row] for row in grid.itertuples(index=False, name=None)]
 
 
 def _calamine_errors() -> tuple[type[BaseException], ...]:
@@ -117,9 +114,7 @@ def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
     except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise AllocatorError(
-            "reading .xlsx needs python-calamine or openpyxl: pip install python-calamine"
-        ) from None
+        raise AllocatorError("reading .xlsx needs python-calamine or openpyxl: pip install python-calamine") from None
     if p.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(
             f"reading {p.name} needs python-calamine: pip install python-calamine (or save it as .xlsx)",
@@ -146,9 +141,7 @@ def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
         wb.close()
 
 
-def read_spreadsheet(
-    p: Path, sheet: str | int | None, *, engine: str = "auto"
-) -> pd.DataFrame:
+def read_spreadsheet(p: Path, sheet: str | int | None, *, engine: str = "auto") -> pd.DataFrame:
     """The sheet (first, or by name / 0-based position) as a DataFrame; id and tag columns as text.
 
     ``engine``: ``"calamine"`` (python-calamine: .xlsx, .xls, .ods), ``"openpyxl"`` (.xlsx
@@ -168,18 +161,12 @@ def read_spreadsheet(
         )
     header = rows[0]
     width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
-    names_ = [
-        str(h).strip() if h is not None else f"column {i + 1}"
-        for i, h in enumerate(header[:width])
-    ]
+    names_ = [str(h).strip() if h is not None else f"column {i + 1}" for i, h in enumerate(header[:width])]
     body = [list(r[:width]) + [None] * (width - len(r[:width])) for r in rows[1:]]
     df = pd.DataFrame(body, columns=names_)
     for col in text_columns(names_):
         df[col] = [
-            None
-            if v is None
-            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-            for v in df[col]
+            None if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in df[col]
         ]
     return df.infer_objects()
 
@@ -198,12 +185,8 @@ def write_xlsx(df: pd.DataFrame, p: Path) -> None:
         ws = writer.sheets["Decisions"]
         money = writer.book.add_format({"num_format": "#,##0"})
         for j, col in enumerate(df.columns):
-            width = min(
-                60, max([len(str(col))] + [len(str(v)) for v in df[col].tolist()]) + 2
-            )
-            ws.set_column(
-                j, j, width, money if col in ("requested", "granted") else None
-            )
+            width = min(60, max([len(str(col))] + [len(str(v)) for v in df[col].tolist()]) + 2)
+            ws.set_column(j, j, width, money if col in ("requested", "granted") else None)
         ws.freeze_panes(1, 1)
         if len(df):
             ws.autofilter(0, 0, len(df), len(df.columns) - 1)

@@ -60,14 +60,10 @@ __all__ = ["aggregate_reviews", "read_reviews", "review_columns"]
 
 How = Literal["mean", "median"]
 Missing = Literal["refuse", "ignore"]
-_WIDE = re.compile(
-    r"^(?P<name>.+?)[_ ](?:r|reviewer|vurderer)?\s*(?P<k>\d+)$", re.IGNORECASE
-)
+_WIDE = re.compile(r"^(?P<name>.+?)[_ ](?:r|reviewer|vurderer)?\s*(?P<k>\d+)$", re.IGNORECASE)
 
 
-def review_columns(
-    columns: Sequence[Hashable], criteria: Sequence[str] | None = None
-) -> dict[str, list[Hashable]]:
+def review_columns(columns: Sequence[Hashable], criteria: Sequence[str] | None = None) -> dict[str, list[Hashable]]:
     """The wide layout's review columns per criterion: ``green_r1``, ``green_2``, ``green 3`` ...
 
     Examples
@@ -80,10 +76,7 @@ def review_columns(
         m = _WIDE.match(str(c).strip())
         if m and (criteria is None or m["name"] in criteria):
             found.setdefault(m["name"], []).append((int(m["k"]), c))
-    return {
-        name: [c for _, c in sorted(cols, key=lambda t: t[0])]
-        for name, cols in found.items()
-    }
+    return {name: [c for _, c in sorted(cols, key=lambda t: t[0])] for name, cols in found.items()}
 
 
 def _score(value: Any, where: str) -> float | None:
@@ -138,9 +131,7 @@ def _combine(
 
 def _check(how: Any, missing: Any) -> None:
     if how not in ("mean", "median"):
-        raise InputError(
-            f"how={how!r}: aggregate reviews by 'mean' or 'median'", value=how
-        )
+        raise InputError(f"how={how!r}: aggregate reviews by 'mean' or 'median'", value=how)
     if missing not in ("refuse", "ignore"):
         raise InputError(
             f"missing={missing!r}: a missing review is 'refuse'd (the default) or 'ignore'd",
@@ -174,10 +165,7 @@ def _wide(
     for name, cs in cols.items():
         agg, lo, hi, n = [], [], [], []
         for r in range(len(df)):
-            cells = [
-                (df[col].iloc[r], f"row {r + 1}, column {str(col)!r}", r + 1, str(col))
-                for col in cs
-            ]
+            cells = [(df[col].iloc[r], f"row {r + 1}, column {str(col)!r}", r + 1, str(col)) for col in cs]
             a, b, c, k = _combine(name, cells, ids[r], how, missing)
             agg.append(a)
             lo.append(b)
@@ -219,9 +207,7 @@ def _long(
             )
         rows.setdefault(app, []).append(r)
     seen: dict[tuple[str, str], int] = {}
-    for r, (v, who) in enumerate(
-        zip(df[id_col].tolist(), df[reviewer].tolist(), strict=True)
-    ):
+    for r, (v, who) in enumerate(zip(df[id_col].tolist(), df[reviewer].tolist(), strict=True)):
         key = (parse_text(v), parse_text(who))
         if key in seen:
             raise InputError(
@@ -280,9 +266,7 @@ def _long(
             value=unreviewed[0],
         )
     scores = out.set_index(out[id_col].map(parse_text)).drop(columns=[c for c in other])
-    base = applications.drop(
-        columns=[c for c in names if c in applications.columns]
-    ).reset_index(drop=True)
+    base = applications.drop(columns=[c for c in names if c in applications.columns]).reset_index(drop=True)
     return pd.concat([base, scores.loc[known].reset_index(drop=True)], axis=1)
 
 
@@ -344,9 +328,7 @@ def aggregate_reviews(
             )
         return _long(reviews, list(criteria), how, missing, id, reviewer, applications)
     if layout != "wide":
-        raise InputError(
-            f"layout={layout!r}: give 'wide', 'long' or 'auto'", value=layout
-        )
+        raise InputError(f"layout={layout!r}: give 'wide', 'long' or 'auto'", value=layout)
     if isinstance(criteria, Mapping):
         cols = {str(k): list(v) for k, v in criteria.items()}
         for name, cs in cols.items():
@@ -358,9 +340,7 @@ def aggregate_reviews(
                     column=name,
                 )
     else:
-        cols = review_columns(
-            list(reviews.columns), None if criteria is None else list(criteria)
-        )
+        cols = review_columns(list(reviews.columns), None if criteria is None else list(criteria))
         wanted = list(criteria) if criteria is not None else list(cols)
         lacking = [c for c in wanted if c not in cols]
         if lacking or not wanted:
@@ -382,9 +362,7 @@ def _id_column(df: pd.DataFrame, id: Hashable) -> Hashable | None:
     return next((c for c in df.columns if normalise_header(c) in known), None)
 
 
-def read_reviews(
-    path: str | Path, criteria: Any = None, *, sheet: str | int | None = None, **kw: Any
-) -> pd.DataFrame:
+def read_reviews(path: str | Path, criteria: Any = None, *, sheet: str | int | None = None, **kw: Any) -> pd.DataFrame:
     """:func:`aggregate_reviews` of a file (CSV, Excel or JSON, read by :func:`allocator.read_table`)."""
     from allocator.io.tables import read_table
 

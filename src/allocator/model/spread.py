@@ -24,9 +24,7 @@ __all__ = ["read_spreads", "spread_columns"]
 _TOL = 1e-9
 
 
-def _pair(
-    columns: Sequence[Hashable], name: str, header: Hashable
-) -> tuple[Hashable, Hashable] | None:
+def _pair(columns: Sequence[Hashable], name: str, header: Hashable) -> tuple[Hashable, Hashable] | None:
     by_norm = {normalise_header(c): c for c in columns}
     for base in dict.fromkeys((name, str(header))):
         lo, hi = (
@@ -45,9 +43,7 @@ def _pair(
     return None
 
 
-def spread_columns(
-    columns: Sequence[Hashable], criteria: Sequence[str], found: dict[str, Hashable]
-) -> list[Hashable]:
+def spread_columns(columns: Sequence[Hashable], criteria: Sequence[str], found: dict[str, Hashable]) -> list[Hashable]:
     """The spread columns present for ``criteria`` (``found``: criterion -> score column)."""
     out: list[Hashable] = []
     for c in criteria:

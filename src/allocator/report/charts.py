@@ -19,12 +19,7 @@ def _frame_curve(rep: Report, ws: Any, name: str) -> int:
     """The frame curve's data from row 0, columns A-C, and its chart at E1; rows used."""
     d, f = rep.data, rep.formats
     curve = d.frame_curve
-    if (
-        curve is None
-        or not len(curve)
-        or "frame" not in curve.columns
-        or "value" not in curve.columns
-    ):
+    if curve is None or not len(curve) or "frame" not in curve.columns or "value" not in curve.columns:
         return 0
     has_base = "rank_and_fund" in curve.columns
     heads = [
@@ -101,9 +96,7 @@ def _categories(rep: Report, ws: Any, name: str, top: int) -> None:
         row[1] += x.granted
     if not cats:
         return
-    for c, h in enumerate(
-        (rep.term("category"), rep.term("requested"), rep.term("granted"))
-    ):
+    for c, h in enumerate((rep.term("category"), rep.term("requested"), rep.term("granted"))):
         ws.write_string(top, c, h, f.header)
     keys = sorted(cats)
     for r, k in enumerate(keys, start=top + 1):

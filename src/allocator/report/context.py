@@ -160,19 +160,11 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
         return {}
     if hasattr(explanations, "to_dict") and hasattr(explanations, "columns"):
         if "id" not in explanations.columns:
-            raise AllocatorError(
-                "write_report: explanations must be allocator.explain(...)'s table (a column 'id')"
-            )
+            raise AllocatorError("write_report: explanations must be allocator.explain(...)'s table (a column 'id')")
         records = explanations.to_dict("records")
-        column = (
-            f"sentence_{lang}"
-            if f"sentence_{lang}" in explanations.columns
-            else "sentence"
-        )
+        column = f"sentence_{lang}" if f"sentence_{lang}" in explanations.columns else "sentence"
         return {str(r["id"]): {**r, "sentence": r.get(column, "")} for r in records}
-    if isinstance(explanations, Sequence) and all(
-        isinstance(e, Explanation) for e in explanations
-    ):
+    if isinstance(explanations, Sequence) and all(isinstance(e, Explanation) for e in explanations):
         out = {}
         for e in explanations:
             row = e.model_dump()
@@ -181,10 +173,7 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
                 margin_up=None if e.margin_up is None else float(e.margin_up),
                 margin_down=None if e.margin_down is None else float(e.margin_down),
                 reason=e.reason.value,
-                **{
-                    k: "; ".join(getattr(e, k))
-                    for k in ("rules", "displaces", "also_funded", "replaced_by")
-                },
+                **{k: "; ".join(getattr(e, k)) for k in ("rules", "displaces", "also_funded", "replaced_by")},
             )
             out[e.id] = row
         return out
@@ -197,9 +186,7 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
 def _weighted(problem: Problem, scores: Mapping[str, float]) -> Fraction:
     total = Fraction(0)
     for c in problem.criteria:
-        x, lo, hi = (
-            Fraction(repr(float(v))) for v in (scores[c.name], c.scale_min, c.scale_max)
-        )
+        x, lo, hi = (Fraction(repr(float(v))) for v in (scores[c.name], c.scale_min, c.scale_max))
         n = (x - lo) / (hi - lo) if problem.options.normalisation == "range" else x / hi
         total += Fraction(repr(float(c.weight))) * n
     return total
@@ -212,14 +199,8 @@ def _spreads(problem: Problem, scale: PointScale) -> dict[str, tuple[float, floa
     for a in problem.applications:
         if not a.spread:
             continue
-        low = {
-            c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[0]
-            for c in problem.criteria
-        }
-        high = {
-            c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[1]
-            for c in problem.criteria
-        }
+        low = {c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[0] for c in problem.criteria}
+        high = {c.name: a.spread.get(c.name, (a.scores[c.name], a.scores[c.name]))[1] for c in problem.criteria}
         out[a.id] = (
             scale.points(_weighted(problem, low)),
             scale.points(_weighted(problem, high)),
@@ -227,9 +208,7 @@ def _spreads(problem: Problem, scale: PointScale) -> dict[str, tuple[float, floa
     return out
 
 
-def _blocking(
-    problem: Problem, solution: Solution, checker: Checker, d: Decision
-) -> tuple[list[RuleRef], int]:
+def _blocking(problem: Problem, solution: Solution, checker: Checker, d: Decision) -> tuple[list[RuleRef], int]:
     """The rules (and parts) a grant at its minimum would break, everything else unchanged."""
     i = problem.ids.index(d.id)
     minimum = levels(problem.applications[i], problem.options).minimum
@@ -239,8 +218,7 @@ def _blocking(
     refs = [
         RuleRef(label=v.rule, part=v.part)
         for v in checker.violations(grants)
-        if (v.rule, v.part) not in before
-        and v.rule not in ("frame", "grant levels", "eligibility")
+        if (v.rule, v.part) not in before and v.rule not in ("frame", "grant levels", "eligibility")
     ]
     return refs, minimum
 
@@ -257,12 +235,7 @@ def _grounds(data: ReportData) -> dict[str, str]:
             continue
         blocking: list[RuleRef] = []
         minimum = None
-        if (
-            p is not None
-            and not d.funded
-            and d.reason
-            in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT, Reason.TOO_LARGE)
-        ):
+        if p is not None and not d.funded and d.reason in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT, Reason.TOO_LARGE):
             if checker is not None and d.reason is not Reason.TOO_LARGE:
                 blocking, minimum = _blocking(p, sol, checker, d)
             else:
@@ -316,14 +289,10 @@ def complete(
         if baseline is None and problem is not None:
             baseline = rank_and_fund(problem)
         data.baseline = baseline
-        data.comparison = comparison or (
-            compare(solution, baseline) if baseline is not None else None
-        )
+        data.comparison = comparison or (compare(solution, baseline) if baseline is not None else None)
         if problem is not None and baseline is not None and problem.rules:
             data.broken = Checker(problem)(baseline).rules
-        data.register = state_aid_register(
-            solution, problem, threshold_eur=state_aid_threshold_eur, eur_nok=eur_nok
-        )
+        data.register = state_aid_register(solution, problem, threshold_eur=state_aid_threshold_eur, eur_nok=eur_nok)
         if problem is not None and problem.rules:
             data.usage = rule_usage(problem, solution)
         data.explanations = _explanation_rows(explanations, lang)

@@ -62,11 +62,7 @@ class Formats:
         # the locale tag makes the separators those of the language in any spreadsheet that
         # reads it (LibreOffice); Excel uses the reader's own settings, Norwegian for an adviser
         loc = "[$-414]" if lang == "nb" else "[$-809]"
-        money = (
-            f'{loc}#,##0 "{"kr" if unit == "NOK" else unit}"'
-            if lang == "nb"
-            else f'{loc}"{unit} "#,##0'
-        )
+        money = f'{loc}#,##0 "{"kr" if unit == "NOK" else unit}"' if lang == "nb" else f'{loc}"{unit} "#,##0'
         pct = f"{loc}0.0\\ %" if lang == "nb" else f"{loc}0.0%"
         signed = f"{loc}+0.0\\ %;-0.0\\ %" if lang == "nb" else f"{loc}+0.0%;-0.0%"
         self.num = {
@@ -141,9 +137,7 @@ def print_setup(
     if id_columns:
         ws.repeat_columns(0, id_columns - 1)
     # a space after the font size code: "&8" followed by a date's digits would be read as "&801"
-    ws.set_footer(
-        f"&L&8 {_footer_text(call)}&C&8 {_footer_text(date)}&R&8 {term('footer.page', lang)}"
-    )
+    ws.set_footer(f"&L&8 {_footer_text(call)}&C&8 {_footer_text(date)}&R&8 {term('footer.page', lang)}")
 
 
 def _plain(value: Any) -> Any:
@@ -211,10 +205,7 @@ def write_table(
         if col.width:
             width = col.width
         else:
-            longest = max(
-                [_shown_len(row[c], col.kind) for row in rows]
-                + [min(len(col.header), 14)]
-            )
+            longest = max([_shown_len(row[c], col.kind) for row in rows] + [min(len(col.header), 14)])
             width = min(_MAX_WIDTH, max(8, longest + 2))
         widths.append(width)
         ws.set_column(c, c, width)
@@ -222,9 +213,7 @@ def write_table(
         ws.write_string(top, c, col.header, fmts.header)
     ws.set_row(
         top,
-        line_height(
-            max(lines_of(col.header, w) for col, w in zip(cols, widths, strict=True))
-        ),
+        line_height(max(lines_of(col.header, w) for col, w in zip(cols, widths, strict=True))),
     )
     for r, (row, fill) in enumerate(zip(rows, fills, strict=True), start=top + 1):
         for c, (col, value) in enumerate(zip(cols, row, strict=True)):

@@ -19,9 +19,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise AllocatorError(
-            "plotting needs matplotlib; install it with pip install 'allocator[plot]'"
-        ) from exc
+        raise AllocatorError("plotting needs matplotlib; install it with pip install 'allocator[plot]'") from exc
     return plt
 
 
@@ -55,9 +53,7 @@ def plot_frame_curve(
     plt = _pyplot()
     for col in ("frame", "value"):
         if col not in curve.columns:
-            raise AllocatorError(
-                f"curve has no column {col!r}; pass frame_curve(problem)'s result"
-            )
+            raise AllocatorError(f"curve has no column {col!r}; pass frame_curve(problem)'s result")
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     scale = 1e6 if curve["frame"].max() >= 1e6 else 1e3
@@ -76,9 +72,7 @@ def plot_frame_curve(
         )
         ax.plot(x, curve["value"], "o", color="C0", markersize=3)
     else:
-        ax.plot(
-            x, curve["value"], "-o", color="C0", markersize=3, label="optimal portfolio"
-        )
+        ax.plot(x, curve["value"], "-o", color="C0", markersize=3, label="optimal portfolio")
     if "rank_and_fund" in curve.columns:
         ax.plot(
             x,

@@ -22,9 +22,7 @@ def rank_and_fund_sheet(rep: Report) -> None:
     if base is None:
         return
     other = {x.id: x for x in base.decisions}
-    ws = rep.add_sheet(
-        rep.term("sheet.rank_and_fund"), header_rows=(0, 0), id_columns=2
-    )
+    ws = rep.add_sheet(rep.term("sheet.rank_and_fund"), header_rows=(0, 0), id_columns=2)
     f = rep.formats
     cols = [
         Col(rep.term("id"), "text", 12),
@@ -56,9 +54,7 @@ def rank_and_fund_sheet(rep: Report) -> None:
                 reason_text(b.reason, rep.lang) if b is not None else "",
             ]
         )
-        fills.append(
-            DIFFERS_FILL if x.granted != bg else (FUNDED_FILL if x.funded else None)
-        )
+        fills.append(DIFFERS_FILL if x.granted != bg else (FUNDED_FILL if x.funded else None))
     end = write_table(ws, f, cols, rows, fills, freeze_columns=2)
     s = d.solution
     ws.write_string(end, 1, rep.term("total"), f.get("text", bold=True))

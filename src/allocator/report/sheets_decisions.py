@@ -104,9 +104,7 @@ def meeting_sheet(rep: Report) -> None:
         fills.append(row_fill(x))
     end = write_table(ws, f, cols, rows, fills, top=2, freeze_columns=2)
     s = d.solution
-    r = _totals(
-        ws, rep, end, 3, {4: sum(x.requested for x in s.decisions), 5: s.total_granted}
-    )
+    r = _totals(ws, rep, end, 3, {4: sum(x.requested for x in s.decisions), 5: s.total_granted})
     ws.write_string(r, 3, rep.term("frame"), f.label)
     write_cell(ws, r, 5, s.frame, f.get("money"))
     legend(
@@ -165,9 +163,7 @@ def decisions_sheet(rep: Report) -> None:
             if x.id in reg.flagged:
                 write_cell(ws, r, c, rep.term("yes"), f.get("text", STATE_AID_FILL))
     s = d.solution
-    r = _totals(
-        ws, rep, end, 1, {2: s.total_granted, 6: sum(x.requested for x in s.decisions)}
-    )
+    r = _totals(ws, rep, end, 1, {2: s.total_granted, 6: sum(x.requested for x in s.decisions)})
     ws.write_string(r, 1, rep.term("frame"), f.label)
     write_cell(ws, r, 2, s.frame, f.get("money"))
     ws.write_string(r + 1, 1, rep.term("left"), f.label)

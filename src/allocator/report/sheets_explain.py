@@ -72,9 +72,7 @@ def analysis_sheet(rep: Report) -> None:
         for c in crits:
             cols += [
                 Col(f"{criterion_name(c, lang)}: {term('lowest', lang)}", "points", 12),
-                Col(
-                    f"{criterion_name(c, lang)}: {term('highest', lang)}", "points", 12
-                ),
+                Col(f"{criterion_name(c, lang)}: {term('highest', lang)}", "points", 12),
             ]
     if d.explanations:
         cols += [
@@ -103,11 +101,7 @@ def analysis_sheet(rep: Report) -> None:
         if d.explanations:
             e = d.explanations.get(x.id, {})
             down = _num(e.get("margin_down"))
-            rules = "; ".join(
-                rule_name(r, p, lang)
-                for r in str(e.get("rules") or "").split("; ")
-                if r
-            )
+            rules = "; ".join(rule_name(r, p, lang) for r in str(e.get("rules") or "").split("; ") if r)
             row += [
                 _num(e.get("margin_up")),
                 None if down == math.inf else down,

@@ -27,9 +27,7 @@ def rules_sheet(rep: Report) -> None:
     ]
 
     def amount(v: float, unit: str) -> str:
-        return (
-            money(v, d.currency, rep.lang) if unit == "kr" else number(v, rep.lang, 0)
-        )
+        return money(v, d.currency, rep.lang) if unit == "kr" else number(v, rep.lang, 0)
 
     rows, fills = [], []
     for u in d.usage:
@@ -46,9 +44,7 @@ def rules_sheet(rep: Report) -> None:
         fills.append(FUNDED_FILL if u.at_limit else None)
     end = write_table(ws, rep.formats, cols, rows, fills, freeze_columns=1)
     names = rule_names(p.rules, rep.lang, p.currency)
-    others = [
-        n for n, r in zip(names, p.rules, strict=True) if r.kind not in TOTAL_KINDS
-    ]
+    others = [n for n, r in zip(names, p.rules, strict=True) if r.kind not in TOTAL_KINDS]
     if others:
         ws.write_string(end + 1, 0, rep.term("other_rules"), rep.formats.label)
         for k, n in enumerate(others):

@@ -170,9 +170,7 @@ def _criteria(ws: Any, rep: Report, r: int) -> int:
         ws.write_string(
             r,
             2,
-            f"{crit.scale_min:g}-{crit.scale_max:g}".replace(
-                ".", "," if rep.lang == "nb" else "."
-            ),
+            f"{crit.scale_min:g}-{crit.scale_max:g}".replace(".", "," if rep.lang == "nb" else "."),
             f.get("text"),
         )
         write_cell(ws, r, 3, crit.threshold, f.get("points"))
@@ -244,13 +242,9 @@ def _diagnosis(ws: Any, rep: Report, r: int) -> int:
     r = _section(ws, rep, r, "diagnosis")
     text = getattr(dg, "summary", "") or rep.data.solution.message
     if rep.lang == "nb" and dg is not None:
-        names = [
-            rule_name(c, rep.data.problem, "nb") for c in getattr(dg, "conflicting", ())
-        ]
+        names = [rule_name(c, rep.data.problem, "nb") for c in getattr(dg, "conflicting", ())]
         text = (
-            "Disse reglene kan ikke oppfylles samtidig: "
-            + "; ".join(f"«{n}»" for n in names)
-            + ". Se arket Diagnose."
+            "Disse reglene kan ikke oppfylles samtidig: " + "; ".join(f"«{n}»" for n in names) + ". Se arket Diagnose."
         )
     ws.merge_range(r, 0, r + 2, 5, text, rep.formats.note)
     return r + 3
@@ -259,9 +253,7 @@ def _diagnosis(ws: Any, rep: Report, r: int) -> int:
 def summary_sheet(rep: Report) -> None:
     """Write the Summary (one page)."""
     d, f = rep.data, rep.formats
-    ws = rep.add_sheet(
-        rep.term("sheet.summary"), header_rows=None, id_columns=0, one_page=True
-    )
+    ws = rep.add_sheet(rep.term("sheet.summary"), header_rows=None, id_columns=0, one_page=True)
     ws.write_string(0, 0, d.call, f.title)
     ws.write_string(1, 0, f"{rep.term('date')}: {d.date}", f.subtitle)
     r = 2

@@ -70,17 +70,13 @@ SHEETS: dict[str, SheetWriter] = {
 _NEEDS_DECISIONS = ("meeting", "decisions", "rank_and_fund", "explanations", "analysis")
 
 
-def _check(
-    solution: Any, problem: Problem | None, sheets: Sequence[str] | None
-) -> None:
+def _check(solution: Any, problem: Problem | None, sheets: Sequence[str] | None) -> None:
     if not isinstance(solution, Solution):
         raise AllocatorError(
             f"write_report: expected a Solution, got {type(solution).__name__}; pass the result of allocator.solve"
         )
     if problem is not None and not isinstance(problem, Problem):
-        raise AllocatorError(
-            f"write_report: problem must be a Problem, got {type(problem).__name__}"
-        )
+        raise AllocatorError(f"write_report: problem must be a Problem, got {type(problem).__name__}")
     if (
         problem is not None
         and solution.decisions
@@ -92,9 +88,7 @@ def _check(
         )
     unknown = [s for s in sheets or () if s not in SHEETS]
     if unknown:
-        raise AllocatorError(
-            f"write_report: unknown sheet {unknown[0]!r}; the sheets are {list(SHEETS)}"
-        )
+        raise AllocatorError(f"write_report: unknown sheet {unknown[0]!r}; the sheets are {list(SHEETS)}")
 
 
 def write_report(
@@ -193,9 +187,7 @@ def write_report(
         raise AllocatorError(
             f"cannot write the workbook '{target}': the folder '{target.parent}' does not exist; create it first"
         )
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}-", suffix=".xlsx", dir=target.parent
-    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -210,16 +202,12 @@ def write_report(
         wb.set_properties({"title": data.call, "author": "allocator"})
         rep = Report(wb, data)
         for key, writer in SHEETS.items():
-            if (sheets is None or key in sheets) and (
-                data.has_solution or key not in _NEEDS_DECISIONS
-            ):
+            if (sheets is None or key in sheets) and (data.has_solution or key not in _NEEDS_DECISIONS):
                 writer(rep)
         for writer in extra_sheets:
             writer(rep)
         if not wb.worksheets():
-            raise AllocatorError(
-                f"write_report: none of the sheets {list(sheets or SHEETS)} has anything to show"
-            )
+            raise AllocatorError(f"write_report: none of the sheets {list(sheets or SHEETS)} has anything to show")
         wb.close()
         os.replace(tmp, target)
     except (XlsxWriterException, OSError) as exc:

@@ -97,11 +97,7 @@ def state_aid_register(
     >>> state_aid_register({"A": 5_000_000}).flagged  # no rate: nothing can be flagged
     ()
     """
-    if (
-        isinstance(threshold_eur, bool)
-        or not isinstance(threshold_eur, int)
-        or threshold_eur <= 0
-    ):
+    if isinstance(threshold_eur, bool) or not isinstance(threshold_eur, int) or threshold_eur <= 0:
         raise AllocatorError(
             f"threshold_eur {threshold_eur!r} must be a whole number of euro greater than 0, e.g. 100_000"
         )
@@ -116,19 +112,11 @@ def state_aid_register(
             threshold=None,
             rate_source="none",
         )
-    if (
-        isinstance(eur_nok, bool)
-        or not isinstance(eur_nok, (int, float))
-        or not 0 < eur_nok < 1e6
-    ):
-        raise AllocatorError(
-            f"eur_nok {eur_nok!r} must be the number of kroner per euro, e.g. 11.5"
-        )
+    if isinstance(eur_nok, bool) or not isinstance(eur_nok, (int, float)) or not 0 < eur_nok < 1e6:
+        raise AllocatorError(f"eur_nok {eur_nok!r} must be the number of kroner per euro, e.g. 11.5")
     exact = Fraction(repr(float(eur_nok))) * threshold_eur
     threshold = ceil(exact)
-    grants: Mapping[str, int] = (
-        decisions.grants if hasattr(decisions, "grants") else dict(decisions)
-    )
+    grants: Mapping[str, int] = decisions.grants if hasattr(decisions, "grants") else dict(decisions)
     flagged = tuple(i for i, g in grants.items() if g > 0 and g >= exact)
     return StateAidRegister(
         threshold_eur=threshold_eur,

@@ -93,9 +93,7 @@ def rule_usage(problem: Problem, grants: Mapping[str, int] | Any) -> list[RuleUs
         if row.kind not in TOTAL_KINDS:
             continue
         act = Fraction(0)
-        for i, cg, cy in zip(
-            row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True
-        ):
+        for i, cg, cy in zip(row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True):
             if g[i]:
                 act += Fraction(repr(cg)) * g[i] + Fraction(repr(cy))
         lo, hi = row.lower, row.upper

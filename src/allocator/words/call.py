@@ -132,11 +132,7 @@ def tie_break_text(keys: Sequence[str], lang: str = "en", problem: Any = None) -
     lang = check_lang(lang)
     nb = lang == "nb"
     if not keys:
-        return (
-            "ikke brukt (første optimum funnet)"
-            if nb
-            else "not applied (first optimum found)"
-        )
+        return "ikke brukt (første optimum funnet)" if nb else "not applied (first optimum found)"
     names = {c.name: criterion_name(c, lang) for c in getattr(problem, "criteria", ())}
     words = []
     for k in keys:
@@ -146,19 +142,13 @@ def tie_break_text(keys: Sequence[str], lang: str = "en", problem: Any = None) -
             words.append("lavere søknadsnummer" if nb else "smaller application id")
         elif name == "granted":
             if nb:
-                words.append(
-                    "lavere samlet tilskudd" if low else "høyere samlet tilskudd"
-                )
+                words.append("lavere samlet tilskudd" if low else "høyere samlet tilskudd")
             else:
                 words.append("lower total grant" if low else "higher total grant")
         elif nb:
-            words.append(
-                f"{'lavere' if low else 'høyere'} samlet poengsum for {names.get(name, name)}"
-            )
+            words.append(f"{'lavere' if low else 'høyere'} samlet poengsum for {names.get(name, name)}")
         else:
-            words.append(
-                f"{'lower' if low else 'higher'} total {names.get(name, name)} score"
-            )
+            words.append(f"{'lower' if low else 'higher'} total {names.get(name, name)} score")
     return (", deretter " if nb else ", then ").join(words)
 
 
@@ -182,22 +172,14 @@ def problem_notes(problem: Any, lang: str = "en", *, cli: bool = False) -> list[
     hi = number(c0.scale_max, lang, 2).rstrip("0").rstrip(",.")
     how = f"--scale {c0.name}=1:7" if cli else "scales=(1, 7)"
     if lang == "nb":
-        which = (
-            "alle kriteriene"
-            if len(inferred) == len(problem.criteria)
-            else "kriteriene uten oppgitt skala"
-        )
+        which = "alle kriteriene" if len(inferred) == len(problem.criteria) else "kriteriene uten oppgitt skala"
         return [
             (
                 f"Ingen skala var oppgitt: {which} ble lest på én felles skala fra 0 til {hi} (den høyeste "
                 f"poengsummen i tabellen). Oppgi den riktige skalaen med {how}."
             )
         ]
-    which = (
-        "every criterion"
-        if len(inferred) == len(problem.criteria)
-        else "the criteria without a given scale"
-    )
+    which = "every criterion" if len(inferred) == len(problem.criteria) else "the criteria without a given scale"
     return [
         (
             f"No scale was given: {which} was read on one shared scale from 0 to {hi} (the largest score in "
@@ -206,9 +188,7 @@ def problem_notes(problem: Any, lang: str = "en", *, cli: bool = False) -> list[
     ]
 
 
-def ineligible_detail(
-    problem: Any, app: Any, lang: str = "en", weighted: float | None = None
-) -> str:
+def ineligible_detail(problem: Any, app: Any, lang: str = "en", weighted: float | None = None) -> str:
     """Which thresholds an application missed, in ``lang``.
 
     Examples
@@ -256,16 +236,9 @@ def decision_phrase(d: Decision, lang: str = "en", currency: str = "NOK") -> str
 
 
 def _rules_phrase(refs: Sequence[Any], problem: Any, lang: str) -> str:
-    names = [
-        quoted(rule_name(r, problem, lang), lang)
-        for r in dict.fromkeys(str(r) for r in refs)
-    ]
+    names = [quoted(rule_name(r, problem, lang), lang) for r in dict.fromkeys(str(r) for r in refs)]
     nb = lang == "nb"
-    word = (
-        ("regelen" if len(names) == 1 else "reglene")
-        if nb
-        else ("the rule" if len(names) == 1 else "the rules")
-    )
+    word = ("regelen" if len(names) == 1 else "reglene") if nb else ("the rule" if len(names) == 1 else "the rules")
     return f"{word} {join_ids(names, lang)}"
 
 
@@ -303,13 +276,17 @@ def decision_sentence(
     if r is Reason.FUNDED:
         text = f"{'Innvilget fullt ut' if nb else 'Funded in full'} ({m(d.granted)})"
         if d.binding_rules:
-            text += f", {'ved grensen for' if nb else 'at the limit of'} {_rules_phrase(d.binding_rules, problem, lang)}"
+            text += (
+                f", {'ved grensen for' if nb else 'at the limit of'} {_rules_phrase(d.binding_rules, problem, lang)}"
+            )
         return text + "."
     if r is Reason.FUNDED_PARTIALLY:
         share = percent(100 * d.granted / d.requested, lang)
         text = f"{'Delvis innvilget' if nb else 'Funded in part'}: {m(d.granted)} {'av' if nb else 'of'} {m(d.requested)} ({share})"
         if d.binding_rules:
-            text += f", {'begrenset av' if nb else 'held at the limit of'} {_rules_phrase(d.binding_rules, problem, lang)}"
+            text += (
+                f", {'begrenset av' if nb else 'held at the limit of'} {_rules_phrase(d.binding_rules, problem, lang)}"
+            )
         return text + "."
     if r is Reason.LOCKED_IN:
         refs = blocking or d.binding_rules
@@ -330,9 +307,7 @@ def decision_sentence(
             if minimum is not None and minimum < d.requested
             else ("søknadsbeløpet" if nb else "its request")
         )
-        amount = (
-            minimum if minimum is not None and minimum < d.requested else d.requested
-        )
+        amount = minimum if minimum is not None and minimum < d.requested else d.requested
         frame = getattr(problem, "frame", None)
         if frame is not None:
             return (
@@ -341,11 +316,7 @@ def decision_sentence(
                 else f"Not funded: {what} of {m(amount)} is larger than the frame of {m(frame)}."
             )
     if r in (Reason.BLOCKED_BY_RULE, Reason.LOCKED_OUT) and blocking:
-        at_least = (
-            f" ({'minst' if nb else 'at least'} {m(minimum)})"
-            if minimum and r is Reason.BLOCKED_BY_RULE
-            else ""
-        )
+        at_least = f" ({'minst' if nb else 'at least'} {m(minimum)})" if minimum and r is Reason.BLOCKED_BY_RULE else ""
         if r is Reason.LOCKED_OUT:
             return f"{'Ikke innvilget: utelukket av' if nb else 'Not funded: excluded by'} {_rules_phrase(blocking, problem, lang)}."
         return (

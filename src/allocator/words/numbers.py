@@ -73,9 +73,7 @@ def check_lang(lang: str) -> str:
     """
     code = _ALIASES.get(str(lang).strip().lower())
     if code is None:
-        raise AllocatorError(
-            f"lang {lang!r} is not supported; use 'en' (English) or 'nb' (Norwegian Bokmål)"
-        )
+        raise AllocatorError(f"lang {lang!r} is not supported; use 'en' (English) or 'nb' (Norwegian Bokmål)")
     return code
 
 
@@ -166,9 +164,7 @@ def points(x: float, top: float, lang: str = "en") -> str:
     return f"{number(x, lang, 2)} {of} {number(top, lang, 0) if float(top).is_integer() else number(top, lang, 2)}"
 
 
-def percent(
-    x: float | None, lang: str = "en", decimals: int = 1, *, sign: bool = False
-) -> str:
+def percent(x: float | None, lang: str = "en", decimals: int = 1, *, sign: bool = False) -> str:
     """A percentage (``x`` in per cent, not a share), one decimal: ``+3.3 %`` / ``+3,3 %``.
 
     Examples
@@ -222,9 +218,7 @@ def join_ids(ids: Sequence[str], lang: str = "en", limit: int = 6) -> str:
     return ", ".join(items[:-1]) + f" {word} {items[-1]}"
 
 
-def cut_list(
-    items: Sequence[str], lang: str = "en", limit: int = 12, *, where: str = ""
-) -> str:
+def cut_list(items: Sequence[str], lang: str = "en", limit: int = 12, *, where: str = "") -> str:
     """A list for the terminal, cut after ``limit`` items: ``A, B, ... and 312 more`` /
     ``A, B, ... og 312 til``, with where the full list is (``where``) when cut.
 

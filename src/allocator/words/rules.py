@@ -77,13 +77,9 @@ def _selector(rule: Any, lang: str) -> str:
             f"{'kategori' if nb else 'category'} {(' eller ' if nb else ' or ').join(repr(c) for c in rule.category)}"
         )
     if rule.tag:
-        bits.append(
-            f"{'stikkord' if nb else 'tag'} {(' eller ' if nb else ' or ').join(repr(t) for t in rule.tag)}"
-        )
+        bits.append(f"{'stikkord' if nb else 'tag'} {(' eller ' if nb else ' or ').join(repr(t) for t in rule.tag)}")
     for col, vals in rule.where.items():
-        bits.append(
-            f"{_field(col, lang)} = {(' eller ' if nb else ' or ').join(repr(v) for v in vals)}"
-        )
+        bits.append(f"{_field(col, lang)} = {(' eller ' if nb else ' or ').join(repr(v) for v in vals)}")
     if not bits:
         return "alle søknader" if nb else "all applications"
     return ", ".join(bits)
@@ -129,68 +125,36 @@ def describe_rule(rule: Any, lang: str = "en", currency: str = "NOK") -> str:
     if isinstance(rule, GroupLimit):
         return _group(rule, lang, cur)
     if isinstance(rule, FundedCount):
-        b = (
-            [f"{'minst' if nb else 'at least'} {rule.min}"]
-            if rule.min is not None
-            else []
-        )
-        b += (
-            [f"{'høyst' if nb else 'at most'} {rule.max}"]
-            if rule.max is not None
-            else []
-        )
+        b = [f"{'minst' if nb else 'at least'} {rule.min}"] if rule.min is not None else []
+        b += [f"{'høyst' if nb else 'at most'} {rule.max}"] if rule.max is not None else []
         return f"{(' og ' if nb else ' and ').join(b)} {'innvilget' if nb else 'funded'} ({sel})"
     if isinstance(rule, MaxGrant):
         caps = [money(rule.amount, cur, lang)] if rule.amount is not None else []
-        caps += (
-            [f"{_pct(rule.share, lang)} {'av rammen' if nb else 'of the frame'}"]
-            if rule.share is not None
-            else []
-        )
+        caps += [f"{_pct(rule.share, lang)} {'av rammen' if nb else 'of the frame'}"] if rule.share is not None else []
         per = _field(rule.per, lang)
-        tail = (
-            ""
-            if not (rule.ids or rule.category or rule.tag or rule.where)
-            else f" ({sel})"
-        )
+        tail = "" if not (rule.ids or rule.category or rule.tag or rule.where) else f" ({sel})"
         return f"{'høyst' if nb else 'at most'} {(' og ' if nb else ' and ').join(caps)} per {per}{tail}"
     if isinstance(rule, CoFinancing):
         if nb:
-            what = (
-                "tilskudd og annen offentlig støtte"
-                if rule.other_public
-                else "tilskuddet"
-            )
+            what = "tilskudd og annen offentlig støtte" if rule.other_public else "tilskuddet"
             return f"{what} høyst {_pct(rule.share, lang)} av prosjektkostnaden ({sel})"
         what = "grant + other public funding" if rule.other_public else "grant"
         return f"{what} at most {_pct(rule.share, lang)} of the project cost ({sel})"
     if isinstance(rule, DeMinimis):
-        cap = (
-            rule.ceiling_eur
-            if rule.ceiling_eur is not None
-            else ceiling_eur(rule.decision_date)
-        )
+        cap = rule.ceiling_eur if rule.ceiling_eur is not None else ceiling_eur(rule.decision_date)
         eur = money(cap, "EUR", lang)
         if nb:
             return f"bagatellmessig støtte: høyst {eur} per foretak over tre år"
         return f"de minimis aid: at most {eur} per undertaking over three years"
     if isinstance(rule, MustFund):
-        at = (
-            f" {'med' if nb else 'at'} {money(rule.amount, cur, lang)}"
-            if rule.amount is not None
-            else ""
-        )
+        at = f" {'med' if nb else 'at'} {money(rule.amount, cur, lang)}" if rule.amount is not None else ""
         return f"{'innvilg' if nb else 'fund'} {sel}{at}"
     if isinstance(rule, MustNotFund):
         return f"{'ikke innvilg' if nb else 'do not fund'} {sel}"
     if isinstance(rule, Exclusive):
         return f"{'høyst' if nb else 'at most'} {rule.at_most} {'av' if nb else 'of'} {sel}"
     if isinstance(rule, Requires):
-        joiner = (
-            (" og " if rule.mode == "all" else " eller ")
-            if nb
-            else (" and " if rule.mode == "all" else " or ")
-        )
+        joiner = (" og " if rule.mode == "all" else " eller ") if nb else (" and " if rule.mode == "all" else " or ")
         req = joiner.join(repr(r) for r in rule.requires)
         return f"{sel} {'bare hvis' if nb else 'only if'} {req} {'innvilges' if nb else 'funded'}"
     if isinstance(rule, BudgetPots):
@@ -199,14 +163,10 @@ def describe_rule(rule: Any, lang: str = "en", currency: str = "NOK") -> str:
     if isinstance(rule, MultiYear):
         years = ", ".join(f"{y} {money(v, cur, lang)}" for y, v in rule.frames.items())
         return f"{'rammer per år' if nb else 'frames per year'}: {years}"
-    return str(
-        getattr(rule, "kind", "rule")
-    )  # pragma: no cover - every kind is worded above
+    return str(getattr(rule, "kind", "rule"))  # pragma: no cover - every kind is worded above
 
 
-def rule_names(
-    rules: Sequence[Any], lang: str = "en", currency: str = "NOK"
-) -> list[str]:
+def rule_names(rules: Sequence[Any], lang: str = "en", currency: str = "NOK") -> list[str]:
     """Each rule's name in ``lang``: its label (``label_nb`` in Norwegian when given), else a
     description; unique (a repeated name gets ``(rule 3)`` / ``(regel 3)``)."""
     lang = check_lang(lang)
@@ -257,9 +217,7 @@ def rule_name(ref: RuleRef | str, problem: Any = None, lang: str = "en") -> str:
     labels = rule_labels(rules) if rules else []
     r = RuleRef.parse(ref, labels)
     if r.label in labels:
-        name = rule_names(rules, lang, getattr(problem, "currency", "NOK"))[
-            labels.index(r.label)
-        ]
+        name = rule_names(rules, lang, getattr(problem, "currency", "NOK"))[labels.index(r.label)]
     elif r.label in CALL_CONDITIONS:
         name = CALL_CONDITIONS[r.label][1 if lang == "nb" else 0]
     else:

@@ -303,16 +303,12 @@ def term(key: str, lang: str = "en", **fill: object) -> str:
     try:
         pair = TERMS[key]
     except KeyError:
-        raise AllocatorError(
-            f"no words for {key!r}; the known keys are {sorted(TERMS)}"
-        ) from None
+        raise AllocatorError(f"no words for {key!r}; the known keys are {sorted(TERMS)}") from None
     text = _pick(pair, lang)
     return text.format(**fill) if fill else text
 
 
-def reason_text(
-    reason: Reason | str, lang: str = "en", *, sentence: bool = False
-) -> str:
+def reason_text(reason: Reason | str, lang: str = "en", *, sentence: bool = False) -> str:
     """A reason code in words: a short phrase for a table cell, or a whole sentence.
 
     Examples
