@@ -14,7 +14,8 @@ human summary is written to standard error instead. ``--lang nb`` prints and wri
 everything in Norwegian Bokmål.
 
 To add a subcommand, write ``add_x(sub, common)`` (see :mod:`allocator.cli.commands`) in a
-module of its own and append it to :data:`SUBCOMMANDS`.
+module of its own and append it to :data:`SUBCOMMANDS`; :mod:`allocator.cli.options` has the
+shared options and the argument types (amounts, ``NAME=VALUE`` pairs).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from allocator._version import __version__
-from allocator.cli.commands import add_common, add_demo, add_solve
+from allocator.cli.commands import add_demo, add_solve
 from allocator.cli.errors import Parser, UsageError, for_cli
 from allocator.cli.format import format_decisions, format_explanations, format_summary
+from allocator.cli.options import add_common
 from allocator.cli.serve import add_serve
 from allocator.exceptions import AllocatorError
 

@@ -8,7 +8,6 @@ Each subcommand is registered by an ``add_...(sub, common)`` function that adds 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +21,7 @@ from allocator.cli.format import (
     format_explanations,
     format_summary,
 )
+from allocator.cli.options import amount, out_help, pair, scale
 from allocator.data import example_metadata, load_example, load_example_policy
 from allocator.exceptions import AllocatorError, InputError
 from allocator.io.policy import load_policy
@@ -33,118 +33,12 @@ from allocator.rules.check import check
 from allocator.rules.state_aid import state_aid_register
 from allocator.solution import Solution
 
-__all__ = ["DEFAULT_DEMO_OUT", "OUT_SUFFIXES", "add_common", "add_demo", "add_solve"]
+__all__ = ["CURVE_MAX_APPLICATIONS", "DEFAULT_DEMO_OUT", "OUT_SUFFIXES", "add_demo", "add_solve"]
 
 OUT_SUFFIXES = (".csv", ".xlsx", ".json")
 DEFAULT_DEMO_OUT = "allocator-demo.xlsx"
 CURVE_MAX_APPLICATIONS = 500
 """Up to this many applications, an .xlsx report gets the frame curve chart (a few solves)."""
-
-
-# ----------------------------------------------------------------- argument types
-def _amount(text: str) -> int:
-    """Whole kroner: '2300000', '2 300 000', '2_300_000' or '2.3e6'."""
-    cleaned = text.replace(" ", "").replace("_", "").replace("\u00a0", "")
-    try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000") from None
-    if not value.is_integer():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000")
-    return int(value)
-
-
-def _pair(kind: str, convert: Callable[[str], Any], example: str) -> Callable[[str], tuple[str, Any]]:
-    def parse(text: str) -> tuple[str, Any]:
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"{kind} {text!r} must look like {example}")
-        try:
-            return name.strip(), convert(value.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{kind} {text!r}: {value.strip()!r} is not valid; write it like {example}"
-            ) from None
-
-    return parse
-
-
-def _scale(text: str) -> tuple[float, float]:
-    """'1:7' (min and max) or '7' (max; min 0)."""
-    lo, sep, hi = text.partition(":")
-    return (float(lo), float(hi)) if sep else (0.0, float(lo))
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
-# ----------------------------------------------------------------- parsers
-def add_common(common: argparse.ArgumentParser) -> None:
-    """The options every subcommand shares."""
-    common.add_argument(
-        "--partial",
-        action="store_true",
-        help="allow partial funding (between each minimum and the request)",
-    )
-    common.add_argument(
-        "--step",
-        type=_amount,
-        metavar="KR",
-        help="granularity of partial grants in kroner (default 10000)",
-    )
-    common.add_argument(
-        "--solver",
-        default="highs",
-        choices=("highs", "cbc", "pulp-highs"),
-        help="MIP solver: HiGHS in-process (default), CBC through PuLP, or HiGHS through PuLP",
-    )
-    common.add_argument(
-        "--time-limit",
-        type=_positive,
-        metavar="S",
-        help="seconds; on time-out the best portfolio found is reported with its gap",
-    )
-    common.add_argument(
-        "--explain",
-        action="store_true",
-        help="say why each application was or was not funded, and by how much (printed, and a sheet of the .xlsx report)",
-    )
-    common.add_argument(
-        "--lang",
-        choices=("en", "nb"),
-        default="en",
-        help="language of everything shown and written: en (English, default) or nb (Norwegian Bokmål)",
-    )
-    common.add_argument(
-        "--eur-nok",
-        type=_positive,
-        metavar="RATE",
-        help="kroner per euro for the state-aid register flag (grants of EUR 100 000 or more); "
-        "default: the rate of the call's de minimis rule",
-    )
-    common.add_argument(
-        "--quiet",
-        "-q",
-        action="store_true",
-        help="print only the summary, not the decision table",
-    )
-    common.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
-
-
-def _out_help(default: str | None) -> str:
-    d = f" (default {default})" if default else ""
-    return f"where to write: .xlsx (the report workbook), .csv or .json (the decisions), or - for JSON on stdout{d}"
 
 
 def add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -160,7 +54,7 @@ def add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
         "--out",
         default=DEFAULT_DEMO_OUT,
         metavar="FILE",
-        help=_out_help(DEFAULT_DEMO_OUT),
+        help=out_help(DEFAULT_DEMO_OUT),
     )
     demo.add_argument(
         "--rules",
@@ -186,14 +80,14 @@ def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--frame",
-        type=_amount,
+        type=amount,
         metavar="KR",
         help="the frame (total budget) in whole kroner",
     )
     p.add_argument(
         "--weight",
         action="append",
-        type=_pair("--weight", float, "green=0.4"),
+        type=pair("--weight", float, "green=0.4"),
         default=[],
         metavar="NAME=W",
         help="criterion weight, one per criterion column (repeat: --weight green=0.4 --weight smart=0.3)",
@@ -201,7 +95,7 @@ def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scale",
         action="append",
-        type=_pair("--scale", _scale, "green=1:7 or green=7"),
+        type=pair("--scale", scale, "green=1:7 or green=7"),
         default=[],
         metavar="NAME=MIN:MAX",
         help="the scale a criterion is scored on (default: one scale for all, 0 to the largest score in the table)",
@@ -209,7 +103,7 @@ def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threshold",
         action="append",
-        type=_pair("--threshold", float, "green=3"),
+        type=pair("--threshold", float, "green=3"),
         default=[],
         metavar="NAME=T",
         help="eligibility threshold on a criterion's raw score",
@@ -223,7 +117,7 @@ def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--column",
         action="append",
-        type=_pair("--column", str, "requested=Søknadsbeløp"),
+        type=pair("--column", str, "requested=Søknadsbeløp"),
         default=[],
         metavar="FIELD=HEADER",
         help="the table's header for a field or criterion (repeat: --column requested=Søknadsbeløp --column green='Grønn omstilling')",
@@ -240,7 +134,7 @@ def add_solve(sub: Any, common: argparse.ArgumentParser) -> None:
         help="a policy file (frame, weights, scales, thresholds, columns, options, rules); "
         "the options given on the command line override it key by key",
     )
-    p.add_argument("--out", metavar="FILE", help=_out_help(None))
+    p.add_argument("--out", metavar="FILE", help=out_help(None))
     p.set_defaults(func=_cmd_solve)
 
 
