@@ -271,7 +271,7 @@ class Solution(BaseModel):
         if self.status.has_solution:
             head += (
                 f", value {self.objective:.4f}, {self.n_funded} funded, "
-                f"{self.total_granted:,} of {self.frame:,} {self.currency}"
+                f"{self.currency} {self.total_granted:,} of {self.currency} {self.frame:,}"
             )
             if self.gap:
                 head += f", gap {self.gap:.3%}"

@@ -30,7 +30,7 @@ from allocator.model.selectors import rule_where, select
 from allocator.rules.check import Checker
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
-from allocator.words import ranks
+from allocator.words import money, ranks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,8 +203,8 @@ class Comparison(BaseModel):
     def __str__(self) -> str:
         pct = f" ({self.improvement_pct:+.1f} %)" if self.improvement_pct is not None else ""
         lines = [
-            f"optimal portfolio value      {self.optimal_value:10.4f}  ({self.optimal_granted:,} granted)",
-            f"rank-and-fund portfolio value {self.baseline_value:9.4f}  ({self.baseline_granted:,} granted)",
+            f"optimal portfolio value      {self.optimal_value:10.4f}  ({money(self.optimal_granted)} granted)",
+            f"rank-and-fund portfolio value {self.baseline_value:9.4f}  ({money(self.baseline_granted)} granted)",
             f"gain over rank-and-fund      {self.improvement:+10.4f}{pct}",
         ]
         if self.only_optimal:
