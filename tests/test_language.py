@@ -16,7 +16,7 @@ import pytest
 
 from allocator.cli import main
 from allocator.data import example_metadata, load_example, load_example_policy
-from tests.test_words import ENGLISH, NORWEGIAN
+from tests.words.test_words import ENGLISH, NORWEGIAN
 
 # proper names and symbols that are the same in both languages
 ALLOWED = {"highs", "eur", "nok", "kr", "vtfk", "de", "minimis", "s", "r", "id", "nr"}

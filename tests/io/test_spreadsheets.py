@@ -13,7 +13,7 @@ from allocator.data import example_frame, example_metadata
 from allocator.exceptions import InputError
 from allocator.io.excel import read_spreadsheet
 
-DATA = Path(__file__).parent / "data"  # six applications of the example, saved by LibreOffice
+DATA = Path(__file__).parents[1] / "data"  # six applications of the example, saved by LibreOffice
 
 
 @pytest.mark.parametrize("suffix", [".xls", ".ods"])
