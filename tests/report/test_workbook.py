@@ -493,3 +493,22 @@ def test_summary_names_the_rules_rank_and_fund_breaks(tmp_path: Path) -> None:
     for u in binding[:8]:
         name = f"{u.label} [{u.part}]" if u.part else u.label
         assert summary[name] == u.used
+
+
+def test_the_reviewers_spread_in_the_meeting_paper(tmp_path: Path) -> None:
+    p = Problem(
+        name="panel",
+        frame=100,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=60, scores={"g": 7.5}, spread={"g": (6, 9)}),
+            Application(id="B", requested=50, scores={"g": 6}),
+        ],
+    )
+    ws = openpyxl.load_workbook(write_report(solve(p), tmp_path / "s.xlsx", problem=p, date=DAY))[
+        "Agenda with assessment"
+    ]
+    rows = {r["Id"]: r for r in _table(ws, header_row=3)}
+    # one criterion on 0-10: the points are the raw scores, the spread the lowest and highest review
+    assert rows["A"]["Score (of 10)"] == pytest.approx(7.5) and rows["A"]["Spread (lowest-highest)"] == "6.00 – 9.00"
+    assert rows["B"]["Spread (lowest-highest)"] in (None, "")  # one score, no panel

@@ -45,7 +45,8 @@ class Col:
 
     Kinds: ``text``, ``wrap`` (text that wraps, for sentences), ``money``, ``points`` (two
     decimals), ``score`` (three decimals), ``exact`` (the full float), ``int``, ``pct``
-    (a share shown in per cent, one decimal), ``pct_signed`` (the same with its sign).
+    (a share shown in per cent, one decimal), ``pct_signed`` (the same with its sign),
+    ``center`` (short text, centred).
     """
 
     header: str
@@ -100,6 +101,8 @@ class Formats:
                 props["num_format"] = self.num[kind]
             if kind == "wrap":
                 props["text_wrap"] = True
+            if kind == "center":
+                props["align"] = "center"
             if fill:
                 props["bg_color"] = fill
             if bold:

@@ -54,7 +54,7 @@ def _spread_text(rep: Report, d: Decision) -> str:
     if lo_hi is None:
         return ""
     lo, hi = (number(v, rep.lang, 2) for v in lo_hi)
-    return f"{lo}-{hi}"
+    return f"{lo} – {hi}"
 
 
 def _totals(ws: Any, rep: Report, r: int, label_col: int, cols: dict[int, Any]) -> int:
@@ -81,7 +81,7 @@ def meeting_sheet(rep: Report) -> None:
         Col(rep.term("requested"), "money", 13),
         Col(rep.term("proposed_grant"), "money", 13),
         Col(d.points_header(), "points", 9),
-        *([Col(rep.term("spread"), "text", 12)] if has_spread else []),
+        *([Col(rep.term("spread"), "center", 13)] if has_spread else []),
         Col(rep.term("decision"), "wrap", 22),
         Col(rep.term("grounds"), "wrap", 60),
     ]
