@@ -36,7 +36,7 @@ def _check(p: Problem) -> None:
                 score, top, by = (_num(g) for g in m.groups())
                 assert e.margin_up is not None and e.score_exact + e.margin_up < w  # exactly within the scale
                 assert score + by <= top + 0.011, text  # and as shown (two decimals each)
-            if e.margin_up is not None and not e.funded and e.score_exact + e.margin_up >= w:
+            if e.margin_up and not e.funded and e.score_exact + e.margin_up >= w:  # (0: a tie, nothing to rise)
                 assert m is None and ("score alone" in text or "poengsum alene" in text), text
 
 
