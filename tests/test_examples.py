@@ -122,7 +122,7 @@ def test_service_call(workdir: Path, tmp_path: Path) -> None:
         ],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
     )
     try:

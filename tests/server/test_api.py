@@ -175,7 +175,7 @@ def test_solve_table_with_policy_json_and_excel(http: Any) -> None:
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
-    assert {"Summary", "Decisions"} <= set(wb.sheetnames)
+    assert {"Sammendrag", "Saksliste med vurdering", "Tildelinger"} <= set(wb.sheetnames)  # in the language asked for
 
 
 def test_solve_table_without_policy_needs_frame_and_weights(http: Any) -> None:
