@@ -43,7 +43,7 @@ from allocator.scenarios import (
 )
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
-from allocator.words import tie_break_text
+from allocator.words import decision_sentence, tie_break_text
 
 
 def rules_broken(problem: Problem | None, decisions: Solution | None) -> list[str]:
@@ -79,6 +79,7 @@ __all__ = [
     "check_lang",
     "combine",
     "compare",
+    "decision_sentence",
     "diverse",
     "explain",
     "explanations",
