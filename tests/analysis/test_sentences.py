@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from allocator import Problem, solve
 from allocator.analysis import explanations
 from allocator.data import load_example, load_example_policy
-from tests.conftest import problems
+from tests.conftest import examples, problems
 
 NBSP = "\u00a0"
 RISE_EN = re.compile(r"its score ([0-9.]+) of ([0-9.]+) would have to rise by more than ([0-9.]+) points")
@@ -75,3 +75,25 @@ def test_rules_by_their_norwegian_labels() -> None:
     p = load_example_policy().apply(load_example())
     nb = " ".join(e.sentence_nb for e in explanations(p, solve(p), max_grant=False))
     assert "bagatellmessig støtte" in nb and "de minimis" not in nb and "project cost" not in nb
+    # the verb second, as written Bokmål has it ("med reglene poengsummen ... måtte" is not)
+    assert "innvilget innenfor reglene" in nb and "med reglene" not in nb
+
+
+MONEY = re.compile(r"(?:at most|up to) NOK ([0-9][0-9,]*)|(?:høyst|inntil) ([0-9][0-9\u00a0]*)\u00a0kr(?![a-zæøå])")
+
+
+@examples(15)
+@given(problems(max_n=6, max_criteria=2, partial=None, normalisation=None))
+def test_promised_amounts_are_whole_steps_on_any_call(p: Problem) -> None:
+    """On any call (steps of 10 000, 12 345, 15 000 or 20 000 kr; all or nothing or partial),
+    an amount promised in a sentence is a whole number of the call's steps (or, below one
+    step, the largest request itself) and never above the largest request that is funded."""
+    step = p.options.step
+    for e in explanations(p, solve(p)):
+        for text in (e.sentence_en, e.sentence_nb):
+            for m in MONEY.finditer(text):
+                amount = int(re.sub(r"[^0-9]", "", m.group(1) or m.group(2)))
+                assert e.max_grant is not None and amount <= e.max_grant, text
+                if step and step > 1:
+                    assert amount % step == 0 or amount == e.max_grant < step, (text, step)
+                    assert e.max_grant - amount < step, text  # rounded down by less than one step

@@ -174,19 +174,25 @@ def _request_clause(e: Explanation, s: _Say, only: bool) -> str:
     )
 
 
-def _rise(e: Explanation, s: _Say, margin: Fraction) -> str:
-    """The rise needed, or that no score on the scale would do, with the request that would."""
+def _rise(e: Explanation, s: _Say, margin: Fraction, rules: bool = False) -> str:
+    """The rise needed, or that no score on the scale would do, with the request that would.
+
+    ``rules``: the rise is the one needed within the call's rules ("innenfor reglene" after
+    the verb in Bokmål, whose word order a leading adverbial would break).
+    """
+    within = " innenfor reglene" if rules else ""
+    lead = "under the rules " if rules else ""
     if s.reachable(e, margin):
         text = (
-            f"{s.score(e)} måtte ha økt med mer enn {s.delta(margin)} for at søknaden skulle bli innvilget"
+            f"{s.score(e)} måtte ha økt med mer enn {s.delta(margin)} for at søknaden skulle bli innvilget{within}"
             if s.nb
-            else f"{s.score(e)} would have to rise by more than {s.delta(margin)} for it to be funded"
+            else f"{lead}{s.score(e)} would have to rise by more than {s.delta(margin)} for it to be funded"
         )
         return text + _request_clause(e, s, only=False)
     text = (
-        "søknaden kunne ikke ha blitt innvilget på poengsum alene, heller ikke med toppskår på alle kriterier"
+        f"søknaden kunne ikke ha blitt innvilget{within} på poengsum alene, heller ikke med toppskår på alle kriterier"
         if s.nb
-        else "it could not be funded on its score alone, not even with the top score on every criterion"
+        else f"{lead}it could not be funded on its score alone, not even with the top score on every criterion"
     )
     return text + _request_clause(e, s, only=True)
 
@@ -214,7 +220,7 @@ def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> s
             else f"{head}: {'stoppet av reglene' if nb else 'stopped by the rules'}"
         )
         if e.margin_up is not None:
-            text += f"; {'med reglene' if nb else 'under the rules'} " + _rise(e, s, e.margin_up)
+            text += "; " + _rise(e, s, e.margin_up, rules=True)
         else:
             text += _request_clause(e, s, only=True)
         return text + "."
