@@ -99,6 +99,8 @@ def test_solve_csv_matches_brute_force(tmp_path: Path, csv_path: Path) -> None:
     assert f"{comp.baseline_value:.3f}" in stdout and "Compared with ranking" in stdout
     assert f"(+{comp.improvement_pct:.1f} %)" in stdout
     assert str(out.resolve()) in stdout
+    runs = solve(reference_problem()).solves
+    assert f", {runs} {'run' if runs == 1 else 'runs'}" in stdout  # singular and plural as they should be
 
 
 def test_norwegian_csv_and_xlsx_give_the_same_decisions(tmp_path: Path, csv_path: Path, norwegian_csv: Path) -> None:

@@ -197,7 +197,7 @@ def format_summary(
                 cut_list(names, lang, 6, where=where).replace(", ", "; "),
             )
         )
-    runs = f"{s.solves} {'kjøringer' if lang == 'nb' else 'runs'}"
+    runs = f"{s.solves} {('kjøring' if s.solves == 1 else 'kjøringer') if lang == 'nb' else ('run' if s.solves == 1 else 'runs')}"
     lines.append(
         _row(
             term("solver", lang),
