@@ -336,3 +336,21 @@ def test_lists_are_cut() -> None:
     text = cut_list(ids, "en", limit=3, where="decisions.xlsx")
     assert text == "A-0, A-1, A-2 ... and 312 more (all in decisions.xlsx)"
     assert cut_list(ids, "nb", limit=2).endswith("og 313 til")
+
+
+def test_points_are_the_decimals_the_panel_gave() -> None:
+    """The example's scores are in steps of 0.05 point: shown in points they are exactly those
+    decimals (5.6, not the float noise 5.600000000000001 in the workbook's cells)."""
+    from allocator import solve
+    from allocator.data import load_example
+    from allocator.words.call import point_scale
+
+    p = load_example()
+    scale = point_scale(p)
+    decisions = {d.id: d for d in solve(p).decisions}
+    got = [scale.points(d.score) for d in decisions.values()]
+    assert got and all(x == round(x, 2) for x in got), got
+    # an independent reading: the weighted mean of the raw points, on the call's 1-7 scale
+    for a in p.applications:
+        mean = sum(c.weight * a.scores[c.name] for c in p.criteria) / sum(c.weight for c in p.criteria)
+        assert scale.points(decisions[a.id].score) == pytest.approx(mean)

@@ -70,20 +70,14 @@ class PointScale:
         )
 
     def points(self, score: float | Fraction) -> float:
-        """A weighted score in points."""
-        return (
-            float(self.offset + Fraction(score) * self.factor)
-            if isinstance(score, Fraction)
-            else self.offset + float(score) * float(self.factor)
-        )
+        """A weighted score in points (a float score read as the decimal it shows, so that
+        0.8 of a weight of 1 is 5.6 points of 7, not 5.600000000000001)."""
+        exact = score if isinstance(score, Fraction) else _exact(score)
+        return float(_exact(self.offset) + exact * self.factor)
 
     def delta(self, margin: float | Fraction) -> float:
         """A change of weighted score in points."""
-        return (
-            float(Fraction(margin) * self.factor)
-            if isinstance(margin, Fraction)
-            else float(margin) * float(self.factor)
-        )
+        return float((margin if isinstance(margin, Fraction) else _exact(margin)) * self.factor)
 
     def reachable(self, score: Fraction, rise: Fraction) -> bool:
         """Whether ``score`` can rise by *more than* ``rise`` and stay within the scale."""
