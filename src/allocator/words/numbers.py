@@ -24,6 +24,7 @@ the one rank numbering used in decisions, reports, the terminal and the meeting 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 from math import isfinite
@@ -189,10 +190,12 @@ def ranks(scores: Sequence[float | Fraction]) -> list[int]:
     >>> ranks([0.5, 0.9, 0.5, 0.7, 0.1])
     [3, 1, 3, 2, 5]
     """
-    ordered = sorted(scores, reverse=True)
+    counts = Counter(scores)  # the distinct scores sorted once (few when panels score in whole points)
     first: dict[float | Fraction, int] = {}
-    for k, s in enumerate(ordered):
-        first.setdefault(s, k + 1)
+    k = 1
+    for s in sorted(counts, reverse=True):
+        first[s] = k
+        k += counts[s]
     return [first[s] for s in scores]
 
 
