@@ -36,7 +36,6 @@ from allocator.scenarios import (
     weight_grid,
     weight_samples,
 )
-from allocator.scenarios.certificates import in_cone
 from allocator.scenarios.worker import SweepWorker
 from allocator.status import Status
 from tests.conftest import problems
@@ -219,17 +218,6 @@ def test_unique_knapsack_against_enumeration(items: list[tuple[int, int]], cap: 
     r = knapsack(v, w, cap)
     assert r.value == best and int(v[r.take].sum()) == best and int(w[r.take].sum()) <= cap
     assert r.unique == (count == 1)
-
-
-@settings(max_examples=200)
-@given(st.lists(st.tuples(*[st.integers(0, 5)] * 3), min_size=1, max_size=5), st.tuples(*[st.integers(0, 9)] * 3))
-def test_in_cone_is_sound_and_finds_combinations(gens: list[tuple[int, ...]], lam: tuple[int, ...]) -> None:
-    G = [tuple(Fraction(v) for v in g) for g in gens]
-    inside = tuple(sum((Fraction(lam[j % 3]) * G[j][i] for j in range(len(G))), Fraction(0)) for i in range(3))
-    if any(inside):
-        assert in_cone(G, inside)
-    # A point with a negative first coordinate is outside every cone of non-negative generators.
-    assert not in_cone(G, (Fraction(-1), Fraction(1), Fraction(1)))
 
 
 @settings(max_examples=60)
