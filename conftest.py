@@ -1,4 +1,4 @@
-"""Shared by every doctest the suite runs (``--doctest-modules`` over ``src/allocator``).
+"""Shared by every doctest the suite runs (``--doctest-modules`` over the installed ``allocator``).
 
 Docstring examples import what they use, so that a reader can paste them; this fixture only
 gives them a clean working directory and the usual short names (``np``, ``pd``).

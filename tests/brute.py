@@ -1,8 +1,8 @@
 """An independent brute-force solver: the reference the integer program is tested against.
 
-Nothing here uses :mod:`allocator.optimize.formulation`, :mod:`allocator.model.scoring` or
-:mod:`allocator.solve` (only :func:`allocator.optimize.formulation.natural_key`, the documented id
-order). The rules are re-derived from the documentation:
+Nothing here uses :mod:`allocator.optimize.formulation`, :mod:`allocator.model.scoring`,
+:mod:`allocator.optimize.solve` or any other code of the library: only its model classes, to read
+the problem. The rules are re-derived from the documentation:
 
 * the value of funding application *i* in full is ``s_i = sum_c w_c * n_c(score_ic)``, with
   ``n_c(x) = x / scale_max`` (``normalisation="max"``) or
@@ -19,8 +19,10 @@ order). The rules are re-derived from the documentation:
   ``green`` if the problem has that criterion, then ``-granted``): a criterion name prefers
   the higher total of its normalised score over the funded applications, weighted by the
   share granted, ``-name`` the lower; ``granted`` / ``-granted`` prefer the higher / lower
-  total grant; then by id: prefer funding the smaller id (natural order), then the larger
-  grant to the smaller id.
+  total grant; then by id: prefer funding the smaller id, then the larger grant to the
+  smaller id. Ids are ordered naturally (runs of the ASCII digits 0-9 compared as numbers:
+  ``A-2`` before ``A-10``), and ids equal that way (``A-1``, ``A-01``) by their raw text
+  (:func:`id_order_key`, coded here by hand).
 
 Every portfolio is enumerated (depth first, pruned by the frame), so keep it small: up to
 about 14 binary applications (16 384 portfolios) or a few partial ones with few levels.
@@ -42,8 +44,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil, gcd
 
-from allocator.model.ids import natural_key
-from allocator.model.problem import Application, Criterion, Problem
+from allocator.model import Application, Criterion, Problem
 
 __all__ = [
     "Best",
@@ -52,16 +53,36 @@ __all__ = [
     "enumerate_portfolios",
     "frac",
     "grant_levels",
+    "id_order_key",
     "ineligibility",
     "lexicographic_best",
     "normalised",
     "optimal_portfolios",
     "portfolio_value",
+    "rank_and_fund_grants",
     "tie_break_keys",
     "weighted_score",
 ]
 
 Feasible = Callable[[dict[str, int]], bool]
+
+
+def id_order_key(s: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """The documented id order, by hand: ASCII digit runs as numbers (before text), then the raw id.
+
+    >>> sorted(["A-10", "A-2", "A-01", "A-1", "9", "²"], key=id_order_key)
+    ['9', 'A-01', 'A-1', 'A-2', 'A-10', '²']
+    """
+    parts: list[tuple[int, int | str]] = []
+    k = 0
+    while k < len(s):
+        j = k
+        digits = s[k] in "0123456789"
+        while j < len(s) and (s[j] in "0123456789") == digits:
+            j += 1
+        parts.append((0, int(s[k:j])) if digits else (1, s[k:j]))
+        k = j
+    return tuple(parts), s
 
 
 def frac(x: float | int) -> Fraction:
@@ -228,7 +249,7 @@ class _Scorer:
             [tuple(rows[c][i][lvl] for c in range(len(rows))) for lvl in range(len(rows[0][i]))]
             for i in range(len(apps))
         ]
-        self.id_order = sorted(range(len(apps)), key=lambda i: natural_key(apps[i].id))
+        self.id_order = sorted(range(len(apps)), key=lambda i: id_order_key(apps[i].id))
 
     def portfolios(self, feasible: Feasible | None) -> Iterator[tuple[tuple[int, ...], tuple[int, ...]]]:
         """(grants, integer key) for every admissible portfolio."""
@@ -289,3 +310,27 @@ def lexicographic_best(problem: Problem, feasible: Feasible | None = None) -> Be
     g = max(tied, key=s.id_key)
     key = tuple(Fraction(v, d) for v, d in zip(top, s.denominators, strict=True)) + s.id_key(g)
     return Best(grants=dict(zip(ids, g, strict=True)), value=Fraction(top[0], s.denominators[0]), key=key)
+
+
+def rank_and_fund_grants(problem: Problem) -> tuple[dict[str, int], list[str]]:
+    """Today's practice without rules, by hand: the eligible applications ranked by exact
+    weighted score (highest first; ties: cheaper first, then the id order), each funded in
+    full while it fits in what is left of the frame. Returns the grants by id and the ranking.
+
+    >>> from allocator import Problem, Criterion, Application
+    >>> p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+    ...     applications=[Application(id="A-10", requested=50, scores={"g": 5}),
+    ...                   Application(id="A-2", requested=50, scores={"g": 5}),
+    ...                   Application(id="B", requested=60, scores={"g": 9})])
+    >>> rank_and_fund_grants(p)
+    ({'A-10': 0, 'A-2': 0, 'B': 60}, ['B', 'A-2', 'A-10'])
+    """
+    eligible = [a for a in problem.applications if not ineligibility(problem, a)]
+    ranked = sorted(eligible, key=lambda a: (-weighted_score(problem, a), a.requested, id_order_key(a.id)))
+    left = problem.frame
+    grants = {a.id: 0 for a in problem.applications}
+    for a in ranked:
+        if a.requested <= left:
+            grants[a.id] = a.requested
+            left -= a.requested
+    return grants, [a.id for a in ranked]

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for problems with rules (used by tests/test_rules_*.py).
+"""Hypothesis strategies for problems with rules (used by the tests of tests/rules and others).
 
 ``ruled_problems(kinds, partial=...)`` draws a small random call (from
 :func:`tests.conftest.problems`), gives its applications categories, applicants, project
@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from allocator import Application, Problem
-from allocator.model.levels import levels
 from allocator.model.rules import RULE_KINDS
+from tests.brute import grant_levels
 from tests.conftest import problems
 
 __all__ = ["KINDS", "decorated", "relaxed", "ruled_problems"]
@@ -41,10 +41,10 @@ def decorated(draw: st.DrawFn, base: Problem) -> Problem:
                 category=draw(st.sampled_from(CATEGORIES)),
                 applicant=draw(st.sampled_from(ORGS)),
                 tags=tuple(draw(st.lists(st.sampled_from(["new", "green", "rural"]), max_size=2, unique=True))),
-                total_cost=a.requested * draw(st.sampled_from([1, 2, 2, 3])) + draw(st.sampled_from([0, 5_000, 15_000])),
+                total_cost=a.requested * draw(st.sampled_from([1, 2, 2, 3])) + draw(st.sampled_from([0, 5_000, 15_000]) | st.integers(0, 20_000)),
                 attributes={
                     "region": draw(st.sampled_from(REGIONS)),
-                    "other": draw(st.sampled_from([0, 0, 10_000, 20_000])),
+                    "other": draw(st.sampled_from([0, 0, 10_000, 20_000]) | st.integers(0, 30_000)),
                     "pot": draw(st.sampled_from(["a", "b"])),
                     "y1": y1,
                     "y2": 1 - y1,
@@ -82,8 +82,28 @@ def _selector(draw: st.DrawFn, p: Problem, *, allow_all: bool = True) -> dict[st
 
 
 def _amount(draw: st.DrawFn, p: Problem, hi: int | None = None) -> int:
+    """A round amount (10 000 kr steps, some 5 000 above), or any whole amount up to ``hi``."""
     top = hi if hi is not None else p.total_requested
+    if draw(st.booleans()):
+        return draw(st.integers(0, max(1, top)))
     return draw(st.integers(0, max(1, top // 10_000))) * 10_000 + draw(st.sampled_from([0, 0, 5_000]))
+
+
+def _years_back(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _edge_days(decision: dt.date) -> list[dt.date]:
+    """Days at the edges of the de minimis windows of ``decision``: three and two years back
+    and a day either side, the first days of the fiscal years, the decision and the day after."""
+    one = dt.timedelta(days=1)
+    three, two = _years_back(decision, 3), _years_back(decision, 2)
+    return [three - one, three, three + one, two - one, two, two + one,
+            dt.date(decision.year - 3, 12, 31), dt.date(decision.year - 2, 1, 1), dt.date(decision.year - 1, 1, 1),
+            decision, decision + one]
 
 
 @st.composite
@@ -125,32 +145,37 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
             r["amount"] = _amount(draw, p, max(a.requested for a in p.applications))
     elif kind == "co_financing":
         r.update(draw(_selector(p)))
-        r["share"] = draw(st.sampled_from([0.3, 0.5, 0.75, 1.0]))
+        r["share"] = draw(st.sampled_from([0.3, 0.5, 0.75, 1.0, 0.37, 0.333]))
         r["other_public"] = draw(st.sampled_from([None, "other"]))
     elif kind == "de_minimis":
         r.update(draw(_selector(p)))
-        r["decision_date"] = draw(st.sampled_from([dt.date(2022, 11, 15), dt.date(2024, 6, 1)]))
-        r["eur_nok"] = draw(st.sampled_from([10.0, 11.5]))
+        decision = draw(st.sampled_from([dt.date(2022, 11, 15), dt.date(2023, 12, 31), dt.date(2024, 1, 1),
+                                         dt.date(2024, 6, 1), dt.date(2028, 2, 29), dt.date(2027, 3, 1)]))
+        r["decision_date"] = decision
+        r["eur_nok"] = draw(st.sampled_from([10.0, 11.5, 11.37]))
+        # ceilings and earlier aid of the size of the requests, so that every entry of the
+        # ledger can decide what fits (and sometimes the regulation's own ceiling)
+        biggest = max(a.requested for a in p.applications)
         if draw(st.integers(0, 3)):
-            r["ceiling_eur"] = draw(st.sampled_from([1_000, 2_000, 3_000, 5_000, 10_000]))
-            amounts = st.integers(0, 3_000)
+            r["ceiling_eur"] = draw(st.integers(1, max(1, p.total_requested // 10)))
+            amounts = st.integers(0, max(1, biggest // 10))
         else:
             amounts = st.integers(170_000, 200_000)
         r["window"] = draw(st.sampled_from(["auto", "auto", "rolling", "fiscal"]))
-        r["ledger"] = [
-            {
+        r["ledger"] = []
+        for _ in range(draw(st.integers(0, 4))):
+            currency = draw(st.sampled_from(["EUR", "EUR", "NOK"]))
+            r["ledger"].append({
                 "organisation": draw(st.sampled_from(ORGS)),
-                "date": draw(st.sampled_from([dt.date(2019, 12, 31), dt.date(2020, 3, 1), dt.date(2021, 6, 1), dt.date(2022, 1, 2)])),
-                "amount": draw(amounts),
-                "currency": draw(st.sampled_from(["EUR", "EUR", "NOK"])),
-            }
-            for _ in range(draw(st.integers(0, 4)))
-        ]
+                "date": draw(st.sampled_from(_edge_days(decision))),
+                "amount": draw(amounts) * (1 if currency == "EUR" else 10),
+                "currency": currency,
+            })
     elif kind == "must_fund":
         i = draw(st.sampled_from(ids))
         r["ids"] = [i]
         if draw(st.booleans()):
-            r["amount"] = draw(st.sampled_from(levels(p.application(i), p.options).amounts()))
+            r["amount"] = draw(st.sampled_from(grant_levels(p, p.application(i))[1:]))
     elif kind == "must_not_fund":
         r["ids"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))
     elif kind == "exclusive":

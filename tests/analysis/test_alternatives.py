@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator import AllocatorError, Application, Criterion, Problem
@@ -13,7 +13,7 @@ from allocator.analysis.alternatives import Alternatives, all_optima, diverse, k
 from allocator.exceptions import InfeasibleError
 from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund
 from tests.brute import Feasible, enumerate_portfolios, portfolio_value, weighted_score
-from tests.conftest import problems
+from tests.conftest import examples, problems
 
 
 def by_selection(p: Problem, feasible: Feasible | None = None) -> dict[frozenset[str], Fraction]:
@@ -45,7 +45,7 @@ def with_rules(p: Problem, rules: list) -> Problem:  # type: ignore[type-arg]
     return Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")}, rules=rules)
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(problems(min_n=8, max_n=12, thresholds=True), st.integers(1, 12))
 def test_k_best_equals_brute_force(p: Problem, k: int) -> None:
     alts = k_best(p, k)
@@ -56,7 +56,7 @@ def test_k_best_equals_brute_force(p: Problem, k: int) -> None:
     assert [q.rank for q in alts.portfolios] == list(range(1, len(alts) + 1))
 
 
-@settings(max_examples=8, deadline=None)
+@examples(8)
 @given(problems(max_n=4, partial=True), st.integers(1, 8))
 def test_k_best_partial_funding_distinct_selections(p: Problem, k: int) -> None:
     alts = k_best(p, k)
@@ -65,7 +65,7 @@ def test_k_best_partial_funding_distinct_selections(p: Problem, k: int) -> None:
     assert [q.value_exact for q in alts.portfolios] == values[:k]
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(problems(max_n=10), st.integers(1, 8))
 def test_k_best_with_rules_equals_brute_force(p: Problem, k: int) -> None:
     ids = p.ids
@@ -81,7 +81,7 @@ def test_k_best_with_rules_equals_brute_force(p: Problem, k: int) -> None:
     assert [x.value_exact for x in alts.portfolios] == values[:k]
 
 
-@settings(max_examples=20, deadline=None)
+@examples(20)
 @given(problems(max_n=10, ties=True))
 def test_all_optima_equal_brute_force(p: Problem) -> None:
     alts = all_optima(p, limit=1000)
@@ -101,7 +101,7 @@ def test_all_optima_limit(small_problem: Problem) -> None:
     assert len(few) == 3 and not few.complete
 
 
-@settings(max_examples=15, deadline=None)
+@examples(15)
 @given(problems(max_n=9), st.integers(1, 6), st.integers(1, 4), st.sampled_from([0.0, 5.0, 10.0, 25.0]))
 def test_diverse_is_greedy_best_under_its_constraints(p: Problem, n: int, d: int, within: float) -> None:
     alts = diverse(p, n, min_difference=d, within=within)

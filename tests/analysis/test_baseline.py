@@ -8,23 +8,14 @@ import pytest
 from hypothesis import given
 
 from allocator import Problem, Reason, compare, rank_and_fund, solve
-from allocator.model.ids import natural_key
 from allocator.rules import check
-from tests.brute import ineligibility, portfolio_value, weighted_score
+from tests.brute import ineligibility, portfolio_value, rank_and_fund_grants, weighted_score
 from tests.conftest import examples, problems
 
 
 def _rank_and_fund(p: Problem) -> tuple[dict[str, int], list[str]]:
     """Fund down the list of eligible applications (best score, then cheaper, then id)."""
-    eligible = [a for a in p.applications if not ineligibility(p, a)]
-    ranked = sorted(eligible, key=lambda a: (-weighted_score(p, a), a.requested, natural_key(a.id)))
-    left = p.frame
-    grants = {a.id: 0 for a in p.applications}
-    for a in ranked:
-        if a.requested <= left:
-            grants[a.id] = a.requested
-            left -= a.requested
-    return grants, [a.id for a in ranked]
+    return rank_and_fund_grants(p)
 
 
 @examples(60)

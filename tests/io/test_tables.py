@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
@@ -18,6 +18,7 @@ from allocator import AllocatorError, Problem, Solution, Status
 from allocator.exceptions import InputError
 from allocator.io.tables import read_problem, read_table, write_decisions
 from allocator.model.cells import parse_amount, parse_number, parse_tags
+from tests.conftest import examples
 
 W = {"green": 0.5, "smart": 0.3, "innovation": 0.2}
 
@@ -73,7 +74,7 @@ def test_amounts_that_are_refused(bad: str) -> None:
 
 
 @given(st.integers(min_value=1, max_value=10**10), st.sampled_from([" ", "\u00a0", "."]), st.booleans(), st.booleans())
-@settings(max_examples=60, deadline=None)
+@examples(60)
 def test_any_formatted_amount_reads_back(kroner: int, sep: str, decimals: bool, prefix: bool) -> None:
     text = f"{kroner:,}".replace(",", sep) + (",00" if decimals else "")
     if prefix:
@@ -197,7 +198,7 @@ def tables(draw: Any) -> pd.DataFrame:
 
 
 @given(tables())
-@settings(max_examples=40, deadline=None)
+@examples(40)
 def test_any_valid_table_round_trips_and_is_not_mutated(df: pd.DataFrame) -> None:
     before = df.copy(deep=True)
     kw: dict[str, Any] = {"frame": 1_000_000, "weights": {"green": 0.7, "smart": 0.3}, "scales": (1, 7)}

@@ -13,10 +13,11 @@ import itertools
 from fractions import Fraction
 from math import gcd
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator.scenarios.cones import Cone
+from tests.conftest import examples
 
 
 def _det(m: list[list[int]]) -> int:
@@ -52,7 +53,7 @@ def _brute_rays(d: int, constraints: list[tuple[int, ...]]) -> set[tuple[int, ..
     return out
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(
     st.integers(1, 4).flatmap(
         lambda d: st.tuples(st.just(d), st.lists(st.tuples(*[st.integers(-3, 3)] * d), max_size=5))
@@ -70,12 +71,14 @@ def test_extreme_rays_equal_brute_force(case: tuple[int, list[tuple[int, ...]]])
         assert tight == cone.tight(r)
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(
     st.lists(st.tuples(*[st.integers(-3, 3)] * 3), max_size=4),
     st.tuples(*[st.integers(0, 6)] * 3),
 )
-def test_contains_is_the_constraints_and_the_hull_of_the_rays(constraints: list[tuple[int, ...]], w: tuple[int, ...]) -> None:
+def test_contains_is_the_constraints_and_the_hull_of_the_rays(
+    constraints: list[tuple[int, ...]], w: tuple[int, ...]
+) -> None:
     cone = Cone(3)
     for a in constraints:
         cone.cut(a)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
@@ -26,7 +26,7 @@ from allocator.scenarios.unique import other_portfolio
 from allocator.scenarios.worker import SweepWorker
 from allocator.status import Status
 from tests.brute import optimal_portfolios
-from tests.conftest import problems
+from tests.conftest import examples, problems
 
 EAGER = {"min_hits": 1, "region_budget": 10**6}
 
@@ -128,8 +128,11 @@ def test_pool_refuses_weights_outside_or_on_an_unproven_boundary() -> None:
 
 
 # --------------------------------------------------------------------------- against solve()
-@settings(max_examples=12)
-@given(problems(min_n=3, max_n=8, partial=None, min_criteria=2, max_criteria=3, half_points=True, normalisation=None), st.integers(3, 5))
+@examples(12)
+@given(
+    problems(min_n=3, max_n=8, partial=None, min_criteria=2, max_criteria=3, half_points=True, normalisation=None),
+    st.integers(3, 5),
+)
 def test_eager_regions_match_solve_on_coarse_grids(p: Problem, steps: int) -> None:
     _check(p, weight_grid(p, steps=steps))
 
@@ -154,7 +157,7 @@ def test_example_with_policy_matches_solve() -> None:
 
 
 # --------------------------------------------------------------------------- the tie test
-@settings(max_examples=60)
+@examples(60)
 @given(problems(max_n=5, partial=True, min_criteria=1, max_criteria=2))
 def test_tie_test_against_enumeration(p: Problem) -> None:
     e = Engine.of(p, method="mip")

@@ -90,7 +90,8 @@ def frame_curve(
         ``lo`` to ``hi`` (rounded to whole kroner), plus the problem's own frame.
     lo, hi
         The range of the default grid; ``hi`` defaults to the total requested by the
-        eligible applications (beyond it nothing changes).
+        eligible applications (beyond it nothing changes) or the problem's frame, whichever
+        is larger, so that the problem's frame is always on the default grid.
     baseline
         Also evaluate rank-and-fund on each frame.
     time_limit, method
@@ -121,7 +122,7 @@ def frame_curve(
 
     w = Engine.of(problem, time_limit=time_limit, method=method)
     if frames is None:
-        top = _eligible_total(w) if hi is None else _whole(hi, "hi")
+        top = max(_eligible_total(w), problem.frame) if hi is None else _whole(hi, "hi")
         low = _whole(lo, "lo")
         if top <= low:
             raise AllocatorError(f"hi {top} must exceed lo {low}; give a range of frames")

@@ -7,7 +7,21 @@ from typing import Any
 
 __all__ = ["natural_key"]
 
+_DIGITS = re.compile(r"([0-9]+)")
+
 
 def natural_key(s: str) -> tuple[Any, ...]:
-    """Sort key comparing digit runs as numbers: 'A-2' < 'A-10'; the id tie-break order."""
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", s) if t)
+    """Sort key of the id order: runs of ASCII digits compared as numbers, then the raw text.
+
+    ``'A-2' < 'A-10'``; ids equal as numbers (``'A-1'``, ``'A-01'``) are ordered by their
+    text, so the order is total on distinct ids and decisions never depend on row order.
+    Only ``0-9`` form numbers: other characters Unicode calls digits (``'²'``, ``'①'``)
+    are compared as text.
+
+    Examples
+    --------
+    >>> sorted(["A-10", "A-2", "A-1", "A-01", "B", "²"], key=natural_key)
+    ['A-01', 'A-1', 'A-2', 'A-10', 'B', '²']
+    """
+    parts = tuple((0, int(t), "") if t[0] in "0123456789" else (1, 0, t) for t in _DIGITS.split(s) if t)
+    return (parts, s)
