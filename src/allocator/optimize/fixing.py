@@ -21,14 +21,35 @@ only ever decides among the few columns left free.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from allocator.optimize.large.lagrange import decompose
+from allocator.optimize.large.lagrange import Decomposition, decompose
 from allocator.optimize.large.lagrange import lagrangian as lagrangian_decomposed
 from allocator.optimize.large.proof import allowed_columns, multipliers
+from allocator.optimize.linear import LinearModel
 from allocator.optimize.loaded import LoadedModel
 
 __all__ = ["candidates", "lagrangian"]
+
+
+_CACHE_COLS = 5000
+_cache: dict[bytes, Decomposition | None] = {}
+
+
+def _decomposition(model: LinearModel) -> Decomposition | None:
+    """:func:`decompose` of ``model``, kept for its rows and bounds: a sweep asks with one
+    model and many objectives (the objective is the only part that changes; small models)."""
+    if model.n_cols > _CACHE_COLS:
+        return decompose(model)
+    key = b"".join(a.tobytes() for a in (model.start, model.index, model.value, model.row_lower, model.row_upper, model.col_lower, model.col_upper))
+    if key not in _cache:
+        if len(_cache) >= 4:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = decompose(model)
+    d = _cache[key]
+    return None if d is None else replace(d, model=model)
 
 
 def lagrangian_of(d: object, lam: np.ndarray) -> float:
@@ -76,7 +97,7 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
     if res.row_dual is None or not res.status.has_solution:
         return everything
     model = m.current(c)
-    parts = decompose(model) if np.all(model.integer) else None
+    parts = _decomposition(model) if np.all(model.integer) else None
     if parts is not None:
         start = None
         if parts.g_rows is not None and parts.g_scale is not None and len(parts.g_rows):

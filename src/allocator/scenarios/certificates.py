@@ -54,8 +54,8 @@ from operator import mul
 import numpy as np
 
 from allocator.model import Problem
-from allocator.scenarios.cones import Cone, dot, primitive, unit
 from allocator.model.scoring import IntegerParts
+from allocator.scenarios.cones import Cone, dot, primitive, unit
 
 __all__ = ["PortfolioPool", "Totals", "integer_ray"]
 
@@ -123,6 +123,8 @@ class _Entry:
     seen: int = 0  # portfolios 0 .. seen-1 of the pool are cut into the region
     certified: bool = False
     effort: int = 0
+    pending: int = 0  # open rays at the last refresh
+    fresh: int = -1  # pool size at the last refresh
     matrix: np.ndarray | None = None  # the region's constraints in floats, rows scaled to 1
 
 
@@ -210,10 +212,6 @@ class PortfolioPool:
         """The value of portfolio ``k`` under integer weights ``w`` (times the denominator)."""
         return dot(w, self._entries[k].totals)
 
-    def exact_value(self, k: int, weights: Sequence[Fraction]) -> Fraction:
-        """The value of portfolio ``k`` under ``weights`` (times the pool's denominator)."""
-        return sum((Fraction(a) * b for a, b in zip(weights, self._entries[k].totals, strict=True)), Fraction(0))
-
     def best(self, weights: np.ndarray) -> int | None:
         """The known portfolio of highest value under ``weights`` (floats), or None."""
         if not self._entries:
@@ -298,12 +296,18 @@ class PortfolioPool:
                 if any(a):
                     e.cone.cut(a)
         open_ = [r for r, _ in e.cone.rays if not self._optimal_at(k, r)]
+        e.pending, e.fresh = len(open_), len(self._entries)
         if not open_ and e.cone.rays and any(e.cone.contains(u) for u in e.decided_at):
             e.certified = True
             A = np.array([[float(v) for v in a] for a in e.cone.constraints])
             e.matrix = A / np.maximum(np.abs(A).max(axis=1, keepdims=True), 1e-300)
             self._certified.append(k)
         return open_
+
+    def pending(self, k: int) -> int | None:
+        """The open rays of ``k``'s region at its last refresh, if no portfolio came since."""
+        e = self._entries[k]
+        return e.pending if e.fresh == len(self._entries) else None
 
     def n_rays(self, k: int) -> int:
         """The number of extreme rays of ``k``'s region as last brought up to date."""

@@ -88,7 +88,12 @@ class Cone:
     def unit_rays(self) -> np.ndarray:
         """The rays in floats, each scaled to sum 1, as the columns of a ``d x n`` array."""
         if self._unit is None:
-            self._unit = np.array([unit(r) for r, _ in self.rays], dtype=float).reshape(-1, self.d).T
+            try:
+                a = np.array([r for r, _ in self.rays], dtype=float).reshape(-1, self.d)
+                a /= a.sum(axis=1, keepdims=True)
+            except OverflowError:  # entries beyond the floats: scale each ray first
+                a = np.array([unit(r) for r, _ in self.rays], dtype=float).reshape(-1, self.d)
+            self._unit = a.T
         return self._unit
 
     def cut(self, a: Sequence[int]) -> None:

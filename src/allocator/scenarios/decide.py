@@ -40,6 +40,7 @@ class Decided:
     keys: tuple[str, ...] = ()
     tied: bool | None = None
     message: str = ""
+    solves: int = 0  # solver runs outside the engine (tie test, tie-break stages)
 
 
 def decide(
@@ -75,15 +76,18 @@ def decide(
         if x is None:
             return Decided(None, status, method, message="no portfolio")
     names: tuple[str, ...] = ()
+    solves = 0
     if exact_ties and status is Status.OPTIMAL:
         assert rule is not None
         if tied is None and binary and e.scale is not None:
             tied = _other_optimum(e, x, time_limit)
         if tied is None and not binary and other is not None:
-            tied = other(x)
+            tied, solves = other(x), 1
+        before = e.solves
         settled = rule.settle(e, f, c, x, unique=tied is False, keys=keys)
         x, names, tied = settled.x, settled.keys, settled.tied
-    return Decided(x, status, method, bound, names, tied)
+        solves += max(settled.solves - (e.solves - before), 0)
+    return Decided(x, status, method, bound, names, tied, solves=solves)
 
 
 def greedy_start(e: Engine, prev: np.ndarray | None) -> np.ndarray | None:

@@ -84,6 +84,9 @@ def by_step(pool: PortfolioPool, k: int, w: Sequence[int], optimum: Optimum, *, 
 def prove_region(pool: PortfolioPool, k: int, optimum: Optimum, budget: int) -> None:
     """Prove the region of portfolio ``k`` ray by ray while its effort stays within ``budget``
     solves (the pool keeps the effort and the proven rays, so a later call continues)."""
+    pending = pool.pending(k)
+    if pending is not None and pool.effort(k) + pending > budget:
+        return  # as it was last time: not within the budget
     while True:
         rays = pool.open_rays(k)
         if not rays or pool.effort(k) + len(rays) > budget:

@@ -126,6 +126,7 @@ def run(
     try:
         if executor is None:
             worker = SweepWorker(problem, **options)
+            worker.expect(len(scen))
             for s in scen:
                 outcomes.append(worker.run(s))
                 if bar is not None:

@@ -30,6 +30,7 @@ import numpy as np
 
 from allocator.exceptions import AllocatorError, SolverError
 from allocator.model import Problem
+from allocator.model.scoring import exact, integer_parts, integer_totals
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build, value_objective
 from allocator.optimize.solve import solve
@@ -39,7 +40,6 @@ from allocator.scenarios.decide import decide, greedy_start
 from allocator.scenarios.regions import STEP, by_step, prove_region
 from allocator.scenarios.spec import Scenario
 from allocator.scenarios.unique import TieTest, other_portfolio
-from allocator.model.scoring import exact, integer_parts, integer_totals
 from allocator.status import Status
 
 __all__ = ["MIN_HITS", "PRESOLVE_OFF_MAX_COLS", "REGION_BUDGET", "ScenarioOutcome", "SweepWorker", "run_chunk"]
@@ -47,11 +47,12 @@ __all__ = ["MIN_HITS", "PRESOLVE_OFF_MAX_COLS", "REGION_BUDGET", "ScenarioOutcom
 PRESOLVE_OFF_MAX_COLS = 2000
 """Models up to this many columns are solved with HiGHS presolve off (it dominates their time)."""
 
-MIN_HITS = 3
+MIN_HITS = 1
 """A decision's region is proven once it has decided this many scenarios."""
 
-REGION_BUDGET = 2
-"""Solves a region may cost, per scenario its decision decided (solved or certified)."""
+REGION_BUDGET = 1.0
+"""A region's proof may cost this times what its decision's expected scenarios to come would
+cost without it (:meth:`SweepWorker.expect`)."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ class SweepWorker:
         effort and no symmetry detection, since a good start is given). They change the
         path, never the optimum.
     regions, min_hits, region_budget
-        Prove the weight regions of decisions met at least ``min_hits`` times, spending at
-        most ``region_budget`` solves per scenario the decision decided (``regions=False``:
-        only the certificates that need no extra solve).
+        Prove the weight regions of decisions met at least ``min_hits`` times, when the proof
+        costs at most ``region_budget`` times what the decision's expected scenarios to come
+        would cost without it (``regions=False``: no proofs, no steps).
     """
 
     def __init__(
@@ -124,6 +125,9 @@ class SweepWorker:
         self.regions = regions
         self.min_hits = min_hits
         self.region_budget = region_budget
+        self._expected = 0
+        self._seen = 0
+        self._cost = (0, 0)  # solves and scenarios, of the scenarios not certified
         self.parts = integer_parts(problem)
         self.engine: Engine | None = None
         self._base_like = False  # the engine holds the base problem (any weights, frame)
@@ -238,25 +242,12 @@ class SweepWorker:
             ray = integer_ray(weights)
             wf = np.array(ray, dtype=float)
             wf /= max(float(wf.sum()), 1e-300)
-            k = pool.certified(ray)
-            method = "certificate"
-            best = pool.best(wf)
-            if k is None and self.regions and best is not None:
-                if not pool.is_certified(best) and pool.hits(best) >= self.min_hits:
-                    prove_region(pool, best, self._optimum, int(self.region_budget * pool.hits(best)))
-                    k = pool.certified(ray)
-                # one solve of the value where deciding costs more (partial funding, floats)
-                step = e.f.problem.options.partial or e.f.scale is None
-                if k is None and step and by_step(pool, best, ray, self._optimum, step=STEP if e.f.scale else 10**6):
-                    k, method = best, "mip"
-                    pool.decided(k, ray)
-                else:
-                    pool.count(k) if k is not None else None
-            elif k is not None:
-                pool.count(k)
+            k, method = self._certify(pool, ray, wf)
             if k is not None:
                 assert self.totals is not None
-                value = pool.exact_value(k, weights) / self.totals.denominator
+                i = next(i for i, v in enumerate(ray) if v)  # weights = ray * weights[i] / ray[i]
+                value = Fraction(pool.value(k, ray) * weights[i].numerator, ray[i] * weights[i].denominator * self.totals.denominator)
+                self._spent(e.solves - before, certified=method == "certificate")
                 return self._outcome(scenario, pool.portfolio(k), value, Status.OPTIMAL, None, frame, t0,
                                      e.solves - before, method, self._names(), None)
             best = pool.best(wf)
@@ -275,7 +266,9 @@ class SweepWorker:
             return ScenarioOutcome(scenario.name, d.status, None, None, None, None, frame, time.perf_counter() - t0, e.solves - before, d.method, d.message)
         if pool is not None and d.status is Status.OPTIMAL:
             pool.decided(pool.add(d.x, self._totals(e, d.x)), integer_ray(weights or ()))
-        return self._outcome(scenario, d.x, e.value_of(d.x), d.status, d.bound, frame, t0, e.solves - before, d.method, d.keys, d.tied)
+        solves = e.solves - before + d.solves
+        self._spent(solves, certified=False)
+        return self._outcome(scenario, d.x, e.value_of(d.x), d.status, d.bound, frame, t0, solves, d.method, d.keys, d.tied)
 
     def _outcome(
         self, scenario: Scenario, x: np.ndarray, value: Fraction, status: Status, bound: float | None, frame: int,
@@ -305,6 +298,45 @@ class SweepWorker:
         return other_portfolio(e, x, time_limit=self.time_limit, cache=self._ties, options=self._options(2 * e.model.n_cols))
 
     # ----------------------------------------------------------------- regions
+    def expect(self, n: int) -> None:
+        """Say that about ``n`` scenarios will be run (in all): region proofs are budgeted
+        against the scenarios still to come (unknown: as many as have been run)."""
+        self._expected = n
+
+    def _spent(self, solves: int, *, certified: bool) -> None:
+        self._seen += 1
+        if not certified:
+            self._cost = (self._cost[0] + solves, self._cost[1] + 1)
+
+    def _budget(self, pool: PortfolioPool, k: int) -> int:
+        """Solves the region of ``k`` may cost in all: what its expected scenarios to come
+        would cost without it (solves per scenario not certified, measured so far), times
+        ``region_budget``."""
+        seen = max(self._seen, 1)
+        future = max(self._expected - seen, 0) / seen if self._expected else 1.0
+        per = self._cost[0] / self._cost[1] if self._cost[1] else 1.0
+        return int(self.region_budget * per * pool.hits(k) * future)
+
+    def _certify(self, pool: PortfolioPool, ray: tuple[int, ...], wf: np.ndarray) -> tuple[int | None, str]:
+        """The decision at ``ray`` proven without deciding: a certified region (its proof
+        completed now if worth it), or one solve at a step beyond ``ray``."""
+        e = self.engine
+        assert e is not None
+        k = pool.certified(ray)
+        best = pool.best(wf)
+        if k is None and self.regions and best is not None:
+            if not pool.is_certified(best) and pool.hits(best) >= self.min_hits:
+                prove_region(pool, best, self._optimum, self._budget(pool, best))
+                k = pool.certified(ray)
+            # one solve of the value where deciding costs more (partial funding, floats)
+            step = e.f.problem.options.partial or e.f.scale is None
+            if k is None and step and by_step(pool, best, ray, self._optimum, step=STEP if e.f.scale else 10**6):
+                pool.decided(best, ray)
+                return best, "mip"
+        if k is not None:
+            pool.count(k)
+        return k, "certificate"
+
     def _optimum(self, pool: PortfolioPool, ray: tuple[int, ...]) -> int | None:
         """A portfolio proven value-optimal at the integer weights ``ray`` (one solve, warm
         started from the best known there), added to ``pool``; None when not proven (or, on
