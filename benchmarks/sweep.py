@@ -138,14 +138,19 @@ def suite(args: argparse.Namespace, tmp: Path, run_child: Any) -> list[dict[str,
         if verify == "none":
             return None, 1
         every = 1 if verify == "all" or n <= 1000 else 10
-        _, g = go(f"{call}: allocator.solve per scenario, {n // every} scenarios (reference, not timed)",
-                  {"kind": "sweep_reference", "call": call, "scenarios": n, "every": every})
+        _, g = go(
+            f"{call}: allocator.solve per scenario, {n // every} scenarios (reference, not timed)",
+            {"kind": "sweep_reference", "call": call, "scenarios": n, "every": every},
+        )
         return g, every
 
     rows: list[dict[str, Any]] = []
     # ------------------------------------------------------------------ (a) the registry call
     base = {"call": "registry"}
-    pulp, pulp_g = go("registry: plain PuLP rebuilt per scenario, 1000", base | {"kind": "sweep_pulp", "scenarios": 1000, "checkpoint": 300})
+    pulp, pulp_g = go(
+        "registry: plain PuLP rebuilt per scenario, 1000",
+        base | {"kind": "sweep_pulp", "scenarios": 1000, "checkpoint": 300},
+    )
     ref_a, _ = reference("registry", 1000)
     for n in (300, 1000):
         r, g = go(f"registry: allocator, {n} scenarios", base | {"kind": "sweep_allocator", "scenarios": n})
@@ -163,10 +168,16 @@ def suite(args: argparse.Namespace, tmp: Path, run_child: Any) -> list[dict[str,
         row["paths"], row["solves"] = _paths(r["methods"]), r["solves"]
         rows.append(row)
     others = [("plain PuLP rebuilt per scenario", pulp, pulp_g)]
-    h, h_g = go("registry: highspy fed allocator's model per scenario, 1000", base | {"kind": "sweep_highspy", "scenarios": 1000})
+    h, h_g = go(
+        "registry: highspy fed allocator's model per scenario, 1000",
+        base | {"kind": "sweep_highspy", "scenarios": 1000},
+    )
     others.append(("highspy, allocator's model per scenario", h, h_g))
     if args.workers > 1:
-        w, w_g = go(f"registry: allocator on {args.workers} processes, 1000", base | {"kind": "sweep_allocator", "scenarios": 1000, "workers": args.workers})
+        w, w_g = go(
+            f"registry: allocator on {args.workers} processes, 1000",
+            base | {"kind": "sweep_allocator", "scenarios": 1000, "workers": args.workers},
+        )
         others.append((f"allocator, {args.workers} processes", w, w_g))
     for label, r, g in others:
         row = {"call": "200 applications, 15 rules", "method": label, "scenarios": 1000}
@@ -180,7 +191,10 @@ def suite(args: argparse.Namespace, tmp: Path, run_child: Any) -> list[dict[str,
         rows.append(row)
     # ------------------------------------------------------------------ (b) the example
     for n in (1000, 10_000):
-        r, g = go(f"example with its policy: allocator, {n} scenarios", {"call": "example", "kind": "sweep_allocator", "scenarios": n})
+        r, g = go(
+            f"example with its policy: allocator, {n} scenarios",
+            {"call": "example", "kind": "sweep_allocator", "scenarios": n},
+        )
         ref, every = reference("example", n)
         row = {"call": "example + policy (partial, 8 rules)", "method": "allocator, serial", "scenarios": n}
         if "error" in r or g is None:
@@ -205,7 +219,19 @@ def _timing(r: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 COLUMNS = [
-    "call", "method", "scenarios", "wall_s", "cpu_s", "ms_wall", "ms_cpu", "x_pulp_wall", "x_pulp_cpu",
-    "per_s_wall", "per_s_cpu", "same_as_solve", "solves", "paths",
+    "call",
+    "method",
+    "scenarios",
+    "wall_s",
+    "cpu_s",
+    "ms_wall",
+    "ms_cpu",
+    "x_pulp_wall",
+    "x_pulp_cpu",
+    "per_s_wall",
+    "per_s_cpu",
+    "same_as_solve",
+    "solves",
+    "paths",
 ]
 """The columns of the printed table."""

@@ -127,6 +127,20 @@ def test_pool_refuses_weights_outside_or_on_an_unproven_boundary() -> None:
     assert pool.certified((1, 1)) is None and pool.certified((1, 2)) is None
 
 
+def test_pool_needs_a_decision_inside_the_region() -> None:
+    # a and its twin b have the same totals: both are value-optimal everywhere, and only a
+    # decision (the tie-break's pick) at some point of the region says which one wins.
+    pool = PortfolioPool(2)
+    a = pool.add(np.array([1.0, 0.0]), (2, 2))
+    pool.add(np.array([0.0, 1.0]), (2, 2))
+    for ray in ((1, 0), (0, 1)):
+        pool.record(ray, a)
+    assert pool.open_rays(a) == [] and not pool.is_certified(a)
+    assert pool.certified((1, 1)) is None and pool.certified((3, 1)) is None
+    pool.decided(a, (1, 1))
+    assert pool.open_rays(a) == [] and pool.certified((3, 1)) == a
+
+
 # --------------------------------------------------------------------------- against solve()
 @examples(12)
 @given(

