@@ -25,7 +25,11 @@ rays are enumerated exactly (:mod:`allocator.scenarios.cones`); each is proven b
 of the value alone (the worker does that, :meth:`PortfolioPool.open_rays` says which). A ray
 where another portfolio is worth more adds that portfolio, the region shrinks, and the new
 rays are proven in turn; when every ray has ``P`` value-optimal, the region is certified.
-Every comparison is exact (integers and fractions); the solver only proves optima.
+Every comparison is exact (integers and fractions); the solver only proves optima. Where
+the objective is integer-scaled (all-or-nothing calls, and partial funding whose scaled
+values stay below ``2**53``) that proof is exact too (an absolute gap below one unit); where
+it is not, the optimum at a ray is HiGHS's, within its tolerances, the same authority
+:func:`allocator.solve` rests on for such calls.
 
 Examples
 --------
