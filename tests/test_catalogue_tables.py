@@ -162,7 +162,7 @@ def csv_cases() -> list[Case]:
         csv_case("binary file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ("a.csv", "NUL bytes", "not look like a text file")),
         csv_case("csv minimum above request", "id,requested,minimum,green,smart\nA-1,100000,200000,5,2\n", ("row 1", "'minimum'", "200000")),
         Case("missing file", rp("none.csv"), InputError, ("none.csv", "not found")),
-        Case("xls workbook", rp("a.xls"), InputError, ("'.xls'", "save the workbook as .xlsx"), files={"a.xls": b"x"}),
+        Case("xls workbook", rp("a.xls"), InputError, ("a.xls", "save it again"), files={"a.xls": b"x"}),
     ]
 
 
@@ -194,7 +194,7 @@ def xlsx_cases() -> list[Case]:
     return [
         xlsx_case("merged cells (defect 17)", xlsx([XH, *XR], merge="C2:C4"), ("sheet 'Søknader'", "C2:C4", "'category'", "'klynge'", "unmerge")),
         xlsx_case("merged header", xlsx([XH, *XR], merge="D1:E1"), ("D1:E1", "merged")),
-        xlsx_case("not a workbook", b"id,requested\nA,1\n", ("a.xlsx", "Excel workbook")),
+        xlsx_case("not a workbook", b"id,requested\nA,1\n", ("a.xlsx", "as a spreadsheet")),
         xlsx_case("missing sheet", xlsx([XH, *XR]), ("no sheet 'Ark1'", "'Søknader'"), sheet="Ark1"),
         xlsx_case("sheet number too high", xlsx([XH, *XR]), ("no sheet number 3",), sheet=3),
         xlsx_case("xlsx requested text", xlsx([XH, ["A-1", "mye", "k", 5, 2]]), ("row 1 (id 'A-1'), column 'requested'", "'mye'")),

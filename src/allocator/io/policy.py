@@ -16,6 +16,9 @@ A policy file is what an adviser writes down once per call::
     green = 3
 
     [labels]                       # criterion = display name
+    green = "Green transition"
+
+    [labels_nb]                    # criterion = display name in Norwegian (reports in nb)
     green = "Grønn omstilling"
 
     [columns]                      # field or criterion = column header of the table
@@ -29,6 +32,7 @@ A policy file is what an adviser writes down once per call::
     [[rules]]                      # any rule of allocator.model.rules, by kind
     kind = "group"
     label = "at least one business network"
+    label_nb = "minst ett bedriftsnettverk"   # the label in reports in Norwegian
     category = "bedriftsnettverk"
     min_count = 1
 
@@ -54,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.exceptions import AllocatorError, InputError, PolicyError
-from allocator.io.policy_toml import POLICY_KEYS, KeyLines, policy_fields
+from allocator.io.policy_toml import POLICY_KEYS, Lines, policy_fields
 from allocator.io.tables import read_table
 from allocator.model.encoding import decode
 from allocator.model.problem import Problem
@@ -76,8 +80,9 @@ class Policy(BaseModel):
     ----------
     frame, name, currency
         The call's frame (whole kroner), name and currency.
-    weights, scales, thresholds, labels
-        Per criterion: weight, scale ``(min, max)``, eligibility threshold, display name.
+    weights, scales, thresholds, labels, labels_nb
+        Per criterion: weight, scale ``(min, max)``, eligibility threshold, display name
+        (and in Norwegian, for reports in ``lang="nb"``).
     columns
         Column mapping for tables, ``field or criterion -> header`` (``id = "Søknadsnr"``).
     options
@@ -97,6 +102,7 @@ class Policy(BaseModel):
     scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    labels_nb: dict[str, str] = Field(default_factory=dict)
     columns: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
@@ -165,6 +171,7 @@ class Policy(BaseModel):
             scales=self.scales or None,
             thresholds=self.thresholds or None,
             labels=self.labels or None,
+            labels_nb=self.labels_nb or None,
             options=self.options or None,
             name=self.name or "",
             currency=self.currency or "NOK",
@@ -173,7 +180,7 @@ class Policy(BaseModel):
 
     def _on_problem(self, p: Problem) -> Problem:
         names = [c.name for c in p.criteria]
-        for table in ("weights", "scales", "thresholds", "labels"):
+        for table in ("weights", "scales", "thresholds", "labels", "labels_nb"):
             for k in getattr(self, table):
                 if k not in names:
                     raise unknown(f"{self.source}, key '{table}.{k}'", "unknown criterion", k, names, "criteria")
@@ -188,6 +195,8 @@ class Policy(BaseModel):
                 upd["threshold"] = self.thresholds[c.name]
             if c.name in self.labels:
                 upd["label"] = self.labels[c.name]
+            if c.name in self.labels_nb:
+                upd["label_nb"] = self.labels_nb[c.name]
             crits.append(type(c)(**(c.model_dump() | upd)) if upd else c)
         data = {k: getattr(p, k) for k in type(p).model_fields}
         data["criteria"] = crits
@@ -207,6 +216,7 @@ class Policy(BaseModel):
             raise PolicyError(f"{self.source}: {exc}") from None
 
 
+# ----------------------------------------------------------------------------- reading
 def parse_policy(
     text: str,
     *,
@@ -241,7 +251,7 @@ def parse_policy(
             f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)"
         ) from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    return Policy(**policy_fields(raw, KeyLines(text), source, base if ledgers is None else dict(ledgers)))
+    return Policy(**policy_fields(raw, Lines(text), source, base if ledgers is None else dict(ledgers)))
 
 
 def load_policy(path: str | Path) -> Policy:

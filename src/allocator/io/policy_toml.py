@@ -1,6 +1,10 @@
-"""From the TOML of a policy file to the fields of a :class:`~allocator.io.policy.Policy`:
-every key checked, and every mistake one :class:`~allocator.exceptions.PolicyError` naming
-the file, the line, the key and the fix (see :mod:`allocator.io.policy`)."""
+"""Reading a policy file's TOML into the fields of a policy, with line numbers for messages.
+
+:func:`policy_fields` checks every key and value of a parsed TOML document (the frame,
+per-criterion tables, options and rules) and says where a mistake is: the file, the line,
+the key, the value and the fix. :class:`~allocator.io.policy.Policy` is built from what it
+returns.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,25 @@ from allocator.model.parts import Options
 from allocator.model.rules import RULE_KINDS, parse_money
 from allocator.model.selectors import unknown
 
-__all__ = ["POLICY_KEYS", "KeyLines", "policy_fields"]
+__all__ = ["POLICY_KEYS", "Lines", "policy_fields"]
 
-POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "columns", "options", "rules")
+POLICY_KEYS = (
+    "name",
+    "frame",
+    "currency",
+    "weights",
+    "scales",
+    "thresholds",
+    "labels",
+    "labels_nb",
+    "columns",
+    "options",
+    "rules",
+)
 """The top-level keys of a policy file."""
 
 
-class KeyLines:
+class Lines:
     """Line numbers of keys in the TOML text, for messages."""
 
     def __init__(self, text: str) -> None:
@@ -77,8 +93,13 @@ def _number(v: Any, what: str) -> float:
     raise ValueError(f"{what} {v!r} is not a number; write it as 0.3 (no quotes, a decimal point)")
 
 
-def policy_fields(raw: dict[str, Any], lines: KeyLines, source: str, base: Path | dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of ``Policy`` from a parsed TOML document (checked)."""
+def policy_fields(raw: dict[str, Any], lines: Lines, source: str, base: Path | dict[str, Any]) -> dict[str, Any]:
+    """The fields of a :class:`~allocator.io.policy.Policy` from a parsed TOML document.
+
+    ``lines`` locates keys in the text for messages; ``base`` is the folder relative ledger
+    paths are read from, or the ledgers given by name. Every mistake is a PolicyError naming
+    the line, the key and the fix.
+    """
     for k in raw:
         if k not in POLICY_KEYS:
             raise unknown(_at(source, lines.of(None, k)), "unknown key", k, POLICY_KEYS, "keys of a policy")
@@ -96,7 +117,7 @@ def policy_fields(raw: dict[str, Any], lines: KeyLines, source: str, base: Path 
         except ValueError as exc:
             raise PolicyError(f"{_at(source, lines.of(None, 'frame'))}, key 'frame': {exc}") from None
     tables: dict[str, Any] = {}
-    for table in ("weights", "scales", "thresholds", "labels", "columns", "options"):
+    for table in ("weights", "scales", "thresholds", "labels", "labels_nb", "columns", "options"):
         if table not in raw:
             continue
         d = raw[table]
@@ -135,7 +156,7 @@ def policy_fields(raw: dict[str, Any], lines: KeyLines, source: str, base: Path 
                     except ValueError as exc:
                         raise ValueError(f"threshold {v!r} {exc}; give a threshold on the criterion's scale") from None
                     out.setdefault(table, {})[key] = x
-                elif table in ("labels", "columns"):
+                elif table in ("labels", "labels_nb", "columns"):
                     if not isinstance(v, str):
                         raise ValueError(f"give text in quotes, not {v!r}")
                     out.setdefault(table, {})[key] = v
@@ -155,7 +176,7 @@ def policy_fields(raw: dict[str, Any], lines: KeyLines, source: str, base: Path 
     return out
 
 
-def _options(d: dict[str, Any], lines: KeyLines, source: str) -> dict[str, Any]:
+def _options(d: dict[str, Any], lines: Lines, source: str) -> dict[str, Any]:
 
     known = list(Options.model_fields)
     for key in d:
@@ -178,7 +199,7 @@ def _options(d: dict[str, Any], lines: KeyLines, source: str) -> dict[str, Any]:
     return d
 
 
-def _rule(k: int, d: Any, lines: KeyLines, source: str, base: Path | dict[str, Any]) -> Any:
+def _rule(k: int, d: Any, lines: Lines, source: str, base: Path | dict[str, Any]) -> Any:
     head = lines.of("rules", None, k)
     where = f"{_at(source, head)}, rules[{k}]"
     if not isinstance(d, dict):

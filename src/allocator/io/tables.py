@@ -1,4 +1,4 @@
-"""Files in and out: CSV, Excel (.xlsx) and JSON tables of applications, and decision tables.
+"""Files in and out: CSV, spreadsheets (.xlsx, .xls, .ods) and JSON tables of applications, and decision tables.
 
 Reading (:func:`read_table`, :func:`read_problem`):
 
@@ -10,8 +10,9 @@ Reading (:func:`read_table`, :func:`read_problem`):
   write) when the text reads as a Norwegian table can; anything else (a Mac Roman file,
   UTF-16 without a mark) is refused with the line and the fix. ``sep`` must be one
   character.
-- ``.xlsx``: the first sheet, or ``sheet=`` (a name or a 0-based position), via openpyxl.
-  A sheet with merged cells is refused (a merged cell reads as one value and blanks, not
+- ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``: the first sheet, or ``sheet=`` (a name or a
+  0-based position), via python-calamine (openpyxl for .xlsx when calamine is missing).
+  An .xlsx sheet with merged cells is refused (a merged cell reads as one value and blanks, not
   as its value in every row it covers): unmerge them and fill in each row.
 - ``.json``: a list of records (one object per application; a ``scores`` object inside a
   record is spread into one column per criterion), or a whole :class:`~allocator.model.problem.Problem`
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from allocator.exceptions import InputError
 from allocator.io.atomic import replacing
-from allocator.io.excel import read_xlsx, write_xlsx
+from allocator.io.excel import SPREADSHEET_SUFFIXES, read_spreadsheet, write_xlsx
 from allocator.io.json_tables import is_problem, problem_from_json, read_json, read_json_table
 from allocator.model.cells import parse_number
 from allocator.model.columns import text_columns
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "read_problem", "read_table", "write_decisions"]
 
-READ_SUFFIXES = (".csv", ".xlsx", ".json")
+READ_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES, ".json")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
@@ -63,7 +64,7 @@ def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in suffixes:
-        hint = "; save the workbook as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else ""
+        hint = "; save the workbook as .xlsx" if suffix in (".xlsb", ".numbers") else ""
         raise InputError(
             f"cannot {verb} {str(p)!r}: unknown file type {suffix or '(no suffix)'!r}; "
             f"use one of {', '.join(suffixes)}{hint}",
@@ -86,14 +87,14 @@ def read_table(
     encoding: str | None = None,
     **columns: Hashable,
 ) -> pd.DataFrame:
-    """Read a table of applications from .csv, .xlsx or .json into a DataFrame.
+    """Read a table of applications from .csv, .xlsx / .xls / .ods or .json into a DataFrame.
 
     Parameters
     ----------
     path
         The file; its suffix chooses the reader.
     sheet
-        For .xlsx: the sheet's name or 0-based position. Default: the first sheet.
+        For spreadsheets: the sheet's name or 0-based position. Default: the first sheet.
     sep
         For .csv: the separator. Default: detected from the header line (';', ',' or tab).
     encoding
@@ -120,8 +121,8 @@ def read_table(
     suffix = p.suffix.lower()
     if suffix == ".csv":
         df = _read_csv(p, sep=sep, encoding=encoding)
-    elif suffix == ".xlsx":
-        df = read_xlsx(p, sheet)
+    elif suffix in SPREADSHEET_SUFFIXES:
+        df = read_spreadsheet(p, sheet)
     else:
         df = read_json_table(p)
     if columns:
@@ -249,12 +250,12 @@ def read_problem(
     Parameters
     ----------
     path
-        .csv, .xlsx or .json.
+        .csv, .xlsx / .xls / .ods or .json.
     frame, weights
         Required for a table (see :func:`~allocator.model.table.problem_from_frame`).
         For a Problem JSON they are optional and replace the file's frame / weights.
     sheet
-        For .xlsx: which sheet (default the first).
+        For spreadsheets: which sheet (default the first).
     **kw
         For a table: everything :func:`~allocator.model.table.problem_from_frame`
         takes (``scales``, ``thresholds``, ``labels``, ``options``, ``name``, column
