@@ -109,3 +109,13 @@ def test_weights_at_both_ends_of_the_range_on_one_call() -> None:
 def test_outside_the_ranges_is_refused(make: object, says: str) -> None:
     with pytest.raises(InputError, match=says):
         make()  # type: ignore[operator]
+
+
+def test_a_value_of_exactly_zero_is_not_refused_as_too_small() -> None:
+    """0.1 + 0.2 - 0.3 is 5.55e-17 in floats and 0 as typed: the value-spread check refused it."""
+    crit = [Criterion(name=n, weight=1, scale_min=-1, scale_max=1) for n in "abc"]
+    apps = [
+        Application(id="A", requested=1, scores={"a": 0.1, "b": 0.2, "c": -0.3}),
+        Application(id="B", requested=1, scores={"a": 1, "b": 1, "c": 1}),
+    ]
+    assert solve(Problem(frame=1, criteria=crit, applications=apps)).funded_ids == ["B"]

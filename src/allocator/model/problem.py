@@ -9,6 +9,7 @@ through JSON (``problem.model_dump_json()`` / ``Problem.model_validate_json(text
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator, model_validator
@@ -27,12 +28,26 @@ __all__ = ["Problem"]
 
 
 def _value(p: Problem, a: Application) -> float:
-    """An application's weighted, normalised score in floats (allocator.model.scoring is exact)."""
+    """An application's weighted, normalised score, summed exactly (a value that is 0 must not
+    come out as float noise such as 5.55e-17 and be refused as too small)."""
+
+    def x(v: float) -> Fraction:
+        return Fraction(repr(float(v)))  # the decimal typed, as allocator.model.scoring reads it
+
     rng = p.options.normalisation == "range"
-    return sum(
-        c.weight * ((a.scores[c.name] - c.scale_min) / (c.scale_max - c.scale_min) if rng else a.scores[c.name] / c.scale_max)
-        for c in p.criteria
+    total = sum(
+        (
+            x(c.weight)
+            * (
+                (x(a.scores[c.name]) - x(c.scale_min)) / (x(c.scale_max) - x(c.scale_min))
+                if rng
+                else x(a.scores[c.name]) / x(c.scale_max)
+            )
+            for c in p.criteria
+        ),
+        Fraction(0),
     )
+    return float(total)
 
 
 def _unique(names: Iterable[str], what: str) -> None:
@@ -90,8 +105,7 @@ class Problem(Frozen):
             missing = names - a.scores.keys()
             if missing:
                 raise ValueError(
-                    f"application '{a.id}' has no score for {sorted(missing)}; "
-                    "give a score for every criterion"
+                    f"application '{a.id}' has no score for {sorted(missing)}; give a score for every criterion"
                 )
             extra = a.scores.keys() - names
             if extra:
@@ -108,7 +122,9 @@ class Problem(Frozen):
                     )
             for k, (lo, hi) in a.spread.items():
                 if k not in names:
-                    raise ValueError(f"application '{a.id}' has a spread for unknown criterion {k!r}; the criteria are {sorted(names)}")
+                    raise ValueError(
+                        f"application '{a.id}' has a spread for unknown criterion {k!r}; the criteria are {sorted(names)}"
+                    )
                 if not lo - 1e-9 <= a.scores[k] <= hi + 1e-9:
                     raise ValueError(
                         f"application '{a.id}': the spread ({lo:g}, {hi:g}) of '{k}' does not contain its score "
@@ -119,8 +135,7 @@ class Problem(Frozen):
             for key in self.options.tie_break:
                 if key.lstrip("-") not in names | {"granted"}:
                     raise ValueError(
-                        f"tie_break key {key!r} is neither a criterion ({sorted(names)}) "
-                        "nor 'granted' / '-granted'"
+                        f"tie_break key {key!r} is neither a criterion ({sorted(names)}) nor 'granted' / '-granted'"
                     )
         if self.rules:
             validate_rules(self)
@@ -147,9 +162,7 @@ class Problem(Frozen):
         for c in self.criteria:
             if c.name == name:
                 return c
-        raise AllocatorError(
-            f"unknown criterion {name!r}; the criteria are {[c.name for c in self.criteria]}"
-        )
+        raise AllocatorError(f"unknown criterion {name!r}; the criteria are {[c.name for c in self.criteria]}")
 
     def application(self, id: str) -> Application:
         """The application with this id; AllocatorError otherwise."""
@@ -165,8 +178,7 @@ class Problem(Frozen):
         unknown = set(new) - {c.name for c in self.criteria}
         if unknown:
             raise AllocatorError(
-                f"unknown criteria in weights: {sorted(unknown)}; "
-                f"the criteria are {[c.name for c in self.criteria]}"
+                f"unknown criteria in weights: {sorted(unknown)}; the criteria are {[c.name for c in self.criteria]}"
             )
         # Criterion(...) validates the weight (model_copy would not: -1 or nan would slip through)
         crits = [Criterion(**(c.model_dump() | {"weight": new[c.name]})) if c.name in new else c for c in self.criteria]
