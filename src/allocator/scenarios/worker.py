@@ -29,6 +29,7 @@ Ties (several portfolios of the optimal value) are settled by the rule of
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -338,20 +339,31 @@ def _same_matrix(a: Any, b: Any) -> bool:
     )
 
 
-_WORKERS: dict[str, SweepWorker] = {}
+_LOCAL = threading.local()
+"""Per-thread cache of workers by run token: a worker (one loaded HiGHS model) is never shared
+by two threads, so executors with several threads per process (Dask workers, thread pools)
+are safe."""
+
+
+def _workers() -> dict[str, SweepWorker]:
+    cache: dict[str, SweepWorker] | None = getattr(_LOCAL, "workers", None)
+    if cache is None:
+        cache = _LOCAL.workers = {}
+    return cache
 
 
 def run_chunk(problem: Problem, scenarios: list[Scenario], options: dict[str, Any], token: str | None = None) -> list[ScenarioOutcome]:
     """Solve a list of scenarios in one worker (the unit of work sent to executors).
 
-    Chunks of the same run (same ``token``) that land in the same process reuse its worker:
-    the loaded model, the last portfolio and the certificates carry over.
+    Chunks of the same run (same ``token``) that land in the same thread of a process
+    reuse its worker: the loaded model, the last portfolio and the certificates carry over.
     """
-    worker = _WORKERS.get(token) if token is not None else None
+    cache = _workers()
+    worker = cache.get(token) if token is not None else None
     if worker is None:
         worker = SweepWorker(problem, **options)
         if token is not None:
-            while len(_WORKERS) >= 2:
-                _WORKERS.pop(next(iter(_WORKERS)))
-            _WORKERS[token] = worker
+            while len(cache) >= 2:
+                cache.pop(next(iter(cache)))
+            cache[token] = worker
     return [worker.run(s) for s in scenarios]
