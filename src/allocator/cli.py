@@ -1,4 +1,5 @@
-"""The command line: ``allocator demo``, ``allocator solve`` and ``allocator serve``.
+"""The command line: ``allocator demo``, ``allocator solve``, ``allocator serve``, and
+``allocator robust`` / ``allocator draw`` (:mod:`allocator.cli_robust`).
 
 Thin by design: parse the arguments, call the library, print. Every error a user can
 cause ends as one line on standard error (``allocator: error: ...``) and a non-zero exit
@@ -152,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_arguments(serve)
     serve.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
     serve.set_defaults(func=_cmd_serve)
+
+    from allocator.cli_robust import add_commands
+
+    add_commands(sub, lambda args: _load_with_policy(args) if args.policy else _load_problem(args))
     return parser
 
 

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POLICY_KEYS", "Policy", "load_policy", "parse_policy"]
 
-POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "columns", "options", "rules")
+POLICY_KEYS = ("name", "frame", "currency", "weights", "scales", "thresholds", "labels", "columns", "options", "rules", "robustness")
 """The top-level keys of a policy file."""
 
 
@@ -85,6 +85,8 @@ class Policy(BaseModel):
         :class:`~allocator.model.problem.Options` fields (``partial``, ``step``, ``tie_break`` ...).
     rules
         The call's rules; they replace any rules of a problem the policy is applied to.
+    robustness
+        The ``[robustness]`` table as written (read by :func:`allocator.robust.uncertainty_from_policy`).
     source
         The file the policy was read from.
     """
@@ -101,6 +103,7 @@ class Policy(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    robustness: dict[str, Any] = Field(default_factory=dict)
     source: str = "policy"
 
     def _where(self, k: int) -> str:
@@ -365,6 +368,10 @@ def _from_dict(raw: dict[str, Any], lines: _Lines, source: str, base: Path | dic
                 raise PolicyError(f"{at}: {exc}") from None
     if "options" in tables:
         out["options"] = _options(tables["options"], lines, source)
+    if "robustness" in raw:
+        if not isinstance(raw["robustness"], dict):
+            raise PolicyError(f"{_at(source, lines.of(None, 'robustness'))}, key 'robustness': must be a table ([robustness] with key = value lines)")
+        out["robustness"] = raw["robustness"]
     if "rules" in raw:
         rules = raw["rules"]
         if isinstance(rules, dict):

@@ -337,6 +337,8 @@ def write_report(
     problem: Problem | None = None,
     baseline: Solution | None = None,
     explanations: pd.DataFrame | None = None,
+    robustness: Any = None,
+    lang: str = "en",
 ) -> Path:
     """Write ``solution`` as an Excel workbook for the adviser.
 
@@ -354,6 +356,9 @@ def write_report(
         ``problem``, when given).
     explanations
         A DataFrame written as the sheet "Explanations".
+    robustness, lang
+        A :class:`allocator.robust.Robustness`, written as the sheet "Robustness"
+        ("Robusthet" with ``lang="nb"``).
 
     Returns
     -------
@@ -402,6 +407,10 @@ def write_report(
         _rank_and_fund(wb.add_worksheet("Rank and fund"), fmts, solution, baseline)
     if explanations is not None:
         _explanations(wb.add_worksheet("Explanations"), fmts, explanations)
+    if robustness is not None:
+        from allocator.robust.excel import add_sheet
+
+        add_sheet(wb, robustness, lang="nb" if lang == "nb" else "en")
     try:
         wb.close()
     except (XlsxWriterException, OSError) as exc:

@@ -49,7 +49,7 @@ from allocator.robust.uncertainty import Uncertainty
 if TYPE_CHECKING:
     from allocator.model import Problem
 
-__all__ = ["CLASSES", "DEFAULT_LIMIT", "ExactResult", "TooManyPortfolios", "classify", "nondominated"]
+__all__ = ["CLASSES", "DEFAULT_LIMIT", "ExactResult", "TooManyPortfolios", "classify", "enumerable", "nondominated"]
 
 DEFAULT_LIMIT = 5000
 """Most non-dominated portfolios :func:`nondominated` lists."""
@@ -182,6 +182,11 @@ def _from_set(model: ExactModel, v: Values, X: np.ndarray, method: str, t0: floa
 
 
 # ----------------------------------------------------------------------------- the set
+def enumerable(problem: Problem) -> bool:
+    """Whether every portfolio of ``problem`` (all-or-nothing) can be enumerated outright."""
+    return int(load(problem).free.sum()) <= BRUTE_MAX
+
+
 def nondominated(problem: Problem, uncertainty: Uncertainty, *, limit: int = DEFAULT_LIMIT, time_limit: float | None = None) -> ExactResult:
     """Every non-dominated portfolio, with core indices and classes (see the module docstring).
 
@@ -261,7 +266,7 @@ def classify(
     """
     t0 = time.perf_counter()
     model, v = _prepare(problem, uncertainty)
-    if int(model.free.sum()) <= BRUTE_MAX:
+    if int(model.free.sum()) <= BRUTE_MAX and limit > 0:
         X = nondominated_of(model, v, feasible_portfolios(model), limit=limit)
         if X is not None:
             return _from_set(model, v, X, "enumeration", t0, 0)

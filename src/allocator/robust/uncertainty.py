@@ -452,10 +452,11 @@ class Uncertainty(_Model):
 _KEYS = ("order", "intervals", "constraints", "plus_minus", "scores", "limit")
 
 
-def uncertainty_from_policy(source: Mapping[str, Any] | str | Path, *, name: str = "policy") -> tuple[Uncertainty, dict[str, Any]]:
+def uncertainty_from_policy(source: Any, *, name: str = "policy") -> tuple[Uncertainty, dict[str, Any]]:
     """The ``[robustness]`` table of a policy file: the uncertainty and any settings (``limit``).
 
-    ``source``: the table itself (as read from TOML), or the path of the policy file.
+    ``source``: a :class:`~allocator.policy.Policy` (from :func:`allocator.load_policy`),
+    the path of the policy file, or the table itself (as read from TOML).
 
     The table::
 
@@ -469,6 +470,11 @@ def uncertainty_from_policy(source: Mapping[str, Any] | str | Path, *, name: str
         [robustness.scores."2022-R2-01"]         # an interval per application and criterion
         green = [5, 7]
     """
+    if hasattr(source, "robustness") and hasattr(source, "source"):  # a Policy
+        name = source.source
+        if not source.robustness:
+            raise PolicyError(f"{name}: no [robustness] table; add one with e.g. order = \"green >= smart >= others\" and plus_minus = 0.5")
+        source = source.robustness
     if isinstance(source, (str, Path)):
         import tomllib
 
