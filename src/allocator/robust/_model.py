@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allocator.exceptions import AllocatorError, InputError, SolverError
+from allocator.exceptions import AllocatorError, InfeasibleError, InputError, SolverError
 
 if TYPE_CHECKING:
     from allocator.model import Problem
@@ -175,7 +175,7 @@ def load(problem: Problem) -> ExactModel:
         raise InputError("rule rows too large for exact integer arithmetic")
     if (lo > hi).any():
         j = int(np.flatnonzero(lo > hi)[0])
-        raise InputError(f"application {problem.applications[j].id!r} must be funded and cannot be; no portfolio exists")
+        raise InfeasibleError(f"application {problem.applications[j].id!r} must be funded and cannot be: no portfolio satisfies every rule")
     return ExactModel(
         problem=problem,
         ids=tuple(problem.ids),
