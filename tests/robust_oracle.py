@@ -37,9 +37,16 @@ from fractions import Fraction
 import numpy as np
 
 from allocator import Application, Criterion, Problem
-from allocator.rules import Exclusive, FundedCount, GroupLimit, MustFund, MustNotFund, Requires
+from allocator.rules import (
+    Exclusive,
+    FundedCount,
+    GroupLimit,
+    MustFund,
+    MustNotFund,
+    Requires,
+)
 
-__all__ = ["Case", "feasible_sets", "make_case", "nondominated_sets", "dominates", "score_corners_dominates"]
+__all__ = ["Case", "dominates", "feasible_sets", "make_case", "nondominated_sets", "score_corners_dominates"]
 
 CATS = ("klynge", "nettverk", "annet")
 

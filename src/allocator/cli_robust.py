@@ -237,7 +237,7 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
     else:
         record = lot.draw(args.seed)
         print(f"\nseed '{record.seed}': order {', '.join(record.order)}", file=human)
-        kr = lambda v: f"{v:,}".replace(",", " ")  # noqa: E731
+        kr = lambda v: f"{v:,}".replace(",", " ")
         print(f"drawn: {', '.join(record.drawn) or '-'}; funded in all {len(record.funded)} "
               f"({kr(record.total_granted)} of {kr(record.frame)} kr)", file=human)
         payload = record.model_dump_json(indent=2)

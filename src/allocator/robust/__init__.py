@@ -13,9 +13,30 @@ is settled by a verifiable draw (:func:`draw`, :class:`Lottery`). :func:`robust`
     r.to_frame(lang="nb")
 """
 
-from allocator.robust.analysis import LABELS, ApplicationRobustness, Robustness, RobustnessReport, robust
-from allocator.robust.draw import DrawPlan, DrawRecord, Lottery, draw, input_hash, plan_draw, tickets, verify_draw
-from allocator.robust.exact import DEFAULT_LIMIT, ExactResult, TooManyPortfolios, classify, nondominated
+from allocator.robust.analysis import (
+    LABELS,
+    ApplicationRobustness,
+    Robustness,
+    RobustnessReport,
+    robust,
+)
+from allocator.robust.draw import (
+    DrawPlan,
+    DrawRecord,
+    Lottery,
+    draw,
+    input_hash,
+    plan_draw,
+    tickets,
+    verify_draw,
+)
+from allocator.robust.exact import (
+    DEFAULT_LIMIT,
+    ExactResult,
+    TooManyPortfolios,
+    classify,
+    nondominated,
+)
 from allocator.robust.polytope import WeightPolytope
 from allocator.robust.sample import Acceptability, acceptability
 from allocator.robust.uncertainty import (

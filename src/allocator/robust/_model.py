@@ -21,12 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from allocator.exceptions import AllocatorError, InfeasibleError, InputError, SolverError
+from allocator.exceptions import (
+    AllocatorError,
+    InfeasibleError,
+    InputError,
+    SolverError,
+)
 
 if TYPE_CHECKING:
     from allocator.model import Problem
 
-__all__ = ["ExactModel", "MipRow", "load", "natural_key", "solve_mip"]
+__all__ = ["ExactModel", "MipRow", "ineligible", "load", "natural_key", "solve_mip"]
 
 _MAX_ROW_SCALE = 10**6
 _MAX_EXACT = 2**52
@@ -37,6 +42,13 @@ def natural_key(s: str) -> tuple[Any, ...]:
     from allocator.formulation import natural_key as key
 
     return key(s)
+
+
+def ineligible(problem: Problem) -> dict[str, str]:
+    """The applications an eligibility threshold rules out (scores as given), with the reason."""
+    from allocator.scoring import eligibility
+
+    return eligibility(problem)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ three questions, each verified exactly in integers:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -240,7 +241,7 @@ class Search:
             chains.setdefault(key[:2], []).append((key[2] * key[1], z))
         for lst in chains.values():  # a harder threshold implies every easier one
             lst.sort()
-            for (_, z_easy), (_, z_hard) in zip(lst, lst[1:], strict=False):
+            for (_, z_easy), (_, z_hard) in itertools.pairwise(lst):
                 rows.append(MipRow(np.array([z_easy, z_hard]), np.array([1.0, -1.0]), 0.0, math.inf))
         for p in exclude or ():
             rows.append(MipRow(np.arange(n), np.where(p, -1.0, 1.0), 1.0 - float(p.sum()), math.inf))

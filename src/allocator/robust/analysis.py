@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from allocator.robust.draw import DrawPlan, DrawRecord, Lottery, input_hash
-from allocator.robust.exact import DEFAULT_LIMIT, ExactResult, TooManyPortfolios, classify, enumerable, nondominated
+from allocator.robust.exact import (
+    DEFAULT_LIMIT,
+    ExactResult,
+    TooManyPortfolios,
+    classify,
+    enumerable,
+    nondominated,
+)
 from allocator.robust.sample import Acceptability, acceptability
 from allocator.robust.uncertainty import Uncertainty
 

@@ -224,14 +224,14 @@ def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult
     ``simulations`` random orders (numpy, ``seed``) estimate the probabilities when the exact
     computation would follow more than :data:`MAX_STATES` states.
     """
-    r, oracle, border = _setup(problem, uncertainty, result)
+    _r, oracle, border = _setup(problem, uncertainty, result)
     ids = problem.ids
     names = [ids[i] for i in border]
     probs = _exact_probabilities(oracle, len(border)) if border else []
-    base = dict(input_hash=input_hash(problem, uncertainty),
-                core=tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
-                exterior=tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
-                borderline=tuple(names))
+    base = {"input_hash": input_hash(problem, uncertainty),
+                "core": tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
+                "exterior": tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
+                "borderline": tuple(names)}
     if probs is not None:
         return DrawPlan(probabilities={n: float(p) for n, p in zip(names, probs, strict=True)}, exact=True,
                         fractions={n: str(p) for n, p in zip(names, probs, strict=True)}, **base)

@@ -19,7 +19,8 @@ Two engines give the same optima:
 
 * ``"scenarios"``: every draw is a :class:`~allocator.scenarios.Scenario` (weights and
   scores) solved by :func:`allocator.run_scenarios`, serially or on any executor (a process
-  pool, Dask), with its warm starts and certificates; any size.
+  pool, Dask), with its warm starts and certificates; any size. Eligibility stays as decided
+  on the scores as given (:func:`fixed_eligibility`), as in the exact analysis.
 * ``"nondominated"``: when the whole non-dominated set is known
   (:func:`~allocator.robust.exact.nondominated`), the optimum of every draw is in it (a
   portfolio dominating the optimum would be optimal too, with a larger central value), so
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
     from allocator.model import Problem
 
-__all__ = ["Acceptability", "Draws", "acceptability", "draws"]
+__all__ = ["Acceptability", "Draws", "acceptability", "draws", "fixed_eligibility"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,6 @@ def draws(problem: Problem, uncertainty: Uncertainty, n: int, seed: int = 0, *, 
         raise InputError("weight_resolution must be >= 1 and score_resolution > 0")
     names = [c.name for c in problem.criteria]
     P = WeightPolytope.of(names, uncertainty.weights)
-    m = len(names)
     Gi, hi_ = _integer_rows(P)
     kept: list[np.ndarray] = []
     kept_chain: list[np.ndarray] = []
@@ -152,7 +152,7 @@ class Acceptability:
     @property
     def n(self) -> int:
         """Number of draws."""
-        return int(len(self.funded))
+        return len(self.funded)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per application: ``acceptability``, ``se`` and the central weights."""
@@ -190,9 +190,27 @@ def _values(problem: Problem, d: Draws) -> np.ndarray:
     return np.asarray(np.einsum("snm,sm->sn", norm, d.weights))
 
 
+def fixed_eligibility(problem: Problem) -> Problem:
+    """``problem`` with eligibility decided on its scores as given: thresholds replaced by
+    locking the ineligible applications out, so that a draw of the scores cannot change who
+    is eligible (as in the exact analysis)."""
+    from allocator import MustNotFund
+    from allocator.robust._model import ineligible
+
+    out = ineligible(problem)
+    if not out and problem.options.min_total_score is None and all(c.threshold is None for c in problem.criteria):
+        return problem
+    crits = [c.model_copy(update={"threshold": None}) for c in problem.criteria]
+    rules = tuple(problem.rules) + ((MustNotFund(ids=sorted(out), label="not eligible (scores as given)"),) if out else ())
+    data = {k: getattr(problem, k) for k in type(problem).model_fields}
+    data.update(criteria=crits, options=problem.options.model_dump() | {"min_total_score": None}, rules=rules)
+    return type(problem)(**data)
+
+
 def _scenarios(problem: Problem, d: Draws, rows: np.ndarray, executor: Executor | None, progress: bool, options: dict[str, Any]) -> np.ndarray:
     from allocator import Scenario, run_scenarios
 
+    problem = fixed_eligibility(problem)
     names = [c.name for c in problem.criteria]
     ids = problem.ids
     scen = [

@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -58,7 +59,7 @@ OTHERS = "others"
 """In a rank order, every criterion the order does not name."""
 
 
-def exact(x: float | int | str | Fraction) -> Fraction:
+def exact(x: float | str | Fraction) -> Fraction:
     """The decimal as typed (0.3 is 3/10, not 0.2999...), exactly."""
     if isinstance(x, Fraction):
         return x
@@ -81,14 +82,14 @@ class _Model(BaseModel):
             raise InputError(_message(exc, type(self).__name__)) from None
 
     @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
             raise InputError(_message(exc, cls.__name__)) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:
@@ -276,7 +277,7 @@ class WeightInfo(_Model):
         named = {n for n in self.order if n != OTHERS}
         for n in self.order:
             tiers.append([c for c in names if c not in named] if n == OTHERS else [n])
-        for upper, lower in zip(tiers, tiers[1:], strict=False):
+        for upper, lower in itertools.pairwise(tiers):
             for a in upper:
                 for b in lower:
                     g = [Fraction(int(c == a)) - Fraction(int(c == b)) for c in names]
