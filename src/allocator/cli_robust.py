@@ -98,6 +98,10 @@ def _kv(convert: Callable[[str], Any]) -> Callable[[str], tuple[str, Any]]:
     return parse
 
 
+def _kr(v: int) -> str:
+    return f"{v:,}".replace(",", " ")
+
+
 def _scale(text: str) -> tuple[float, float]:
     lo, sep, hi = text.partition(":")
     return (float(lo), float(hi)) if sep else (0.0, float(lo))
@@ -107,7 +111,7 @@ def _inputs(args: argparse.Namespace, load: Loader, err: IO[str]) -> tuple[Probl
     from allocator.robust import Uncertainty, WeightInfo, uncertainty_from_policy
 
     if args.demo:
-        from allocator.examples import EXAMPLE_POLICY, load_example, load_example_policy
+        from allocator.data import EXAMPLE_POLICY, load_example, load_example_policy
 
         problem = load_example_policy().apply(load_example())
         policy_source: Any = load_example_policy()
@@ -118,7 +122,7 @@ def _inputs(args: argparse.Namespace, load: Loader, err: IO[str]) -> tuple[Probl
         problem = load(args)
         policy_source = None
         if args.policy:
-            from allocator.policy import load_policy
+            from allocator.io import load_policy
 
             policy_source = load_policy(args.policy)
     if args.min_total_score is not None:
@@ -173,7 +177,7 @@ def _cmd_robust(args: argparse.Namespace, out: IO[str], err: IO[str], load: Load
     human = err if args.out == "-" else out
     executor = None
     if args.workers and args.workers > 1:
-        from allocator import process_pool
+        from allocator.scenarios import process_pool
 
         executor = process_pool(args.workers)
     try:
@@ -195,8 +199,8 @@ def _cmd_robust(args: argparse.Namespace, out: IO[str], err: IO[str], load: Load
     elif suffix == ".csv":
         r.to_frame(lang=args.lang).to_csv(path, index=False)
     elif suffix == ".xlsx":
+        from allocator.optimize import solve
         from allocator.report import write_report
-        from allocator.solve import solve
 
         write_report(solve(problem), path, problem=problem, robustness=r, lang=args.lang)
     else:
@@ -237,9 +241,8 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
     else:
         record = lot.draw(args.seed)
         print(f"\nseed '{record.seed}': order {', '.join(record.order)}", file=human)
-        kr = lambda v: f"{v:,}".replace(",", " ")
         print(f"drawn: {', '.join(record.drawn) or '-'}; funded in all {len(record.funded)} "
-              f"({kr(record.total_granted)} of {kr(record.frame)} kr)", file=human)
+              f"({_kr(record.total_granted)} of {_kr(record.frame)} kr)", file=human)
         payload = record.model_dump_json(indent=2)
     if args.out == "-":
         out.write(payload + "\n")

@@ -17,16 +17,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from allocator.exceptions import (
-    AllocatorError,
-    InfeasibleError,
-    InputError,
-    SolverError,
-)
+from allocator.exceptions import AllocatorError, InfeasibleError, InputError, SolverError
+from allocator.model.ids import natural_key
+from allocator.optimize.backends import make_backend
+from allocator.optimize.formulation import build
+from allocator.optimize.linear import LinearModel
+from allocator.scoring import eligibility
+from allocator.status import Status
 
 if TYPE_CHECKING:
     from allocator.model import Problem
@@ -37,17 +38,8 @@ _MAX_ROW_SCALE = 10**6
 _MAX_EXACT = 2**52
 
 
-def natural_key(s: str) -> tuple[Any, ...]:
-    """Id order of allocator: 'A-2' before 'A-10'."""
-    from allocator.formulation import natural_key as key
-
-    return key(s)
-
-
 def ineligible(problem: Problem) -> dict[str, str]:
     """The applications an eligibility threshold rules out (scores as given), with the reason."""
-    from allocator.scoring import eligibility
-
     return eligibility(problem)
 
 
@@ -100,10 +92,10 @@ class ExactModel:
 
     def feasible(self, x: np.ndarray) -> np.ndarray | bool:
         """Whether each portfolio (0/1 rows) satisfies every row and fixing, exactly."""
-        X = np.atleast_2d(x).astype(np.int64)
-        act = X @ self.A.T
+        xs = np.atleast_2d(x).astype(np.int64)
+        act = xs @ self.A.T
         ok = ((act >= self.lower) & (act <= self.upper)).all(axis=1)
-        ok &= ((X >= self.lo) & (X <= self.hi)).all(axis=1)
+        ok &= ((xs >= self.lo) & (xs <= self.hi)).all(axis=1)
         return bool(ok[0]) if np.ndim(x) == 1 else ok
 
     @property
@@ -126,8 +118,6 @@ class ExactModel:
 
 def load(problem: Problem) -> ExactModel:
     """The exact model of ``problem`` with all-or-nothing funding (see the module docstring)."""
-    from allocator.formulation import build
-
     if problem.options.partial:
         raise InputError(
             "robustness analysis and the draw select whole applications, but this call allows partial funding "
@@ -153,16 +143,16 @@ def load(problem: Problem) -> ExactModel:
         idx, val = m.row(r)
         coef = [Fraction(float(v)) for v in val]
         d = 1
-        for c in coef:
-            d = math.lcm(d, c.denominator)
+        for q in coef:
+            d = math.lcm(d, q.denominator)
         if d > _MAX_ROW_SCALE:
             raise InputError(
                 f"rule row {m.row_names[r]!r} has coefficients that are not short fractions; "
                 "robustness needs rules in whole kroner or counts"
             )
         dense = np.zeros(n, dtype=np.int64)
-        for j, c in zip(idx.tolist(), coef, strict=True):
-            dense[col_app[j]] += int(c * d)
+        for j, q in zip(idx.tolist(), coef, strict=True):
+            dense[col_app[j]] += int(q * d)
         L = -math.inf if math.isinf(m.row_lower[r]) else math.ceil(Fraction(float(m.row_lower[r])) * d)
         U = math.inf if math.isinf(m.row_upper[r]) else math.floor(Fraction(float(m.row_upper[r])) * d)
         label = "frame" if r == f.frame_row else f.row_rules.get(r, m.row_names[r])
@@ -229,10 +219,6 @@ def solve_mip(
     The objective should be integer-valued (``abs_gap`` just below 1 proves optimality).
     A time limit reached without a proof raises :class:`~allocator.exceptions.SolverError`.
     """
-    from allocator.backends.highs import HighsBackend
-    from allocator.linear import LinearModel
-    from allocator.status import Status
-
     merged_idx: list[np.ndarray] = []
     merged_val: list[np.ndarray] = []
     for r in rows:
@@ -259,7 +245,7 @@ def solve_mip(
         row_upper=np.array([r.upper for r in rows], dtype=float),
         row_names=tuple(f"r_{k:05d}" for k in range(len(rows))),
     )
-    backend = HighsBackend(model, options={} if presolve else {"presolve": "off"})
+    backend = make_backend(model, options={} if presolve else {"presolve": "off"})
     if not maximize:
         backend.set_objective(model.objective, maximize=False)
     res = backend.solve(time_limit=time_limit, rel_gap=rel_gap, abs_gap=0.999)

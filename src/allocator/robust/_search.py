@@ -27,6 +27,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -146,10 +147,11 @@ class Search:
         M = self.model
         return [MipRow(np.flatnonzero(M.A[r]), M.A[r][M.A[r] != 0].astype(float), M.lower[r], M.upper[r]) for r in range(len(M.A))]
 
-    def _solve(self, *args: object, **kwargs: object) -> np.ndarray | None:
+    def _solve(self, *args: Any, **kwargs: Any) -> np.ndarray | None:
         t0 = time.perf_counter()
         try:
-            return solve_mip(*args, **kwargs)  # type: ignore[arg-type]
+            out: np.ndarray | None = solve_mip(*args, **kwargs)
+            return out
         finally:
             self.mips += 1
             self.mip_seconds += time.perf_counter() - t0
@@ -206,13 +208,13 @@ class Search:
             A = [j for j in cut.A if hi[j] != 0]
             live = []
             void = False
-            for r, sense, T in cut.conds:
-                if (sense > 0 and T <= self.rmin[r]) or (sense < 0 and T >= self.rmax[r]):
+            for r, sense, thr in cut.conds:
+                if (sense > 0 and thr <= self.rmin[r]) or (sense < 0 and thr >= self.rmax[r]):
                     void = True  # always blocked: the cut says nothing
                     break
-                if (sense > 0 and T > self.rmax[r]) or (sense < 0 and T < self.rmin[r]):
+                if (sense > 0 and thr > self.rmax[r]) or (sense < 0 and thr < self.rmin[r]):
                     continue  # never blocked
-                live.append((r, sense, T))
+                live.append((r, sense, thr))
             if void:
                 continue
             literal = np.array(R + A, dtype=np.int64)
@@ -251,7 +253,7 @@ class Search:
         x = self._solve(N, obj, rows, np.array(col_lo), np.array(col_hi), np.array(integer), rel_gap=rel_gap, time_limit=time_limit)
         if x is None:
             return None
-        out = np.rint(x[:n]).astype(bool)
+        out: np.ndarray = np.rint(x[:n]).astype(bool)
         if not self.model.feasible(out):
             raise SolverError("the solver returned a portfolio that breaks a rule (numerical trouble)")
         return out
@@ -271,7 +273,7 @@ class Search:
                         maximize=False, time_limit=time_limit, presolve=True)
         if y is None:
             return None
-        out = np.rint(y).astype(bool)
+        out: np.ndarray = np.rint(y).astype(bool)
         if not (M.feasible(out) and dominates(v, out, inx)):
             raise SolverError("the solver returned a dominating portfolio that is not one (numerical trouble)")
         return out

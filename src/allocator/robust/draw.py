@@ -60,7 +60,7 @@ MAX_STATES = 200_000
 
 
 def _version() -> str:
-    from allocator import __version__
+    from allocator._version import __version__
 
     return f"allocator {__version__}"
 
@@ -224,17 +224,17 @@ def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult
     ``simulations`` random orders (numpy, ``seed``) estimate the probabilities when the exact
     computation would follow more than :data:`MAX_STATES` states.
     """
-    _r, oracle, border = _setup(problem, uncertainty, result)
+    _, oracle, border = _setup(problem, uncertainty, result)
     ids = problem.ids
     names = [ids[i] for i in border]
     probs = _exact_probabilities(oracle, len(border)) if border else []
-    base = {"input_hash": input_hash(problem, uncertainty),
-                "core": tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
-                "exterior": tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
-                "borderline": tuple(names)}
+    base = DrawPlan(input_hash=input_hash(problem, uncertainty),
+                    core=tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
+                    exterior=tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
+                    borderline=tuple(names), probabilities={}, exact=False)
     if probs is not None:
-        return DrawPlan(probabilities={n: float(p) for n, p in zip(names, probs, strict=True)}, exact=True,
-                        fractions={n: str(p) for n, p in zip(names, probs, strict=True)}, **base)
+        return base.model_copy(update={"probabilities": {n: float(p) for n, p in zip(names, probs, strict=True)}, "exact": True,
+                                       "fractions": {n: str(p) for n, p in zip(names, probs, strict=True)}})
     rng = np.random.default_rng(seed)
     hits = np.zeros(len(border))
     for _ in range(simulations):
@@ -242,8 +242,8 @@ def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult
         hits += [(got >> k) & 1 for k in range(len(border))]
     p = hits / simulations
     se = np.sqrt(p * (1 - p) / simulations)
-    return DrawPlan(probabilities=dict(zip(names, p.tolist(), strict=True)), exact=False,
-                    se=dict(zip(names, se.tolist(), strict=True)), simulations=simulations, **base)
+    return base.model_copy(update={"probabilities": dict(zip(names, p.tolist(), strict=True)),
+                                   "se": dict(zip(names, se.tolist(), strict=True)), "simulations": simulations})
 
 
 class Lottery:

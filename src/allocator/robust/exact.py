@@ -135,7 +135,7 @@ def _lexicographic(model: ExactModel, v: Values, c: np.ndarray, search: Search |
         search.mips += 2
     if y is None:  # pragma: no cover - the first stage found one
         raise SolverError("the second stage of a lexicographic solve found no portfolio (numerical trouble)")
-    return np.rint(y).astype(bool)
+    return np.asarray(np.rint(y).astype(bool))
 
 
 def _corners(model: ExactModel, v: Values, portfolios: np.ndarray | None, search: Search | None) -> tuple[tuple[tuple[Fraction, ...], np.ndarray], ...]:

@@ -50,7 +50,7 @@ _TOL = 1e-9
 def _solve(M: list[list[Fraction]], b: list[Fraction]) -> list[Fraction] | None:
     """Exact Gaussian elimination; None when singular."""
     n = len(M)
-    A = [row[:] + [bb] for row, bb in zip(M, b, strict=True)]
+    A = [[*row, bb] for row, bb in zip(M, b, strict=True)]
     for col in range(n):
         piv = next((r for r in range(col, n) if A[r][col] != 0), None)
         if piv is None:
@@ -154,8 +154,8 @@ class WeightPolytope:
             return np.repeat(V[:1], n, axis=0)
         # orthonormal basis of the directions of the affine hull of the polytope
         D = V[1:] - V[0]
-        U, S, _ = np.linalg.svd(D.T, full_matrices=False)
-        rank = int((S > 1e-10 * max(1.0, S.max())).sum())
+        U, sing, _ = np.linalg.svd(D.T, full_matrices=False)
+        rank = int((sing > 1e-10 * max(1.0, sing.max())).sum())
         if rank == 0:
             return np.repeat(V[:1], n, axis=0)
         B = U[:, :rank]

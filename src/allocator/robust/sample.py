@@ -194,21 +194,21 @@ def fixed_eligibility(problem: Problem) -> Problem:
     """``problem`` with eligibility decided on its scores as given: thresholds replaced by
     locking the ineligible applications out, so that a draw of the scores cannot change who
     is eligible (as in the exact analysis)."""
-    from allocator import MustNotFund
     from allocator.robust._model import ineligible
+    from allocator.rules import MustNotFund
 
     out = ineligible(problem)
     if not out and problem.options.min_total_score is None and all(c.threshold is None for c in problem.criteria):
         return problem
     crits = [c.model_copy(update={"threshold": None}) for c in problem.criteria]
-    rules = tuple(problem.rules) + ((MustNotFund(ids=sorted(out), label="not eligible (scores as given)"),) if out else ())
+    rules = tuple(problem.rules) + ((MustNotFund(ids=tuple(sorted(out)), label="not eligible (scores as given)"),) if out else ())
     data = {k: getattr(problem, k) for k in type(problem).model_fields}
     data.update(criteria=crits, options=problem.options.model_dump() | {"min_total_score": None}, rules=rules)
     return type(problem)(**data)
 
 
 def _scenarios(problem: Problem, d: Draws, rows: np.ndarray, executor: Executor | None, progress: bool, options: dict[str, Any]) -> np.ndarray:
-    from allocator import Scenario, run_scenarios
+    from allocator.scenarios import Scenario, run_scenarios
 
     problem = fixed_eligibility(problem)
     names = [c.name for c in problem.criteria]

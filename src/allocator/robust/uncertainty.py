@@ -437,7 +437,7 @@ class Uncertainty(_Model):
     ) -> Uncertainty:
         """Shorthand: ``Uncertainty.of(order="green >= smart >= others", plus_minus=0.5)``."""
         return cls(
-            weights=WeightInfo(order=order, intervals=dict(intervals or {}), constraints=tuple(constraints)),
+            weights=WeightInfo.model_validate({"order": order, "intervals": dict(intervals or {}), "constraints": tuple(constraints)}),
             scores=ScoreIntervals(
                 plus_minus=dict(plus_minus) if isinstance(plus_minus, Mapping) else plus_minus,
                 intervals={k: dict(v) for k, v in (score_intervals or {}).items()},
@@ -456,7 +456,7 @@ _KEYS = ("order", "intervals", "constraints", "plus_minus", "scores", "limit")
 def uncertainty_from_policy(source: Any, *, name: str = "policy") -> tuple[Uncertainty, dict[str, Any]]:
     """The ``[robustness]`` table of a policy file: the uncertainty and any settings (``limit``).
 
-    ``source``: a :class:`~allocator.policy.Policy` (from :func:`allocator.load_policy`),
+    ``source``: a :class:`~allocator.io.policy.Policy` (from :func:`allocator.load_policy`),
     the path of the policy file, or the table itself (as read from TOML).
 
     The table::

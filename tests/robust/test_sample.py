@@ -7,11 +7,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from allocator import InfeasibleError, InputError, process_pool, solve
-from allocator.examples import load_example, load_example_policy
+from allocator import solve
+from allocator.data import load_example, load_example_policy
+from allocator.exceptions import InfeasibleError, InputError
 from allocator.robust import Uncertainty, WeightPolytope, acceptability, nondominated
 from allocator.robust.sample import draws, fixed_eligibility
-from tests.robust_oracle import make_case
+from allocator.scenarios import process_pool
+from tests.robust.oracle import make_case
 
 
 @pytest.fixture(scope="module")

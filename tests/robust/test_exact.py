@@ -1,6 +1,6 @@
 """Exact robustness against brute force on random calls with rules (up to 12 applications).
 
-The reference (:mod:`tests.robust_oracle`) enumerates every portfolio, applies the rules as
+The reference (:mod:`tests.robust.oracle`) enumerates every portfolio, applies the rules as
 documented and compares every pair by the definition of dominance; it shares no code with
 :mod:`allocator.robust`. Three paths of the code are checked against it:
 
@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 import allocator.robust.exact as exact_mod
-from allocator import InfeasibleError
+from allocator.exceptions import InfeasibleError
 from allocator.robust import Uncertainty, classify, nondominated
 from allocator.robust.dominance import dominates as code_dominates
 from allocator.robust.dominance import values
-from tests.robust_oracle import (
+from tests.robust.oracle import (
     Case,
     dominates,
     feasible_sets,

@@ -11,7 +11,7 @@ import pytest
 
 from allocator import Application, Criterion, Problem, solve, write_report
 from allocator.cli import main
-from allocator.policy import parse_policy
+from allocator.io import parse_policy
 from allocator.robust import DrawRecord, Uncertainty, robust, uncertainty_from_policy
 
 

@@ -16,7 +16,7 @@ from fractions import Fraction as Fr
 import numpy as np
 import pytest
 
-from allocator import InputError
+from allocator.exceptions import InputError
 from allocator.robust import WeightInfo, WeightPolytope
 from allocator.robust.polytope import naive_sample
 
