@@ -58,6 +58,9 @@ class Search:
     witnesses: list[np.ndarray] = field(default_factory=list)
     mips: int = 0
     mip_seconds: float = 0.0
+    settled: dict[int, int] = field(default_factory=dict)
+    """Applications proven in (1) or out (0) of every non-dominated portfolio: fixed in every
+    search, since every non-dominated portfolio, and a dominator of any portfolio, lies there."""
     _keys: set[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -173,7 +176,7 @@ class Search:
         n = M.n
         lo = M.lo.astype(float).copy()
         hi = M.hi.astype(float).copy()
-        for j, val in (fix or {}).items():
+        for j, val in (self.settled | (fix or {})).items():
             lo[j] = hi[j] = float(val)
         col_lo, col_hi, integer = list(lo), list(hi), [True] * n
         rows: list[MipRow] = []
@@ -269,7 +272,10 @@ class Search:
             rows.append(MipRow(np.arange(n), c, float(v.high[k][inx].sum()), math.inf))
         rows.append(MipRow(np.arange(n), v.central.astype(float), float(v.central[inx].sum() + 1), math.inf))
         obj = np.where(inx, -1.0, 1.0)
-        y = self._solve(n, obj, rows, M.lo.astype(float), M.hi.astype(float), np.ones(n, dtype=bool),
+        lo, hi = M.lo.astype(float).copy(), M.hi.astype(float).copy()
+        for j, val in self.settled.items():
+            lo[j] = hi[j] = float(val)
+        y = self._solve(n, obj, rows, lo, hi, np.ones(n, dtype=bool),
                         maximize=False, time_limit=time_limit, presolve=True)
         if y is None:
             return None

@@ -31,6 +31,7 @@ Both need all-or-nothing funding. Eligibility thresholds apply to the scores as 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -48,6 +49,8 @@ from allocator.robust.uncertainty import Uncertainty
 
 if TYPE_CHECKING:
     from allocator.model import Problem
+
+log = logging.getLogger("allocator.robust")
 
 __all__ = ["CLASSES", "DEFAULT_LIMIT", "ExactResult", "TooManyPortfolios", "classify", "enumerable", "nondominated"]
 
@@ -287,6 +290,10 @@ def classify(
             if decided.get((i, not funded)) is False:
                 break  # no non-dominated portfolio on the other side: the class is settled
             outcome = _settle(search, i, funded, deadline)
+            if outcome is False:
+                search.settled[i] = int(not funded)
+            log.debug("%s: a non-dominated portfolio %s it: %s (%d cuts, %d programs, %.1f s)", model.ids[i],
+                      "funding" if funded else "leaving out", outcome, len(search.cuts), search.mips, time.perf_counter() - t0)
             if outcome is None:
                 notes.append(f"{model.ids[i]}: time limit before deciding whether a non-dominated portfolio {'funds' if funded else 'leaves out'} it")
                 continue
