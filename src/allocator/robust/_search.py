@@ -68,7 +68,31 @@ class Search:
         self.rmin = M.row_min
         self.rmax = M.row_max
         self.gcd = M.row_gcd
+        self.reach_min, self.reach_max = self._reach()
         self.add_ok = np.array([(self.v.low[:, j] >= 0).all() and (self.v.high[:, j] > 0).any() for j in range(M.n)])
+
+    def _reach(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds on each row's activity over the feasible portfolios (their linear relaxation,
+        rounded outwards to the row's step): a move is never stopped by a row that cannot reach
+        the level that would stop it."""
+        M = self.model
+        n, k = M.n, len(M.A)
+        lo_out = np.array(self.rmin, dtype=np.int64)
+        hi_out = np.array(self.rmax, dtype=np.int64)
+        rows = self._base_rows()
+        for r in range(k):
+            for sign in (1.0, -1.0):
+                x = solve_mip(n, sign * M.A[r].astype(float), rows, M.lo.astype(float), M.hi.astype(float),
+                              np.zeros(n, dtype=bool), presolve=True)
+                if x is None:
+                    return lo_out, hi_out  # no feasible portfolio at all: keep the plain bounds
+                val = float(M.A[r].astype(float) @ x)
+                g = int(self.gcd[r])
+                if sign > 0:
+                    hi_out[r] = min(hi_out[r], g * math.floor((val + 1e-6 * max(1.0, abs(val))) / g))
+                else:
+                    lo_out[r] = max(lo_out[r], g * math.ceil((val - 1e-6 * max(1.0, abs(val))) / g))
+        return lo_out, hi_out
 
     # ----------------------------------------------------------------- cuts
     def conditions(self, R: list[int], A: list[int]) -> tuple[tuple[int, int, int], ...]:
@@ -88,12 +112,12 @@ class Search:
             if d > 0 and math.isfinite(M.upper[r]):
                 T = g * math.ceil((int(M.upper[r]) - d + 1) / g)  # blocked iff activity >= T
                 top = base + int(np.where(rest, np.where(coef > 0, coef * M.hi, coef * M.lo), 0).sum())
-                if top >= T:
+                if min(top, self.reach_max[r]) >= T:
                     out.append((r, 1, T))
             elif d < 0 and math.isfinite(M.lower[r]):
                 T = g * math.floor((int(M.lower[r]) - d - 1) / g)  # blocked iff activity <= T
                 bottom = base + int(np.where(rest, np.where(coef < 0, coef * M.hi, coef * M.lo), 0).sum())
-                if bottom <= T:
+                if max(bottom, self.reach_min[r]) <= T:
                     out.append((r, -1, T))
         return tuple(out)
 
@@ -164,13 +188,14 @@ class Search:
         fix: dict[int, int] | None = None,
         *,
         exclude: list[np.ndarray] | None = None,
+        rows_in_apps: list[MipRow] | None = None,
         rel_gap: float = 0.0,
         time_limit: float | None = None,
     ) -> np.ndarray | None:
         """A feasible portfolio satisfying every cut, of (near-)largest central value; None if none.
 
-        ``exclude``: portfolios it must differ from. With ``rel_gap=0`` the central value is
-        proven largest.
+        ``exclude``: portfolios it must differ from; ``rows_in_apps``: more rows on the
+        applications' indicators. With ``rel_gap=0`` the central value is proven largest.
         """
         M = self.model
         n = M.n
@@ -250,6 +275,7 @@ class Search:
                 rows.append(MipRow(np.array([z_easy, z_hard]), np.array([1.0, -1.0]), 0.0, math.inf))
         for p in exclude or ():
             rows.append(MipRow(np.arange(n), np.where(p, -1.0, 1.0), 1.0 - float(p.sum()), math.inf))
+        rows.extend(rows_in_apps or ())
         N = len(col_lo)
         obj = np.zeros(N)
         obj[:n] = self.v.central

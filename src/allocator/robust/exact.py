@@ -19,12 +19,16 @@ Two ways to get there:
   (:mod:`allocator.robust._search`) proving that nothing is left.
 * :func:`classify` decides each class **without listing the set**: an application is
   exterior when every feasible portfolio funding it is dominated, core when every one
-  leaving it out is. For each open question a search alternates an integer program for a
-  candidate (a feasible portfolio satisfying every cut so far) and one for a portfolio
-  dominating it; a non-dominated candidate is a witness, a dominated one gives a cut, and an
-  infeasible candidate program is the proof. Cuts hold for every non-dominated portfolio,
-  so they carry over from one application to the next. With a ``time_limit`` an application
-  still open is reported ``undecided``: a class is never guessed.
+  leaving it out is. The best portfolios at the extreme weights are the first witnesses;
+  then one search settles all applications no witness leaves out (core or borderline),
+  and one more all those no witness funds (exterior or borderline). Each search
+  alternates an integer program for a candidate (a feasible portfolio satisfying every
+  cut so far and leaving out, or funding, at least one application still open) and one
+  for a portfolio dominating it with the fewest changes: a non-dominated candidate is a
+  witness, a dominated one gives a cut, and an infeasible candidate program is the proof
+  for every application still open. Cuts hold for every non-dominated portfolio, and
+  proven classes are fixed for the rest of the search. With a ``time_limit``, applications
+  still open are reported ``undecided``: a class is never guessed.
 
 Both need all-or-nothing funding. Eligibility thresholds apply to the scores as given.
 """
@@ -32,6 +36,7 @@ Both need all-or-nothing funding. Eligibility thresholds apply to the scores as 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -41,7 +46,7 @@ import numpy as np
 
 from allocator.exceptions import AllocatorError, InfeasibleError, SolverError
 from allocator.robust._enumerate import BRUTE_MAX, feasible_portfolios, nondominated_of
-from allocator.robust._model import ExactModel, MipRow, load, natural_key, solve_mip
+from allocator.robust._model import ExactModel, MipRow, load, solve_mip
 from allocator.robust._search import Search
 from allocator.robust.dominance import Values, values
 from allocator.robust.polytope import WeightPolytope
@@ -278,26 +283,24 @@ def classify(
     corners = _corners(model, v, None, search)
     for _, p in corners:
         search.add_witness(p)
-    search.local_cuts(max_conditions=1)
+    search.local_cuts(max_conditions=0)  # the swaps no rule can stop: two-term cuts
     n = model.n
-    decided: dict[tuple[int, bool], bool] = {}  # (i, funded): a non-dominated portfolio exists
-    order = sorted(np.flatnonzero(model.free).tolist(), key=lambda i: natural_key(model.ids[i]))
+    free = np.flatnonzero(model.free).tolist()
+    proven: dict[int, str] = {}
     notes: list[str] = []
-    for i in order:
-        for funded in (False, True):
-            if _known(search, i, funded):
-                continue
-            if decided.get((i, not funded)) is False:
-                break  # no non-dominated portfolio on the other side: the class is settled
-            outcome = _settle(search, i, funded, deadline)
-            if outcome is False:
+    # First every application no witness leaves out (core or borderline), then every one no
+    # witness funds (exterior or borderline): one search per group, not per application.
+    for funded in (False, True):
+        group = [i for i in free if i not in proven and not _known(search, i, funded)]
+        done = _settle_group(search, group, funded, deadline, log, t0)
+        for i in group:
+            if done and not _known(search, i, funded):
+                proven[i] = "exterior" if funded else "core"
                 search.settled[i] = int(not funded)
-            log.debug("%s: a non-dominated portfolio %s it: %s (%d cuts, %d programs, %.1f s)", model.ids[i],
-                      "funding" if funded else "leaving out", outcome, len(search.cuts), search.mips, time.perf_counter() - t0)
-            if outcome is None:
-                notes.append(f"{model.ids[i]}: time limit before deciding whether a non-dominated portfolio {'funds' if funded else 'leaves out'} it")
-                continue
-            decided[(i, funded)] = outcome
+        if not done:
+            open_ = [model.ids[i] for i in group if not _known(search, i, funded)]
+            notes.append(f"time limit before deciding whether non-dominated portfolios {'fund' if funded else 'leave out'} "
+                         f"{len(open_)} applications ({', '.join(open_[:5])}{' ...' if len(open_) > 5 else ''})")
     classes = []
     wit: dict[tuple[int, bool], np.ndarray] = {}
     for i in range(n):
@@ -311,18 +314,50 @@ def classify(
             w = _witness(search, i, f)
             if w is not None:
                 wit[(i, f)] = w
-        with_i = True if (i, True) in wit else decided.get((i, True))
-        without_i = True if (i, False) in wit else decided.get((i, False))
-        if without_i is False:
-            classes.append("core")
-        elif with_i is False:
-            classes.append("exterior")
-        elif with_i and without_i:
+        if i in proven:
+            classes.append(proven[i])
+        elif (i, True) in wit and (i, False) in wit:
             classes.append("borderline")
         else:
             classes.append("undecided")
     return ExactResult(model.ids, tuple(classes), None, None, wit, corners, _fixed(model), v, "search",
                        time.perf_counter() - t0, search.mips, tuple(notes))
+
+
+def _settle_group(search: Search, group: list[int], funded: bool, deadline: float | None,
+                  logger: logging.Logger, t0: float) -> bool:
+    """Find a non-dominated portfolio funding (or leaving out) each application of ``group``,
+    or prove there is none for the rest; False at the deadline.
+
+    Each candidate must fund (leave out) at least one application of the group still open;
+    a non-dominated one is a witness for all it funds (leaves out), a dominated one gives a
+    cut, and no candidate at all proves the rest.
+    """
+    while True:
+        open_ = [i for i in group if not _known(search, i, funded)]
+        logger.debug("%s: %d open (%d cuts, %d programs, %.1f s)", "funded somewhere" if funded else "left out somewhere",
+                     len(open_), len(search.cuts), search.mips, time.perf_counter() - t0)
+        if not open_:
+            return True
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            return False
+        cols = np.array(open_, dtype=np.int64)
+        # funded: sum_open x >= 1; left out: sum_open (1 - x) >= 1
+        row = MipRow(cols, np.ones(len(cols)), 1.0, math.inf) if funded else MipRow(cols, np.ones(len(cols)), -math.inf, len(cols) - 1.0)
+        try:
+            x = search.candidate(rows_in_apps=[row], rel_gap=0.5, time_limit=left)
+            if x is None:
+                return True
+            y = search.dominator(x, time_limit=None if deadline is None else max(0.05, deadline - time.perf_counter()))
+        except SolverError:
+            if deadline is not None and time.perf_counter() >= deadline - 0.05:
+                return False
+            raise
+        if y is None:
+            search.add_witness(x)
+        else:
+            search.refute(x, y)
 
 
 def _witness(search: Search, i: int, funded: bool) -> np.ndarray | None:
@@ -334,33 +369,3 @@ def _witness(search: Search, i: int, funded: bool) -> np.ndarray | None:
 
 def _known(search: Search, i: int, funded: bool) -> bool:
     return _witness(search, i, funded) is not None
-
-
-def _settle(search: Search, i: int, funded: bool, deadline: float | None) -> bool | None:
-    """Whether a non-dominated portfolio funds (or leaves out) ``i``; None at the deadline."""
-    search.cuts_for(i, funded)
-    fix = {i: int(funded)}
-    while True:
-        left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left <= 0:
-            return None
-        try:
-            x = search.candidate(fix, rel_gap=0.5, time_limit=left)
-        except SolverError:
-            if deadline is not None and time.perf_counter() >= deadline - 0.05:
-                return None
-            raise
-        if x is None:
-            return False
-        y = search.known_dominator(x)
-        if y is None:
-            try:
-                y = search.dominator(x, time_limit=None if deadline is None else max(0.05, deadline - time.perf_counter()))
-            except SolverError:
-                if deadline is not None and time.perf_counter() >= deadline - 0.05:
-                    return None
-                raise
-        if y is None:
-            search.add_witness(x)
-            return True
-        search.refute(x, y)
