@@ -57,7 +57,7 @@ def as_sets(ids: tuple[str, ...], X: np.ndarray) -> set[frozenset[str]]:
 def test_oracle_dominance_matches_score_corners() -> None:
     """The oracle's reduction (worst end of each interval) agrees with every score corner."""
     checked = 0
-    for seed in range(40):
+    for seed in range(25):
         case = make_case(seed, max_n=5)
         F = feasible_sets(case)[:12]
         for q in F:
@@ -65,7 +65,7 @@ def test_oracle_dominance_matches_score_corners() -> None:
                 if len(q ^ p) <= 4 and len(case.problem.criteria) * len(q ^ p) <= 6:
                     assert dominates(case, q, p) == score_corners_dominates(case, q, p)
                     checked += 1
-    assert checked > 150
+    assert checked > 100
 
 
 @pytest.mark.parametrize("seed", range(N_ENUM))
