@@ -134,3 +134,14 @@ def test_write_report_adds_the_sheet(tmp_path: Path) -> None:
     assert body["C"][cols.index("class")] == "core"
     assert body["A"][cols.index("lottery")] in ("drawn", "not drawn")
     assert any("seed '1 2 3'" in str(row[1]) for row in rows[:header])
+
+
+def test_intervals_from_the_reviewers_spread(tmp_path: Path) -> None:
+    path = small_table(tmp_path)
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("id,green,smart\nA,6,5\nA,7,4\nB,3,6\nB,6,6\nC,4,4\nD,2,2\n", encoding="utf-8")
+    code, _, err = run(["robust", str(path), "--frame", "100000", "--weight", "green=0.5", "--weight", "smart=0.5",
+                        "--scale", "green=1:7", "--scale", "smart=1:7", "--reviews", str(reviews), "--out", str(tmp_path / "r.json")])
+    assert code == 0, err
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["uncertainty"]["scores"]["intervals"]["A"] == {"green": [6.0, 7.0], "smart": [4.0, 5.0]}

@@ -62,8 +62,12 @@ def add_commands(sub: Any, load: Loader) -> None:
     inputs.add_argument("--interval", action="append", type=_pair, default=[], metavar="NAME=LOW:HIGH", help="interval of a weight share")
     inputs.add_argument("--constraint", action="append", default=[], metavar="'green <= 0.5'", help="a linear inequality on the weight shares")
     inputs.add_argument("--plus-minus", type=float, metavar="D", help="every score may be D points off either way")
+    inputs.add_argument("--reviews", metavar="FILE", help="one row per review (id and each criterion's score): intervals from the reviewers' spread")
+    inputs.add_argument("--reviews-id", default="id", metavar="HEADER", help="the id column of --reviews (default id)")
     inputs.add_argument("--limit", type=int, default=None, metavar="N", help="most non-dominated portfolios to list (default 5000)")
     inputs.add_argument("--lang", choices=("en", "nb"), default="en", help="language of the table and the workbook")
+    inputs.add_argument("--time-limit", type=float, metavar="S",
+                        help="seconds for the exact classes; open ones are reported undecided (and a draw refuses to run)")
     inputs.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
 
     rob = sub.add_parser("robust", parents=[inputs], help="which grants hold under any reasonable weights and scores",
@@ -72,7 +76,6 @@ def add_commands(sub: Any, load: Loader) -> None:
     rob.add_argument("--samples", type=int, default=0, metavar="N", help="sampled acceptability with N draws of weights and scores")
     rob.add_argument("--seed", type=int, default=0, help="seed of the sampling (not of the draw)")
     rob.add_argument("--workers", type=int, default=0, metavar="N", help="solve sampled scenarios on N processes")
-    rob.add_argument("--time-limit", type=float, metavar="S", help="seconds for the exact part; open classes are reported undecided")
     rob.add_argument("--out", metavar="FILE", help="write .xlsx (report), .json, .csv, or - for JSON on stdout")
     rob.set_defaults(func=lambda a, o, e: _cmd_robust(a, o, e, load))
 
@@ -145,6 +148,16 @@ def _inputs(args: argparse.Namespace, load: Loader, err: IO[str]) -> tuple[Probl
         upd["constraints"] = (*w.constraints, *args.constraint)
     if upd:
         u = Uncertainty(weights=WeightInfo(**(w.model_dump() | upd)), scores=u.scores)
+    if args.reviews:
+        from allocator.io import read_table
+        from allocator.robust import ScoreIntervals
+
+        headers = dict(args.column)
+        if policy_source is not None:
+            headers = dict(policy_source.columns) | headers
+        mapping = {c.name: headers.get(c.name, c.name) for c in problem.criteria}
+        given = ScoreIntervals.from_reviews(read_table(args.reviews), id=args.reviews_id, criteria=mapping)
+        u = Uncertainty(weights=u.weights, scores=u.scores.model_copy(update={"intervals": dict(u.scores.intervals) | given.intervals}))
     if args.plus_minus is not None:
         u = Uncertainty(weights=u.weights, scores=u.scores.model_copy(update={"plus_minus": args.plus_minus}))
     if args.limit is not None:
@@ -224,7 +237,9 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
         same = again.model_dump(exclude={"plan"}) == record.model_dump(exclude={"plan"})
         print(f"the draw {'matches' if same else 'does NOT match'} the record (seed '{record.seed}', funded {', '.join(again.funded)})", file=human)
         return 0 if same else 1
-    lot = Lottery(problem, u)
+    from allocator.robust import classify
+
+    lot = Lottery(problem, u, result=classify(problem, u, time_limit=args.time_limit))
     plan = lot.plan
     print(f"input hash {plan.input_hash}", file=human)
     print(f"core (funded): {', '.join(plan.core) or '-'}", file=human)
