@@ -288,19 +288,24 @@ def classify(
     free = np.flatnonzero(model.free).tolist()
     proven: dict[int, str] = {}
     notes: list[str] = []
-    # First every application no witness leaves out (core or borderline), then every one no
-    # witness funds (exterior or borderline): one search per group, not per application.
-    for funded in (False, True):
-        group = [i for i in free if i not in proven and not _known(search, i, funded)]
-        done = _settle_group(search, group, funded, deadline, log, t0)
-        for i in group:
-            if done and not _known(search, i, funded):
-                proven[i] = "exterior" if funded else "core"
-                search.settled[i] = int(not funded)
-        if not done:
-            open_ = [model.ids[i] for i in group if not _known(search, i, funded)]
-            notes.append(f"time limit before deciding whether non-dominated portfolios {'fund' if funded else 'leave out'} "
-                         f"{len(open_)} applications ({', '.join(open_[:5])}{' ...' if len(open_) > 5 else ''})")
+    # Two searches, taking turns: one for the applications no witness leaves out (core or
+    # borderline), one for those no witness funds (exterior or borderline).
+    open_sides = [False, True]
+    while open_sides and (deadline is None or time.perf_counter() < deadline):
+        for funded in list(open_sides):
+            group = [i for i in free if i not in proven and not _known(search, i, funded)]
+            outcome = _step(search, group, funded, deadline, log, t0)
+            if outcome == "proven":
+                for i in group:
+                    if not _known(search, i, funded):
+                        proven[i] = "exterior" if funded else "core"
+                        search.settled[i] = int(not funded)
+            if outcome in ("proven", "empty"):
+                open_sides.remove(funded)
+    for funded in open_sides:
+        open_ = [model.ids[i] for i in free if i not in proven and not _known(search, i, funded)]
+        notes.append(f"time limit before deciding whether non-dominated portfolios {'fund' if funded else 'leave out'} "
+                     f"{len(open_)} applications ({', '.join(open_[:5])}{' ...' if len(open_) > 5 else ''})")
     classes = []
     wit: dict[tuple[int, bool], np.ndarray] = {}
     for i in range(n):
@@ -324,40 +329,40 @@ def classify(
                        time.perf_counter() - t0, search.mips, tuple(notes))
 
 
-def _settle_group(search: Search, group: list[int], funded: bool, deadline: float | None,
-                  logger: logging.Logger, t0: float) -> bool:
-    """Find a non-dominated portfolio funding (or leaving out) each application of ``group``,
-    or prove there is none for the rest; False at the deadline.
+def _step(search: Search, group: list[int], funded: bool, deadline: float | None,
+          logger: logging.Logger, t0: float) -> str:
+    """One step of the search for a non-dominated portfolio funding (or leaving out) an
+    application of ``group``: ``"empty"`` (nothing open), ``"proven"`` (none exists for any),
+    ``"witness"``, ``"cut"`` or ``"time"``.
 
-    Each candidate must fund (leave out) at least one application of the group still open;
-    a non-dominated one is a witness for all it funds (leaves out), a dominated one gives a
-    cut, and no candidate at all proves the rest.
+    The candidate must fund (leave out) at least one application of the group; a
+    non-dominated one is a witness for all it funds (leaves out), a dominated one gives a
+    cut, and no candidate at all proves the whole group.
     """
-    while True:
-        open_ = [i for i in group if not _known(search, i, funded)]
-        logger.debug("%s: %d open (%d cuts, %d programs, %.1f s)", "funded somewhere" if funded else "left out somewhere",
-                     len(open_), len(search.cuts), search.mips, time.perf_counter() - t0)
-        if not open_:
-            return True
-        left = None if deadline is None else deadline - time.perf_counter()
-        if left is not None and left <= 0:
-            return False
-        cols = np.array(open_, dtype=np.int64)
-        # funded: sum_open x >= 1; left out: sum_open (1 - x) >= 1
-        row = MipRow(cols, np.ones(len(cols)), 1.0, math.inf) if funded else MipRow(cols, np.ones(len(cols)), -math.inf, len(cols) - 1.0)
-        try:
-            x = search.candidate(rows_in_apps=[row], rel_gap=0.5, time_limit=left)
-            if x is None:
-                return True
-            y = search.dominator(x, time_limit=None if deadline is None else max(0.05, deadline - time.perf_counter()))
-        except SolverError:
-            if deadline is not None and time.perf_counter() >= deadline - 0.05:
-                return False
-            raise
-        if y is None:
-            search.add_witness(x)
-        else:
-            search.refute(x, y)
+    logger.debug("%s: %d open (%d cuts, %d programs, %.1f s)", "funded somewhere" if funded else "left out somewhere",
+                 len(group), len(search.cuts), search.mips, time.perf_counter() - t0)
+    if not group:
+        return "empty"
+    left = None if deadline is None else deadline - time.perf_counter()
+    if left is not None and left <= 0:
+        return "time"
+    cols = np.array(group, dtype=np.int64)
+    # funded: sum_group x >= 1; left out: sum_group (1 - x) >= 1
+    row = MipRow(cols, np.ones(len(cols)), 1.0, math.inf) if funded else MipRow(cols, np.ones(len(cols)), -math.inf, len(cols) - 1.0)
+    try:
+        x = search.candidate(rows_in_apps=[row], rel_gap=0.5, time_limit=left)
+        if x is None:
+            return "proven"
+        y = search.dominator(x, time_limit=None if deadline is None else max(0.05, deadline - time.perf_counter()))
+    except SolverError:
+        if deadline is not None and time.perf_counter() >= deadline - 0.05:
+            return "time"
+        raise
+    if y is None:
+        search.add_witness(x)
+        return "witness"
+    search.refute(x, y)
+    return "cut"
 
 
 def _witness(search: Search, i: int, funded: bool) -> np.ndarray | None:
