@@ -37,7 +37,7 @@ from fractions import Fraction
 import numpy as np
 
 from allocator.exceptions import InputError
-from allocator.robust.uncertainty import WeightInfo
+from allocator.robust.weights import WeightInfo
 
 __all__ = ["MAX_SYSTEMS", "WeightPolytope", "naive_sample"]
 
