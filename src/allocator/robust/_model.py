@@ -23,10 +23,10 @@ import numpy as np
 
 from allocator.exceptions import AllocatorError, InfeasibleError, InputError, SolverError
 from allocator.model.ids import natural_key
+from allocator.model.scoring import eligibility
 from allocator.optimize.backends import make_backend
 from allocator.optimize.formulation import build
 from allocator.optimize.linear import LinearModel
-from allocator.scoring import eligibility
 from allocator.status import Status
 
 if TYPE_CHECKING:
