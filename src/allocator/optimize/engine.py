@@ -40,18 +40,10 @@ from allocator.model import Problem
 from allocator.optimize import knapsack
 from allocator.optimize.formulation import Formulation, build
 from allocator.optimize.linear import INF
-from allocator.optimize.loaded import LoadedModel
+from allocator.optimize.loaded import QUESTIONS, LoadedModel
 from allocator.status import Status
 
 __all__ = ["QUESTIONS", "Engine", "Outcome"]
-
-QUESTIONS: dict[str, Any] = {
-    "mip_heuristic_run_feasibility_jump": False,
-    "mip_heuristic_effort": 0.0,
-    "mip_detect_symmetry": False,
-}
-"""HiGHS settings for many small what-if solves on one model (explanations, sweeps): the
-start heuristics cost more than they find when the questions are small and often warm."""
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
         if parts.g_rows is not None and parts.g_scale is not None and len(parts.g_rows):
             duals = res.row_dual[parts.g_rows] * parts.g_scale
             start = duals if lagrangian_of(parts, duals) <= lagrangian_of(parts, -duals) else -duals
-        _, lam = multipliers(parts, value, start=start, enough=0.5, max_iter=60)
+        _, lam = multipliers(parts, value, start=start, enough=0.5, max_iter=30)
         _, free, _ = allowed_columns(parts, lam, value - 1.0)
         return np.asarray(free, dtype=bool)
     best: tuple[float, np.ndarray, np.ndarray, float] | None = None

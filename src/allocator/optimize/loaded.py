@@ -23,10 +23,20 @@ from allocator.optimize.backends import Backend, RawResult, make_backend
 from allocator.optimize.linear import INF, LinearModel
 from allocator.status import Status
 
-__all__ = ["LoadedModel", "integral"]
+__all__ = ["EXACT", "QUESTIONS", "LoadedModel", "integral"]
 
 EXACT = 2.0**40
 """Integer objectives stay below this in absolute sum (exact in a double, with room)."""
+
+
+QUESTIONS: dict[str, Any] = {
+    "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_effort": 0.0,
+    "mip_detect_symmetry": False,
+}
+"""HiGHS settings for many small questions on one model (explanations, tie-break stages,
+sweeps): the start heuristics cost more than they find when the questions are small and
+often warm."""
 
 
 def integral(v: np.ndarray) -> bool:
@@ -201,7 +211,7 @@ class LoadedModel:
         lp = make_backend(self.current(objective), "highs", threads=self.threads, relax=True)
         return lp.solve(time_limit=self.time_limit, rel_gap=0.0, abs_gap=0.0)
 
-    def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple[LoadedModel, np.ndarray]:
+    def restricted(self, free: np.ndarray, x: np.ndarray, *, options: dict[str, Any] | None = None) -> tuple[LoadedModel, np.ndarray]:
         """A model over the columns in ``free`` only, the others held at their values in ``x``.
 
         Rows lose their fixed part to their bounds; rows left without a column are dropped
@@ -233,7 +243,7 @@ class LoadedModel:
             row_upper=hi[rows] - fixed_act[rows],
             row_names=tuple(f"r_{k:05d}" for k in range(len(rows))),
         )
-        child = LoadedModel(sub, solver=self.solver, threads=self.threads, time_limit=self.time_limit, name=self._name)
+        child = LoadedModel(sub, solver=self.solver, threads=self.threads, time_limit=self.time_limit, name=self._name, options=options)
         return child, cols
 
     # ----------------------------------------------------------------- reading

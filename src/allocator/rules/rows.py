@@ -92,7 +92,7 @@ class RuleRow:
 
 def _row(rule: int, label: str, part: str, kind: str, apps: Sequence[int], *, grant: Any = 0.0,
          funded: Any = 0.0, lower: float = -_INF, upper: float = _INF, unit: str = "kr", scale: int = 1) -> RuleRow:
-    a = np.asarray(list(apps), dtype=np.int64)
+    a = np.fromiter(apps, dtype=np.int64) if not isinstance(apps, np.ndarray) else apps.astype(np.int64, copy=False)
     # np.full for the common scalar case: same arrays, a fraction of broadcast_to's cost
     g = np.full(a.shape, float(grant)) if isinstance(grant, (int, float)) else np.broadcast_to(np.asarray(grant, dtype=float), a.shape).copy()
     y = np.full(a.shape, float(funded)) if isinstance(funded, (int, float)) else np.broadcast_to(np.asarray(funded, dtype=float), a.shape).copy()
@@ -188,17 +188,19 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
     return out
 
 
-def _extremes(row: RuleRow, possible: Sequence[tuple[int, int]]) -> tuple[float, float]:
-    """Smallest and largest activity over each application's possible (min, max) grants."""
-    lo = hi = 0.0
-    for i, cg, cy in zip(row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True):
-        m, r = possible[i]
-        if r == 0:
-            continue
-        vals = (0.0, cg * m + cy, cg * r + cy)
-        lo += min(vals)
-        hi += max(vals)
-    return lo, hi
+def _all_extremes(rows: Sequence[RuleRow], lowest: np.ndarray, highest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the smallest and largest activity over each application's possible grants:
+    0, or between ``lowest`` and ``highest`` (both 0 for an application that cannot be funded)."""
+    apps = np.concatenate([r.apps for r in rows])
+    grant = np.concatenate([r.grant for r in rows])
+    funded = np.concatenate([r.funded for r in rows])
+    which = np.repeat(np.arange(len(rows)), [len(r.apps) for r in rows])
+    m, r_ = lowest[apps], highest[apps]
+    at_m, at_r = grant * m + funded, grant * r_ + funded
+    can = r_ > 0
+    lo = np.where(can, np.minimum(0.0, np.minimum(at_m, at_r)), 0.0)
+    hi = np.where(can, np.maximum(0.0, np.maximum(at_m, at_r)), 0.0)
+    return np.bincount(which, weights=lo, minlength=len(rows)), np.bincount(which, weights=hi, minlength=len(rows))
 
 
 def rule_rows(
@@ -222,13 +224,10 @@ def rule_rows(
     if eligible is None:
         eligible = score(problem).eligible
     mins = [levels(a, problem.options).minimum for a in problem.applications] if minimums is None else minimums
-    possible = [
-        (mins[i], a.requested) if eligible[i] else (0, 0) for i, a in enumerate(problem.applications)
-    ]
-    kept = []
-    for row in rows:
-        lo, hi = _extremes(row, possible)
-        if hi <= row.upper and lo >= row.lower:
-            continue
-        kept.append(row)
-    return kept
+    ok = np.asarray(eligible, dtype=bool)
+    lowest = np.where(ok, np.asarray(mins, dtype=float), 0.0)
+    highest = np.where(ok, np.array([a.requested for a in problem.applications], dtype=float), 0.0)
+    if not rows:
+        return rows
+    lo, hi = _all_extremes(rows, lowest, highest)
+    return [row for row, a, b in zip(rows, lo.tolist(), hi.tolist(), strict=True) if not (b <= row.upper and a >= row.lower)]
