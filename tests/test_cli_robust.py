@@ -134,6 +134,29 @@ def test_write_report_adds_the_sheet(tmp_path: Path) -> None:
     assert body["C"][cols.index("class")] == "core"
     assert body["A"][cols.index("lottery")] in ("drawn", "not drawn")
     assert any("seed '1 2 3'" in str(row[1]) for row in rows[:header])
+    dec = list(openpyxl.load_workbook(out)["Decisions"].iter_rows(values_only=True))
+    head = dec[0]
+    by_id = {row[0]: row for row in dec[1:]}
+    # {A, C} and {B, C} are the non-dominated portfolios (A + B exceeds the frame; A in [6, 10], B in [3, 7])
+    assert [by_id[i][head.index("class")] for i in "ABC"] == ["borderline", "borderline", "core"]
+    assert [by_id[i][head.index("core index")] for i in "ABC"] == [0.5, 0.5, 1.0]
+    assert by_id["C"][head.index("lottery")] == "funded (core)"
+    assert {by_id[i][head.index("lottery")] for i in "AB"} == {"drawn", "not drawn"}
+
+
+def test_decision_sheet_in_norwegian_and_foreign_analysis_refused(tmp_path: Path) -> None:
+    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
+                applications=[Application(id="A", requested=60, scores={"g": 8}),
+                              Application(id="B", requested=50, scores={"g": 5})])
+    r = robust(p, Uncertainty.of(plus_minus=0))
+    out = write_report(solve(p), tmp_path / "n.xlsx", problem=p, robustness=r, lang="nb")
+    wb = openpyxl.load_workbook(out)
+    dec = list(wb["Decisions"].iter_rows(values_only=True))
+    assert "Robusthet" in wb.sheetnames
+    assert [row[dec[0].index("klasse")] for row in dec[1:]] == ["kjerne", "utenfor"]
+    other = Problem(frame=100, criteria=p.criteria, applications=[Application(id="Z", requested=10, scores={"g": 1})])
+    with pytest.raises(Exception, match="no application 'Z'"):
+        write_report(solve(other), tmp_path / "x.xlsx", problem=other, robustness=r)
 
 
 def test_intervals_from_the_reviewers_spread(tmp_path: Path) -> None:

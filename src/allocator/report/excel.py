@@ -259,23 +259,30 @@ def _summary(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, co
     ws.set_column(2, 4, 11)
 
 
-def _decisions(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None) -> None:
+def _decisions(ws: Any, fmts: _Formats, sol: Solution, problem: Problem | None, robustness: Any = None, lang: str = "en") -> None:
     crits = list(problem.criteria) if problem is not None else []
+    extra_cols: list[tuple[str, str]] = []
+    extra: list[list[Any]] = [[] for _ in sol.decisions]
+    if robustness is not None:  # class, core index, acceptability, lottery status beside each decision
+        from allocator.robust.excel import decision_columns
+
+        extra_cols, extra = decision_columns(robustness, [d.id for d in sol.decisions], "nb" if lang == "nb" else "en")
     cols = [
         _Col("id", "text"), _Col("title", "text"), _Col("applicant", "text"), _Col("category", "text"),
         _Col("funded", "text"), _Col("requested", "money", 12), _Col("granted", "money", 12),
         _Col("share granted", "pct"), _Col("score", "score", 8), _Col("value", "score", 8), _Col("rank", "int"),
         *(_Col(c.name, "num") for c in crits),
         _Col("eligible", "text"), _Col("reason", "text"), _Col("note", "text"), _Col("binding rules", "text"),
+        *(_Col(h, k) for h, k in extra_cols),
     ]
     apps = problem.applications if problem is not None else [None] * len(sol.decisions)
     rows, fills = [], []
-    for d, a in zip(sol.decisions, apps, strict=True):
+    for d, a, more in zip(sol.decisions, apps, extra, strict=True):
         raw = [a.scores.get(c.name) if a is not None else None for c in crits]
         rows.append([
             d.id, d.title, d.applicant, d.category, "yes" if d.funded else "no", d.requested, d.granted,
             d.granted / d.requested, d.score, d.value, d.rank, *raw,
-            "yes" if d.eligible else "no", d.reason.value, d.note, "; ".join(d.binding_rules),
+            "yes" if d.eligible else "no", d.reason.value, d.note, "; ".join(d.binding_rules), *more,
         ])
         fills.append(FUNDED_FILL if d.funded else None)
     _table(ws, fmts, cols, rows, fills)
@@ -402,7 +409,7 @@ def write_report(
     fmts = _Formats(wb, solution.currency)
     broken = rules_broken(problem, baseline) if comp is not None else []
     _summary(wb.add_worksheet("Summary"), fmts, solution, problem, comp, broken)
-    _decisions(wb.add_worksheet("Decisions"), fmts, solution, problem)
+    _decisions(wb.add_worksheet("Decisions"), fmts, solution, problem, robustness, lang)
     if baseline is not None and has:
         _rank_and_fund(wb.add_worksheet("Rank and fund"), fmts, solution, baseline)
     if explanations is not None:

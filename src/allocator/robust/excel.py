@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from allocator.robust.analysis import LABELS, Robustness
+from allocator.robust.analysis import _LOT, LABELS, Robustness
 
-__all__ = ["SHEET", "add_sheet"]
+__all__ = ["SHEET", "add_sheet", "decision_columns"]
 
 SHEET = {"en": "Robustness", "nb": "Robusthet"}
 """The sheet's name per language."""
@@ -42,6 +42,30 @@ def _plain(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
+
+
+def decision_columns(robustness: Robustness, ids: list[str], lang: Literal["en", "nb"] = "en") -> tuple[list[tuple[str, str]], list[list[Any]]]:
+    """Columns the report's decision sheet adds for ``robustness``: class, core index,
+    acceptability and its standard error, inclusion probability in the draw, lottery status.
+
+    Returns the headers with their kind (``text`` or ``pct``) and one row of values per id
+    of ``ids`` (None where not computed).
+    """
+    L = LABELS[lang]
+    keys = [("class", "text"), ("core_index", "pct"), ("acceptability", "pct"), ("acceptability_se", "score"),
+            ("inclusion_probability", "pct"), ("lottery", "text")]
+    by_id = {a.id: a for a in robustness.report().applications}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        from allocator.exceptions import AllocatorError
+
+        raise AllocatorError(f"the robustness analysis is for another problem: it has no application {unknown[0]!r}")
+    rows = []
+    for i in ids:
+        a = by_id[i]
+        rows.append([L[a.robust_class], a.core_index, a.acceptability, a.acceptability_se, a.inclusion_probability,
+                     L[_LOT[a.lottery]]])
+    return [(L[k].replace("_", " "), kind) for k, kind in keys], rows
 
 
 def add_sheet(wb: Any, robustness: Robustness, *, lang: Literal["en", "nb"] = "en", name: str | None = None) -> Any:
