@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import allocator.robust.exact as exact_mod
-from allocator.exceptions import InfeasibleError
+from allocator.exceptions import AllocatorError, InfeasibleError
 from allocator.robust import Uncertainty, classify, nondominated
 from allocator.robust.dominance import dominates as code_dominates
 from allocator.robust.dominance import values
@@ -135,7 +135,14 @@ def test_time_limit_leaves_classes_undecided_not_guessed(monkeypatch: pytest.Mon
         assert c == "undecided" or c == cls[i]
 
 
-def test_too_many_portfolios_is_refused_with_advice() -> None:
-    case = next(c for c in (make_case(s) for s in range(200)) if len(nondominated_sets(c)) > 3)
-    with pytest.raises(exact_mod.TooManyPortfolios, match="sampling"):
+@pytest.mark.parametrize("path", ["enumeration", "integer programs"])
+def test_too_many_portfolios_is_refused_with_advice(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = next(c for c in (make_case(s, max_n=8) for s in range(200)) if len(nondominated_sets(c)) > 3)
+    if path == "integer programs":
+        monkeypatch.setattr(exact_mod, "BRUTE_MAX", -1)
+    with pytest.raises(exact_mod.TooManyPortfolios, match="sampling") as info:
         nondominated(case.problem, uncertainty(case), limit=2)
+    assert "more than 2 non-dominated portfolios" in str(info.value)
+    assert isinstance(info.value, AllocatorError)
+    size = len(nondominated_sets(case))  # at the limit it is not refused
+    assert len(nondominated(case.problem, uncertainty(case), limit=size).portfolios) == size
