@@ -45,9 +45,30 @@ def test_robust_demo_prints_every_class_and_writes_json(tmp_path: Path) -> None:
 
 def test_robust_on_a_table_with_options_and_norwegian(tmp_path: Path) -> None:
     path = small_table(tmp_path)
-    code, out, err = run(["robust", str(path), "--frame", "100000", "--weight", "green=0.5", "--weight", "smart=0.5",
-                          "--scale", "green=1:7", "--scale", "smart=1:7", "--order", "green >= smart", "--plus-minus", "1",
-                          "--lang", "nb", "--out", str(tmp_path / "r.xlsx")])
+    code, out, err = run(
+        [
+            "robust",
+            str(path),
+            "--frame",
+            "100000",
+            "--weight",
+            "green=0.5",
+            "--weight",
+            "smart=0.5",
+            "--scale",
+            "green=1:7",
+            "--scale",
+            "smart=1:7",
+            "--order",
+            "green >= smart",
+            "--plus-minus",
+            "1",
+            "--lang",
+            "nb",
+            "--out",
+            str(tmp_path / "r.xlsx"),
+        ]
+    )
     assert code == 0, err
     assert "kjerne" in out or "grensetilfelle" in out
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
@@ -120,16 +141,21 @@ green = [3, 5]
 
 
 def test_write_report_adds_the_sheet(tmp_path: Path) -> None:
-    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id="A", requested=60, scores={"g": 8}),
-                              Application(id="B", requested=50, scores={"g": 5}),
-                              Application(id="C", requested=40, scores={"g": 4})])
+    p = Problem(
+        frame=100,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=60, scores={"g": 8}),
+            Application(id="B", requested=50, scores={"g": 5}),
+            Application(id="C", requested=40, scores={"g": 4}),
+        ],
+    )
     r = robust(p, Uncertainty.of(plus_minus=2), draw_seed="1 2 3")
     out = write_report(solve(p), tmp_path / "w.xlsx", problem=p, robustness=r)
     ws = openpyxl.load_workbook(out)["Robustness"]
     rows = list(ws.iter_rows(values_only=True))
     header = next(k for k, row in enumerate(rows) if row and row[0] == "id")
-    body = {row[0]: row for row in rows[header + 1:]}
+    body = {row[0]: row for row in rows[header + 1 :]}
     cols = rows[header]
     assert body["C"][cols.index("class")] == "core"
     assert body["A"][cols.index("lottery")] in ("drawn", "not drawn")
@@ -145,9 +171,14 @@ def test_write_report_adds_the_sheet(tmp_path: Path) -> None:
 
 
 def test_decision_sheet_in_norwegian_and_foreign_analysis_refused(tmp_path: Path) -> None:
-    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id="A", requested=60, scores={"g": 8}),
-                              Application(id="B", requested=50, scores={"g": 5})])
+    p = Problem(
+        frame=100,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=60, scores={"g": 8}),
+            Application(id="B", requested=50, scores={"g": 5}),
+        ],
+    )
     r = robust(p, Uncertainty.of(plus_minus=0))
     out = write_report(solve(p), tmp_path / "n.xlsx", problem=p, robustness=r, lang="nb")
     wb = openpyxl.load_workbook(out)
@@ -163,8 +194,26 @@ def test_intervals_from_the_reviewers_spread(tmp_path: Path) -> None:
     path = small_table(tmp_path)
     reviews = tmp_path / "reviews.csv"
     reviews.write_text("id,green,smart\nA,6,5\nA,7,4\nB,3,6\nB,6,6\nC,4,4\nD,2,2\n", encoding="utf-8")
-    code, _, err = run(["robust", str(path), "--frame", "100000", "--weight", "green=0.5", "--weight", "smart=0.5",
-                        "--scale", "green=1:7", "--scale", "smart=1:7", "--reviews", str(reviews), "--out", str(tmp_path / "r.json")])
+    code, _, err = run(
+        [
+            "robust",
+            str(path),
+            "--frame",
+            "100000",
+            "--weight",
+            "green=0.5",
+            "--weight",
+            "smart=0.5",
+            "--scale",
+            "green=1:7",
+            "--scale",
+            "smart=1:7",
+            "--reviews",
+            str(reviews),
+            "--out",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code == 0, err
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert data["uncertainty"]["scores"]["intervals"]["A"] == {"green": [6.0, 7.0], "smart": [4.0, 5.0]}

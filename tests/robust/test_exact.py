@@ -38,8 +38,9 @@ N_MIP = 150 if THOROUGH else 30
 
 
 def uncertainty(case: Case) -> Uncertainty:
-    return Uncertainty.of(order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus,
-                          score_intervals=case.given)
+    return Uncertainty.of(
+        order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus, score_intervals=case.given
+    )
 
 
 def reference(case: Case) -> tuple[list[frozenset[str]], dict[str, Fraction], dict[str, str]]:

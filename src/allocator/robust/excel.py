@@ -22,18 +22,40 @@ SHEET = {"en": "Robustness", "nb": "Robusthet"}
 _FILL = {"core": "#E2EFDA", "borderline": "#FFF2CC", "exterior": "#EDEDED", "undecided": "#FCE4D6"}
 _TEXT = {
     "en": {
-        "title": "Robustness of the decision", "weights": "Weights", "scores": "Scores", "method": "Method",
-        "draw": "Draw", "seed": "seed", "hash": "input hash", "any": "any shares summing to 1",
-        "pm": "± {} on every score (within the scale)", "none": "as given", "given": "intervals for {} applications",
-        "set": "{} non-dominated portfolios, listed ({})", "search": "classes decided without listing the portfolios ({})",
-        "samples": "{} sampled weight and score draws", "no_draw": "not made", "drawn": "{} drawn: {}",
+        "title": "Robustness of the decision",
+        "weights": "Weights",
+        "scores": "Scores",
+        "method": "Method",
+        "draw": "Draw",
+        "seed": "seed",
+        "hash": "input hash",
+        "any": "any shares summing to 1",
+        "pm": "± {} on every score (within the scale)",
+        "none": "as given",
+        "given": "intervals for {} applications",
+        "set": "{} non-dominated portfolios, listed ({})",
+        "search": "classes decided without listing the portfolios ({})",
+        "samples": "{} sampled weight and score draws",
+        "no_draw": "not made",
+        "drawn": "{} drawn: {}",
     },
     "nb": {
-        "title": "Hvor robust vedtaket er", "weights": "Vekter", "scores": "Poeng", "method": "Metode",
-        "draw": "Trekning", "seed": "frø", "hash": "inndata-hash", "any": "alle andeler som summerer til 1",
-        "pm": "± {} på hver poengsum (innenfor skalaen)", "none": "som gitt", "given": "intervaller for {} søknader",
-        "set": "{} ikke-dominerte porteføljer, listet ({})", "search": "klassene avgjort uten å liste porteføljene ({})",
-        "samples": "{} trukne vekter og poengsummer", "no_draw": "ikke gjennomført", "drawn": "{} trukket ut: {}",
+        "title": "Hvor robust vedtaket er",
+        "weights": "Vekter",
+        "scores": "Poeng",
+        "method": "Metode",
+        "draw": "Trekning",
+        "seed": "frø",
+        "hash": "inndata-hash",
+        "any": "alle andeler som summerer til 1",
+        "pm": "± {} på hver poengsum (innenfor skalaen)",
+        "none": "som gitt",
+        "given": "intervaller for {} søknader",
+        "set": "{} ikke-dominerte porteføljer, listet ({})",
+        "search": "klassene avgjort uten å liste porteføljene ({})",
+        "samples": "{} trukne vekter og poengsummer",
+        "no_draw": "ikke gjennomført",
+        "drawn": "{} trukket ut: {}",
     },
 }
 
@@ -44,7 +66,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def decision_columns(robustness: Robustness, ids: list[str], lang: Literal["en", "nb"] = "en") -> tuple[list[tuple[str, str]], list[list[Any]]]:
+def decision_columns(
+    robustness: Robustness, ids: list[str], lang: Literal["en", "nb"] = "en"
+) -> tuple[list[tuple[str, str]], list[list[Any]]]:
     """Columns the report's decision sheet adds for ``robustness``: class, core index,
     acceptability and its standard error, inclusion probability in the draw, lottery status.
 
@@ -52,8 +76,14 @@ def decision_columns(robustness: Robustness, ids: list[str], lang: Literal["en",
     of ``ids`` (None where not computed).
     """
     L = LABELS[lang]
-    keys = [("class", "text"), ("core_index", "pct"), ("acceptability", "pct"), ("acceptability_se", "score"),
-            ("inclusion_probability", "pct"), ("lottery", "text")]
+    keys = [
+        ("class", "text"),
+        ("core_index", "pct"),
+        ("acceptability", "pct"),
+        ("acceptability_se", "score"),
+        ("inclusion_probability", "pct"),
+        ("lottery", "text"),
+    ]
     by_id = {a.id: a for a in robustness.report().applications}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
@@ -63,8 +93,16 @@ def decision_columns(robustness: Robustness, ids: list[str], lang: Literal["en",
     rows = []
     for i in ids:
         a = by_id[i]
-        rows.append([L[a.robust_class], a.core_index, a.acceptability, a.acceptability_se, a.inclusion_probability,
-                     L[_LOT[a.lottery]]])
+        rows.append(
+            [
+                L[a.robust_class],
+                a.core_index,
+                a.acceptability,
+                a.acceptability_se,
+                a.inclusion_probability,
+                L[_LOT[a.lottery]],
+            ]
+        )
     return [(L[k].replace("_", " "), kind) for k, kind in keys], rows
 
 
@@ -74,13 +112,27 @@ def add_sheet(wb: Any, robustness: Robustness, *, lang: Literal["en", "nb"] = "e
     ws = wb.add_worksheet(name or SHEET[lang])
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
-    head = wb.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78", "text_wrap": True, "valign": "top"})
+    head = wb.add_format(
+        {"bold": True, "font_color": "white", "bg_color": "#1F4E78", "text_wrap": True, "valign": "top"}
+    )
     rep = robustness.report()
     u = robustness.uncertainty
     w = u.weights
-    parts = [p for p in (" >= ".join(w.order), *(f"{k} in [{a:g}, {b:g}]" for k, (a, b) in w.intervals.items()), *(c.text for c in w.constraints)) if p]
+    parts = [
+        p
+        for p in (
+            " >= ".join(w.order),
+            *(f"{k} in [{a:g}, {b:g}]" for k, (a, b) in w.intervals.items()),
+            *(c.text for c in w.constraints),
+        )
+        if p
+    ]
     pm = u.scores.plus_minus
-    stext = T["pm"].format(pm if not isinstance(pm, dict) else ", ".join(f"{k} {v:g}" for k, v in pm.items())) if pm else T["none"]
+    stext = (
+        T["pm"].format(pm if not isinstance(pm, dict) else ", ".join(f"{k} {v:g}" for k, v in pm.items()))
+        if pm
+        else T["none"]
+    )
     if u.scores.intervals:
         stext += "; " + T["given"].format(len(u.scores.intervals))
     method = T["set"].format(rep.nondominated, rep.method) if rep.complete else T["search"].format(rep.method)
@@ -99,8 +151,14 @@ def add_sheet(wb: Any, robustness: Robustness, *, lang: Literal["en", "nb"] = "e
     top = len(lines) + 3
     df = robustness.to_frame(lang=lang)
     cols = list(df.columns)
-    kinds = {L["requested"]: "money", L["core_index"]: "pct", L["acceptability"]: "pct", L["acceptability_se"]: "pct2",
-             L["inclusion_probability"]: "pct", L["inclusion_se"]: "pct2"}
+    kinds = {
+        L["requested"]: "money",
+        L["core_index"]: "pct",
+        L["acceptability"]: "pct",
+        L["acceptability_se"]: "pct2",
+        L["inclusion_probability"]: "pct",
+        L["inclusion_se"]: "pct2",
+    }
     fmts: dict[tuple[str, str], Any] = {}
 
     def fmt(kind: str, cls: str) -> Any:
@@ -117,7 +175,9 @@ def add_sheet(wb: Any, robustness: Robustness, *, lang: Literal["en", "nb"] = "e
 
     for c, h in enumerate(cols):
         ws.write_string(top, c, str(h), head)
-    for r, (row, app) in enumerate(zip(df.itertuples(index=False, name=None), rep.applications, strict=True), start=top + 1):
+    for r, (row, app) in enumerate(
+        zip(df.itertuples(index=False, name=None), rep.applications, strict=True), start=top + 1
+    ):
         for c, (h, value) in enumerate(zip(cols, row, strict=True)):
             f = fmt(kinds.get(h, "text"), app.robust_class)
             value = _plain(value)
