@@ -62,6 +62,8 @@ def test_classes_and_core_indices_over_http(client: Client) -> None:
     assert {k: a["robust_class"] for k, a in out.items()} == {"A": "borderline", "B": "borderline", "C": "core"}
     assert {k: a["core_index"] for k, a in out.items()} == {"A": 0.5, "B": 0.5, "C": 1.0}
     assert r.json()["nondominated"] == 2
+    assert r.json()["plan"]["probabilities"] == {"A": 0.5, "B": 0.5}  # one of the two fits: by the first ticket
+    assert client.post("/v1/robust", json=body(plan=False)).json()["plan"] is None
     exact = client.post("/v1/robust", json={"problem": small().model_dump(mode="json")})
     assert exact.status_code == 200, exact.text  # no uncertainty given: scores and weights as they are
     assert [a["robust_class"] for a in exact.json()["applications"]] == ["core", "exterior", "core"]

@@ -47,6 +47,11 @@ class RobustRequest(_Request):
     draw_seed: str | None = Field(
         default=None, description="Make the draw among the borderline with this public seed (text)."
     )
+    plan: bool = Field(
+        default=True,
+        description="Publish each borderline application's inclusion probability in the draw (exact where the "
+        "borderline set is small, else from simulated orders with its standard error; not bounded by time_limit).",
+    )
 
 
 @router.post(
@@ -74,6 +79,7 @@ async def post_robust(request: Request) -> Response:
             samples=req.samples,
             seed=req.seed,
             draw_seed=req.draw_seed,
+            plan=req.plan,
         )
         report: RobustnessReport = r.report()
         return report
