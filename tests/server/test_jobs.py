@@ -165,12 +165,13 @@ def test_cancel_stops_the_worker_and_the_next_job_runs(tmp_path: Any, example_js
             and full.headers["retry-after"]
             and full.headers["content-type"] == "application/problem+json"
         )
-        t0 = time.monotonic()
         cancelled = c.delete(f"/v1/jobs/{long['id']}").json()
         assert cancelled["status"] == "cancelled"
-        done = wait_job(c, small["id"], timeout=60)
+        # the small job waited for the only worker; it runs on the fresh one (generous time:
+        # a new worker process imports the library, on a shared machine that can take a while)
+        done = wait_job(c, small["id"], timeout=240)
         assert done["status"] == "done", done
-        assert time.monotonic() - t0 < 30
+        assert done["started"] >= cancelled["finished"], (done, cancelled)
         after = s.workers()
         assert before[0] not in after and len(after) == 1, (before, after)
         stopped = c.get(f"/v1/jobs/{long['id']}").json()

@@ -58,10 +58,11 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     t0 = time.perf_counter()
     s = score(problem)
     apps = problem.applications
-    order = sorted(
-        (i for i in range(len(apps)) if s.eligible[i]),
-        key=lambda i: (-s.exact[i], apps[i].requested, natural_key(apps[i].id)),
-    )
+    eligible = [i for i in range(len(apps)) if s.eligible[i]]
+    # the exact scores ranked once (few distinct values when panels score in whole numbers),
+    # then the list sorted on integers: the same order as sorting on the fractions
+    place = {v: k for k, v in enumerate(sorted({s.exact[i] for i in eligible}, reverse=True))}
+    order = sorted(eligible, key=lambda i: (place[s.exact[i]], apps[i].requested, natural_key(apps[i].id)))
     if rules and problem.rules:
         granted, broken = _down_the_list_with_rules(problem, order)
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import multiprocessing
 import queue
 import threading
@@ -27,6 +28,8 @@ from allocator.server.settings import Settings
 from allocator.server.store import JobRecord, Store
 
 __all__ = ["QueueFull", "Runner", "job_id_of"]
+
+_log = logging.getLogger(__name__)
 
 
 class QueueFull(Exception):
@@ -149,7 +152,12 @@ class Runner:
             with self._lock:
                 if self._closing:
                     return
-                slot.start()
+                try:
+                    slot.start()
+                except OSError as exc:  # no process to be had now (limits, memory): try again soon
+                    _log.warning("starting worker %d failed (%s); trying again in 2 s", slot.index, exc)
+                    threading.Timer(2.0, self._spawns.put, args=(slot,)).start()
+                    continue
             self._dispatch()
 
     def close(self) -> None:
