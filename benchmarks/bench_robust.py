@@ -60,9 +60,16 @@ def bench_example() -> tuple[dict[str, Any], Any]:
     r = nondominated(p, u)
     dt = time.perf_counter() - t0
     counts = {c: r.classes.count(c) for c in ("core", "borderline", "exterior")}
-    row = {"case": "example, exact set", "time_s": round(dt, 3), "target_s": 5, "met": dt < 5,
-           "detail": f"{len(r.portfolios)} non-dominated portfolios ({r.method}); {counts}; core indices "
-           + ", ".join(f"{i}:{c:.3f}" for i, c, k in zip(r.ids, r.core_index, r.classes, strict=True) if k == "borderline")}
+    row = {
+        "case": "example, exact set",
+        "time_s": round(dt, 3),
+        "target_s": 5,
+        "met": dt < 5,
+        "detail": f"{len(r.portfolios)} non-dominated portfolios ({r.method}); {counts}; core indices "
+        + ", ".join(
+            f"{i}:{c:.3f}" for i, c, k in zip(r.ids, r.core_index, r.classes, strict=True) if k == "borderline"
+        ),
+    }
     return row, r
 
 
@@ -76,9 +83,13 @@ def bench_classify(limit: float) -> dict[str, Any]:
     r = classify(p, u, time_limit=limit)
     dt = time.perf_counter() - t0
     counts = {c: r.classes.count(c) for c in ("core", "borderline", "exterior", "undecided")}
-    return {"case": "100 applications, 10 rules: classes", "time_s": round(dt, 1), "target_s": 60,
-            "met": dt < 60 and counts["undecided"] == 0,
-            "detail": f"{counts} ({r.method}, {r.mips} integer programs, limit {limit:g} s)"}
+    return {
+        "case": "100 applications, 10 rules: classes",
+        "time_s": round(dt, 1),
+        "target_s": 60,
+        "met": dt < 60 and counts["undecided"] == 0,
+        "detail": f"{counts} ({r.method}, {r.mips} integer programs, limit {limit:g} s)",
+    }
 
 
 def bench_sampling(n: int, n_scen: int, workers: int, exact: Any) -> list[dict[str, Any]]:
@@ -91,9 +102,16 @@ def bench_sampling(n: int, n_scen: int, workers: int, exact: Any) -> list[dict[s
     a = acceptability(p, u, n, seed=1, exact=exact)
     dt = time.perf_counter() - t0
     agree = bool((a.share[cls == "core"] == 1).all() and (a.share[cls == "exterior"] == 0).all())
-    rows = [{"case": f"{n} sampled scenarios, example with rules (exact engine)", "time_s": round(dt, 2), "target_s": 10,
-             "met": dt < 10 and agree, "detail": f"core = 1 and exterior = 0: {agree}; largest SE {a.se.max():.4f}; "
-             f"{a.solved} tied draws solved as scenarios"}]
+    rows = [
+        {
+            "case": f"{n} sampled scenarios, example with rules (exact engine)",
+            "time_s": round(dt, 2),
+            "target_s": 10,
+            "met": dt < 10 and agree,
+            "detail": f"core = 1 and exterior = 0: {agree}; largest SE {a.se.max():.4f}; "
+            f"{a.solved} tied draws solved as scenarios",
+        }
+    ]
     t0 = time.perf_counter()
     ex = process_pool(workers) if workers > 1 else None
     try:
@@ -104,9 +122,16 @@ def bench_sampling(n: int, n_scen: int, workers: int, exact: Any) -> list[dict[s
     dt = time.perf_counter() - t0
     c = acceptability(p, u, n_scen, seed=1, exact=exact)  # the same draws, by the exact engine
     same = int((b.funded == c.funded).all(axis=1).sum())
-    rows.append({"case": f"{n_scen} sampled scenarios, run_scenarios on {workers} processes", "time_s": round(dt, 2),
-                 "target_s": "", "met": "", "detail": f"{1000 * dt / n_scen:.1f} ms per scenario "
-                 f"(10 000 would take about {dt / n_scen * 10_000:.0f} s); same portfolio as the exact engine in {same} of {n_scen}"})
+    rows.append(
+        {
+            "case": f"{n_scen} sampled scenarios, run_scenarios on {workers} processes",
+            "time_s": round(dt, 2),
+            "target_s": "",
+            "met": "",
+            "detail": f"{1000 * dt / n_scen:.1f} ms per scenario "
+            f"(10 000 would take about {dt / n_scen * 10_000:.0f} s); same portfolio as the exact engine in {same} of {n_scen}",
+        }
+    )
     return rows
 
 
@@ -133,9 +158,14 @@ def bench_draw(seeds: int, exact: Any) -> dict[str, Any]:
     for b in lot.plan.borderline:
         q = lot.plan.probabilities[b]
         z.append(abs(hits[b] / seeds - q) / (q * (1 - q) / seeds) ** 0.5)
-    return {"case": f"{seeds} seeds of the draw, example", "time_s": round(dt, 2), "target_s": "", "met": ok == seeds and max(z) <= 3,
-            "detail": f"{ok}/{seeds} portfolios within every rule and the frame; largest |frequency - probability| "
-            f"= {max(z):.2f} standard errors over {len(z)} borderline applications; plan (exact probabilities) {t_plan:.2f} s"}
+    return {
+        "case": f"{seeds} seeds of the draw, example",
+        "time_s": round(dt, 2),
+        "target_s": "",
+        "met": ok == seeds and max(z) <= 3,
+        "detail": f"{ok}/{seeds} portfolios within every rule and the frame; largest |frequency - probability| "
+        f"= {max(z):.2f} standard errors over {len(z)} borderline applications; plan (exact probabilities) {t_plan:.2f} s",
+    }
 
 
 def bench_agreement(count: int) -> dict[str, Any]:
@@ -150,7 +180,9 @@ def bench_agreement(count: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     for seed in range(count):
         case = make_case(seed)
-        u = Uncertainty.of(order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus, score_intervals=case.given)
+        u = Uncertainty.of(
+            order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus, score_intervals=case.given
+        )
         nd = nondominated_sets(case)
         cases += 1
         if not nd:
@@ -165,7 +197,10 @@ def bench_agreement(count: int) -> dict[str, Any]:
         r = nondominated(case.problem, u)
         got = {frozenset(i for i, b in zip(r.ids, row, strict=True) if b) for row in r.portfolios}
         ci = {i: Fraction(sum(i in s for s in nd), len(nd)) for i in r.ids}
-        sets += int(got == set(nd) and all(Fraction(round(c * len(nd)), len(nd)) == ci[i] for i, c in zip(r.ids, r.core_index, strict=True)))
+        sets += int(
+            got == set(nd)
+            and all(Fraction(round(c * len(nd)), len(nd)) == ci[i] for i, c in zip(r.ids, r.core_index, strict=True))
+        )
         want = {i: "core" if c == 1 else "exterior" if c == 0 else "borderline" for i, c in ci.items()}
         border += sum(v == "borderline" for v in want.values())
         saved = exact_mod.BRUTE_MAX
@@ -176,13 +211,19 @@ def bench_agreement(count: int) -> dict[str, Any]:
         finally:
             exact_mod.BRUTE_MAX = saved
         cls_ok += int(dict(zip(s.ids, s.classes, strict=True)) == want)
-        mip_ok += int({frozenset(i for i, b in zip(listed.ids, row, strict=True) if b) for row in listed.portfolios} == set(nd))
+        mip_ok += int(
+            {frozenset(i for i, b in zip(listed.ids, row, strict=True) if b) for row in listed.portfolios} == set(nd)
+        )
     dt = time.perf_counter() - t0
-    return {"case": f"brute-force agreement, {count} random calls (<= 12 applications, rules)", "time_s": round(dt, 1), "target_s": "",
-            "met": sets == count and cls_ok == count and mip_ok == feasible,
-            "detail": f"set and core indices by enumeration {sets}/{count}; classes by search {cls_ok}/{count}; "
-            f"set by integer programs {mip_ok}/{feasible}; {feasible} feasible calls, {nd_total} non-dominated portfolios, "
-            f"{border} borderline applications"}
+    return {
+        "case": f"brute-force agreement, {count} random calls (<= 12 applications, rules)",
+        "time_s": round(dt, 1),
+        "target_s": "",
+        "met": sets == count and cls_ok == count and mip_ok == feasible,
+        "detail": f"set and core indices by enumeration {sets}/{count}; classes by search {cls_ok}/{count}; "
+        f"set by integer programs {mip_ok}/{feasible}; {feasible} feasible calls, {nd_total} non-dominated portfolios, "
+        f"{border} borderline applications",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,10 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     row, exact = bench_example()
     rows.append(row)
     print(_line(row), flush=True)
-    todo = [("classify", lambda: [bench_classify(args.classify_limit)]),
-            ("sampling", lambda: bench_sampling(args.samples, args.scenario_samples, args.workers, exact)),
-            ("draw", lambda: [bench_draw(args.seeds, exact)]),
-            ("agreement", lambda: [bench_agreement(args.agreement)])]
+    todo = [
+        ("classify", lambda: [bench_classify(args.classify_limit)]),
+        ("sampling", lambda: bench_sampling(args.samples, args.scenario_samples, args.workers, exact)),
+        ("draw", lambda: [bench_draw(args.seeds, exact)]),
+        ("agreement", lambda: [bench_agreement(args.agreement)]),
+    ]
     for name, job in todo:
         if name in skip:
             continue

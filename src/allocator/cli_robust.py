@@ -47,42 +47,98 @@ def _pair(text: str) -> tuple[str, tuple[float, float]]:
 def add_commands(sub: Any, load: Loader) -> None:
     """Add the ``robust`` and ``draw`` subcommands; ``load(args)`` reads the problem."""
     inputs = argparse.ArgumentParser(add_help=False)
-    inputs.add_argument("applications", metavar="APPLICATIONS", nargs="?", help="the table of applications (.csv, .xlsx or .json)")
-    inputs.add_argument("--demo", action="store_true", help="the embedded example call with its rules and its [robustness] table")
+    inputs.add_argument(
+        "applications", metavar="APPLICATIONS", nargs="?", help="the table of applications (.csv, .xlsx or .json)"
+    )
+    inputs.add_argument(
+        "--demo", action="store_true", help="the embedded example call with its rules and its [robustness] table"
+    )
     inputs.add_argument("--frame", type=int, metavar="KR", help="the frame in whole kroner")
-    inputs.add_argument("--weight", action="append", type=_kv(float), default=[], metavar="NAME=W", help="criterion weight")
-    inputs.add_argument("--scale", action="append", type=_kv(_scale), default=[], metavar="NAME=MIN:MAX", help="a criterion's scale")
-    inputs.add_argument("--threshold", action="append", type=_kv(float), default=[], metavar="NAME=T", help="eligibility threshold")
-    inputs.add_argument("--min-total-score", type=float, metavar="X", help="eligibility threshold on the weighted score")
-    inputs.add_argument("--column", action="append", type=_kv(str), default=[], metavar="FIELD=HEADER", help="the table's header for a field")
+    inputs.add_argument(
+        "--weight", action="append", type=_kv(float), default=[], metavar="NAME=W", help="criterion weight"
+    )
+    inputs.add_argument(
+        "--scale", action="append", type=_kv(_scale), default=[], metavar="NAME=MIN:MAX", help="a criterion's scale"
+    )
+    inputs.add_argument(
+        "--threshold", action="append", type=_kv(float), default=[], metavar="NAME=T", help="eligibility threshold"
+    )
+    inputs.add_argument(
+        "--min-total-score", type=float, metavar="X", help="eligibility threshold on the weighted score"
+    )
+    inputs.add_argument(
+        "--column",
+        action="append",
+        type=_kv(str),
+        default=[],
+        metavar="FIELD=HEADER",
+        help="the table's header for a field",
+    )
     inputs.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx file")
     inputs.add_argument("--name", default="", help="the call's name")
-    inputs.add_argument("--policy", metavar="FILE.toml", help="a policy file; its [robustness] table gives the uncertainty")
+    inputs.add_argument(
+        "--policy", metavar="FILE.toml", help="a policy file; its [robustness] table gives the uncertainty"
+    )
     inputs.add_argument("--order", metavar="'A >= B >= others'", help="rank order of the weights, most important first")
-    inputs.add_argument("--interval", action="append", type=_pair, default=[], metavar="NAME=LOW:HIGH", help="interval of a weight share")
-    inputs.add_argument("--constraint", action="append", default=[], metavar="'green <= 0.5'", help="a linear inequality on the weight shares")
+    inputs.add_argument(
+        "--interval",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="NAME=LOW:HIGH",
+        help="interval of a weight share",
+    )
+    inputs.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="'green <= 0.5'",
+        help="a linear inequality on the weight shares",
+    )
     inputs.add_argument("--plus-minus", type=float, metavar="D", help="every score may be D points off either way")
-    inputs.add_argument("--reviews", metavar="FILE", help="one row per review (id and each criterion's score): intervals from the reviewers' spread")
+    inputs.add_argument(
+        "--reviews",
+        metavar="FILE",
+        help="one row per review (id and each criterion's score): intervals from the reviewers' spread",
+    )
     inputs.add_argument("--reviews-id", default="id", metavar="HEADER", help="the id column of --reviews (default id)")
-    inputs.add_argument("--limit", type=int, default=None, metavar="N", help="most non-dominated portfolios to list (default 5000)")
+    inputs.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="most non-dominated portfolios to list (default 5000)"
+    )
     inputs.add_argument("--lang", choices=("en", "nb"), default="en", help="language of the table and the workbook")
-    inputs.add_argument("--time-limit", type=float, metavar="S",
-                        help="seconds for the exact classes; open ones are reported undecided (and a draw refuses to run)")
+    inputs.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds for the exact classes; open ones are reported undecided (and a draw refuses to run)",
+    )
     inputs.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
 
-    rob = sub.add_parser("robust", parents=[inputs], help="which grants hold under any reasonable weights and scores",
-                         description="Exact robustness (non-dominated portfolios, core index, class of each application), "
-                         "sampled acceptability and the draw's inclusion probabilities.")
-    rob.add_argument("--samples", type=int, default=0, metavar="N", help="sampled acceptability with N draws of weights and scores")
+    rob = sub.add_parser(
+        "robust",
+        parents=[inputs],
+        help="which grants hold under any reasonable weights and scores",
+        description="Exact robustness (non-dominated portfolios, core index, class of each application), "
+        "sampled acceptability and the draw's inclusion probabilities.",
+    )
+    rob.add_argument(
+        "--samples", type=int, default=0, metavar="N", help="sampled acceptability with N draws of weights and scores"
+    )
     rob.add_argument("--seed", type=int, default=0, help="seed of the sampling (not of the draw)")
     rob.add_argument("--workers", type=int, default=0, metavar="N", help="solve sampled scenarios on N processes")
     rob.add_argument("--out", metavar="FILE", help="write .xlsx (report), .json, .csv, or - for JSON on stdout")
     rob.set_defaults(func=lambda a, o, e: _cmd_robust(a, o, e, load))
 
-    drw = sub.add_parser("draw", parents=[inputs], help="a verifiable draw among the borderline applications",
-                         description="Publish the plan (classes, inclusion probabilities); with --seed make the draw "
-                         "(SHA-256 priority order, every rule respected) and write its record.")
-    drw.add_argument("--seed", metavar="TEXT", help="the public seed fixed before the draw, e.g. the dice: '3 6 1 4 4 2'")
+    drw = sub.add_parser(
+        "draw",
+        parents=[inputs],
+        help="a verifiable draw among the borderline applications",
+        description="Publish the plan (classes, inclusion probabilities); with --seed make the draw "
+        "(SHA-256 priority order, every rule respected) and write its record.",
+    )
+    drw.add_argument(
+        "--seed", metavar="TEXT", help="the public seed fixed before the draw, e.g. the dice: '3 6 1 4 4 2'"
+    )
     drw.add_argument("--out", metavar="FILE.json", help="write the plan or the record as JSON (- for stdout)")
     drw.add_argument("--verify", metavar="RECORD.json", help="repeat a recorded draw and check that it matches")
     drw.set_defaults(func=lambda a, o, e: _cmd_draw(a, o, e, load))
@@ -157,7 +213,10 @@ def _inputs(args: argparse.Namespace, load: Loader, err: IO[str]) -> tuple[Probl
             headers = dict(policy_source.columns) | headers
         mapping = {c.name: headers.get(c.name, c.name) for c in problem.criteria}
         given = ScoreIntervals.from_reviews(read_table(args.reviews), id=args.reviews_id, criteria=mapping)
-        u = Uncertainty(weights=u.weights, scores=u.scores.model_copy(update={"intervals": dict(u.scores.intervals) | given.intervals}))
+        u = Uncertainty(
+            weights=u.weights,
+            scores=u.scores.model_copy(update={"intervals": dict(u.scores.intervals) | given.intervals}),
+        )
     if args.plus_minus is not None:
         u = Uncertainty(weights=u.weights, scores=u.scores.model_copy(update={"plus_minus": args.plus_minus}))
     if args.limit is not None:
@@ -194,8 +253,15 @@ def _cmd_robust(args: argparse.Namespace, out: IO[str], err: IO[str], load: Load
 
         executor = process_pool(args.workers)
     try:
-        r = robust(problem, u, limit=settings.get("limit", 5000), time_limit=args.time_limit, samples=args.samples,
-                   seed=args.seed, executor=executor)
+        r = robust(
+            problem,
+            u,
+            limit=settings.get("limit", 5000),
+            time_limit=args.time_limit,
+            samples=args.samples,
+            seed=args.seed,
+            executor=executor,
+        )
     finally:
         if executor is not None:
             executor.shutdown()
@@ -217,7 +283,9 @@ def _cmd_robust(args: argparse.Namespace, out: IO[str], err: IO[str], load: Load
 
         write_report(solve(problem), path, problem=problem, robustness=r, lang=args.lang)
     else:
-        raise InputError(f"--out {args.out!r}: give a file ending in .xlsx, .json or .csv, or - for JSON on standard output")
+        raise InputError(
+            f"--out {args.out!r}: give a file ending in .xlsx, .json or .csv, or - for JSON on standard output"
+        )
     print(f"\nwrote {path.resolve()}", file=human)
     return 0
 
@@ -235,7 +303,10 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
         lot = Lottery(problem, u, plan=record.plan)
         again = lot.draw(record.seed)
         same = again.model_dump(exclude={"plan"}) == record.model_dump(exclude={"plan"})
-        print(f"the draw {'matches' if same else 'does NOT match'} the record (seed '{record.seed}', funded {', '.join(again.funded)})", file=human)
+        print(
+            f"the draw {'matches' if same else 'does NOT match'} the record (seed '{record.seed}', funded {', '.join(again.funded)})",
+            file=human,
+        )
         return 0 if same else 1
     from allocator.robust import classify
 
@@ -256,8 +327,11 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
     else:
         record = lot.draw(args.seed)
         print(f"\nseed '{record.seed}': order {', '.join(record.order)}", file=human)
-        print(f"drawn: {', '.join(record.drawn) or '-'}; funded in all {len(record.funded)} "
-              f"({_kr(record.total_granted)} of {_kr(record.frame)} kr)", file=human)
+        print(
+            f"drawn: {', '.join(record.drawn) or '-'}; funded in all {len(record.funded)} "
+            f"({_kr(record.total_granted)} of {_kr(record.frame)} kr)",
+            file=human,
+        )
         payload = record.model_dump_json(indent=2)
     if args.out == "-":
         out.write(payload + "\n")
@@ -265,4 +339,3 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str], load: Loader
         Path(args.out).write_text(payload + "\n", encoding="utf-8")
         print(f"wrote {Path(args.out).resolve()}", file=human)
     return 0
-

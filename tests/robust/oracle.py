@@ -84,8 +84,14 @@ def make_case(seed: int, *, max_n: int = 12, rules: bool = True) -> Case:
     for i in range(n):
         scores = {c: float(rng.integers(1, 8)) - (0.5 if half and rng.random() < 0.3 else 0.0) for c in names}
         scores = {c: max(1.0, s) for c, s in scores.items()}
-        apps.append(Application(id=f"A-{i + 1}", requested=int(rng.integers(1, 11)) * 10_000,
-                                category=str(rng.choice(CATS)), scores=scores))
+        apps.append(
+            Application(
+                id=f"A-{i + 1}",
+                requested=int(rng.integers(1, 11)) * 10_000,
+                category=str(rng.choice(CATS)),
+                scores=scores,
+            )
+        )
     total = sum(a.requested for a in apps)
     frame = max(10_000, int(total * rng.uniform(0.3, 0.7)) // 10_000 * 10_000)
     ids = [a.id for a in apps]
@@ -131,7 +137,9 @@ def make_case(seed: int, *, max_n: int = 12, rules: bool = True) -> Case:
         c = names[0]
         lo = max(1.0, a.scores[c] - 1.5)
         given[a.id] = {c: (lo, min(7.0, a.scores[c] + 0.5))}
-    return Case(problem, order, plus_minus, given, caps, mins, exclusive, requires, must, must_not, max_count, thresholds)
+    return Case(
+        problem, order, plus_minus, given, caps, mins, exclusive, requires, must, must_not, max_count, thresholds
+    )
 
 
 def _frac(x: float) -> Fraction:
@@ -170,7 +178,10 @@ def vertices(case: Case) -> list[dict[str, Fraction]]:
     names = [c.name for c in case.problem.criteria]
     if case.order is None:
         return [{c: Fraction(int(c == d)) for c in names} for d in names]
-    return [{c: (Fraction(1, k) if case.order.index(c) < k else Fraction(0)) for c in names} for k in range(1, len(names) + 1)]
+    return [
+        {c: (Fraction(1, k) if case.order.index(c) < k else Fraction(0)) for c in names}
+        for k in range(1, len(names) + 1)
+    ]
 
 
 def intervals(case: Case) -> dict[str, dict[str, tuple[Fraction, Fraction]]]:
@@ -188,18 +199,27 @@ def intervals(case: Case) -> dict[str, dict[str, tuple[Fraction, Fraction]]]:
     return out
 
 
-def dominates(case: Case, q: frozenset[str], p: frozenset[str], V: list[dict[str, Fraction]] | None = None,
-              iv: dict[str, dict[str, tuple[Fraction, Fraction]]] | None = None) -> bool:
+def dominates(
+    case: Case,
+    q: frozenset[str],
+    p: frozenset[str],
+    V: list[dict[str, Fraction]] | None = None,
+    iv: dict[str, dict[str, tuple[Fraction, Fraction]]] | None = None,
+) -> bool:
     """Whether ``q`` dominates ``p`` (see the module docstring)."""
     V = V or vertices(case)
     iv = iv or intervals(case)
     gain, loss = q - p, p - q
     some_better = False
     for w in V:
-        worst = sum((w[c] * iv[i][c][0] for i in gain for c in w), Fraction(0)) - sum((w[c] * iv[i][c][1] for i in loss for c in w), Fraction(0))
+        worst = sum((w[c] * iv[i][c][0] for i in gain for c in w), Fraction(0)) - sum(
+            (w[c] * iv[i][c][1] for i in loss for c in w), Fraction(0)
+        )
         if worst < 0:
             return False
-        best = sum((w[c] * iv[i][c][1] for i in gain for c in w), Fraction(0)) - sum((w[c] * iv[i][c][0] for i in loss for c in w), Fraction(0))
+        best = sum((w[c] * iv[i][c][1] for i in gain for c in w), Fraction(0)) - sum(
+            (w[c] * iv[i][c][0] for i in loss for c in w), Fraction(0)
+        )
         some_better = some_better or best > 0
     return some_better
 
@@ -214,7 +234,9 @@ def score_corners_dominates(case: Case, q: frozenset[str], p: frozenset[str]) ->
     for corner in itertools.product((0, 1), repeat=len(keys)):
         v = {k: iv[k[0]][k[1]][b] for k, b in zip(keys, corner, strict=True)}
         for w in V:
-            d = sum((w[c] * v[(i, c)] for (i, c) in keys if i in q), Fraction(0)) - sum((w[c] * v[(i, c)] for (i, c) in keys if i in p), Fraction(0))
+            d = sum((w[c] * v[(i, c)] for (i, c) in keys if i in q), Fraction(0)) - sum(
+                (w[c] * v[(i, c)] for (i, c) in keys if i in p), Fraction(0)
+            )
             lowest = d if lowest is None else min(lowest, d)
             highest = d if highest is None else max(highest, d)
     if lowest is None or highest is None:
@@ -244,8 +266,12 @@ def nondominated_sets(case: Case, feasible: list[frozenset[str]] | None = None) 
     for w in V:
         for x in w.values():
             den = den * x.denominator // np.gcd(den, x.denominator)
-    lo = np.array([[int(sum((w[c] * iv[i][c][0] for c in w), Fraction(0)) * den * den) for i in ids] for w in V], dtype=object)
-    hi = np.array([[int(sum((w[c] * iv[i][c][1] for c in w), Fraction(0)) * den * den) for i in ids] for w in V], dtype=object)
+    lo = np.array(
+        [[int(sum((w[c] * iv[i][c][0] for c in w), Fraction(0)) * den * den) for i in ids] for w in V], dtype=object
+    )
+    hi = np.array(
+        [[int(sum((w[c] * iv[i][c][1] for c in w), Fraction(0)) * den * den) for i in ids] for w in V], dtype=object
+    )
     X = np.array([[i in s for i in ids] for s in F], dtype=bool).reshape(len(F), len(ids))
     kind = np.int64 if max([int(abs(v)) for v in (*lo.ravel(), *hi.ravel())] + [0]) * len(ids) < 2**62 else object
     lo, hi = lo.astype(kind), hi.astype(kind)

@@ -41,7 +41,12 @@ def natural(s: str) -> tuple[tuple[int, int, str], ...]:
 def reference_hash(problem: Problem, u: Uncertainty) -> str:
     data = problem.model_dump(mode="json")
     data["applications"] = sorted(data["applications"], key=lambda a: natural(a["id"]))
-    text = json.dumps({"problem": data, "uncertainty": u.model_dump(mode="json")}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        {"problem": data, "uncertainty": u.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -65,7 +70,9 @@ def reference_draw(case: Case, u: Uncertainty, seed: str) -> frozenset[str]:
 
 
 def case_uncertainty(case: Case) -> Uncertainty:
-    return Uncertainty.of(order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus, score_intervals=case.given)
+    return Uncertainty.of(
+        order=" >= ".join(case.order) if case.order else (), plus_minus=case.plus_minus, score_intervals=case.given
+    )
 
 
 def with_borderline(count: int, max_n: int = 10) -> list[Case]:
@@ -100,7 +107,9 @@ def test_same_seed_same_portfolio_across_runs_and_row_orders() -> None:
     assert again == first
     rng = np.random.default_rng(0)
     for _ in range(2):
-        shuffled = p.model_copy(update={"applications": tuple(p.applications[i] for i in rng.permutation(len(p.applications)))})
+        shuffled = p.model_copy(
+            update={"applications": tuple(p.applications[i] for i in rng.permutation(len(p.applications)))}
+        )
         other = draw(shuffled, u, "5 5 2 1 6 3")
         assert other.plan.input_hash == first.plan.input_hash
         assert other.funded == first.funded and other.order == first.order and other.tickets == first.tickets

@@ -25,7 +25,9 @@ def ks_2samp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and its asymptotic p-value."""
     a, b = np.sort(a), np.sort(b)
     grid = np.concatenate([a, b])
-    d = float(np.abs(np.searchsorted(a, grid, side="right") / len(a) - np.searchsorted(b, grid, side="right") / len(b)).max())
+    d = float(
+        np.abs(np.searchsorted(a, grid, side="right") / len(a) - np.searchsorted(b, grid, side="right") / len(b)).max()
+    )
     ne = len(a) * len(b) / (len(a) + len(b))
     lam = (math.sqrt(ne) + 0.12 + 0.11 / math.sqrt(ne)) * d
     p = 2 * sum((-1) ** (k - 1) * math.exp(-2 * k * k * lam * lam) for k in range(1, 101))

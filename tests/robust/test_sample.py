@@ -73,11 +73,20 @@ def test_each_draw_is_the_optimum_of_its_scenario() -> None:
         for k in range(a.n):
             names = [c.name for c in case.problem.criteria]
             base = fixed_eligibility(case.problem)
-            variant = base.model_copy(update={
-                "criteria": tuple(c.model_copy(update={"weight": float(a.draws.weights[k, j])}) for j, c in enumerate(base.criteria)),
-                "applications": tuple(x.model_copy(update={"scores": {c: float(a.draws.scores[k, i, j]) for j, c in enumerate(names)}})
-                                      for i, x in enumerate(base.applications)),
-            })
+            variant = base.model_copy(
+                update={
+                    "criteria": tuple(
+                        c.model_copy(update={"weight": float(a.draws.weights[k, j])})
+                        for j, c in enumerate(base.criteria)
+                    ),
+                    "applications": tuple(
+                        x.model_copy(
+                            update={"scores": {c: float(a.draws.scores[k, i, j]) for j, c in enumerate(names)}}
+                        )
+                        for i, x in enumerate(base.applications)
+                    ),
+                }
+            )
             sol = solve(variant)
             best = sum(d.score for d in sol.decisions if d.funded)
             mine = sum(d.score for d, f in zip(sol.decisions, a.funded[k], strict=True) if f)

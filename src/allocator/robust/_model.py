@@ -113,7 +113,9 @@ class ExactModel:
     @property
     def row_gcd(self) -> np.ndarray:
         """Greatest common divisor of each row's coefficients (activities are its multiples)."""
-        return np.array([int(np.gcd.reduce(np.abs(r[r != 0]))) if (r != 0).any() else 1 for r in self.A], dtype=np.int64)
+        return np.array(
+            [int(np.gcd.reduce(np.abs(r[r != 0]))) if (r != 0).any() else 1 for r in self.A], dtype=np.int64
+        )
 
 
 def load(problem: Problem) -> ExactModel:
@@ -177,7 +179,9 @@ def load(problem: Problem) -> ExactModel:
         raise InputError("rule rows too large for exact integer arithmetic")
     if (lo > hi).any():
         j = int(np.flatnonzero(lo > hi)[0])
-        raise InfeasibleError(f"application {problem.applications[j].id!r} must be funded and cannot be: no portfolio satisfies every rule")
+        raise InfeasibleError(
+            f"application {problem.applications[j].id!r} must be funded and cannot be: no portfolio satisfies every rule"
+        )
     return ExactModel(
         problem=problem,
         ids=tuple(problem.ids),

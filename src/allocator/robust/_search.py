@@ -82,8 +82,15 @@ class Search:
         rows = self._base_rows()
         for r in range(k):
             for sign in (1.0, -1.0):
-                x = solve_mip(n, sign * M.A[r].astype(float), rows, M.lo.astype(float), M.hi.astype(float),
-                              np.zeros(n, dtype=bool), presolve=True)
+                x = solve_mip(
+                    n,
+                    sign * M.A[r].astype(float),
+                    rows,
+                    M.lo.astype(float),
+                    M.hi.astype(float),
+                    np.zeros(n, dtype=bool),
+                    presolve=True,
+                )
                 if x is None:
                     return lo_out, hi_out  # no feasible portfolio at all: keep the plain bounds
                 val = float(M.A[r].astype(float) @ x)
@@ -172,7 +179,10 @@ class Search:
     # ----------------------------------------------------------------- MIPs
     def _base_rows(self) -> list[MipRow]:
         M = self.model
-        return [MipRow(np.flatnonzero(M.A[r]), M.A[r][M.A[r] != 0].astype(float), M.lower[r], M.upper[r]) for r in range(len(M.A))]
+        return [
+            MipRow(np.flatnonzero(M.A[r]), M.A[r][M.A[r] != 0].astype(float), M.lower[r], M.upper[r])
+            for r in range(len(M.A))
+        ]
 
     def _solve(self, *args: Any, **kwargs: Any) -> np.ndarray | None:
         t0 = time.perf_counter()
@@ -255,7 +265,9 @@ class Search:
                 col, bound = slack_bound(*live[0])
                 big = col_hi[col] - bound
                 # slack <= bound + big * (|R| - sum_R x + sum_A x)
-                rows.append(MipRow(np.append(col, literal), np.append(1.0, big * signs), -math.inf, bound + big * len(R)))
+                rows.append(
+                    MipRow(np.append(col, literal), np.append(1.0, big * signs), -math.inf, bound + big * len(R))
+                )
             else:
                 zs = []
                 for key in live:
@@ -267,7 +279,9 @@ class Search:
         for key, z in indicators.items():
             col, bound = slack_bound(*key)
             big = col_hi[col] - bound
-            rows.append(MipRow(np.array([col, z]), np.array([1.0, big]), -math.inf, bound + big))  # z = 1 -> slack <= bound
+            rows.append(
+                MipRow(np.array([col, z]), np.array([1.0, big]), -math.inf, bound + big)
+            )  # z = 1 -> slack <= bound
             chains.setdefault(key[:2], []).append((key[2] * key[1], z))
         for lst in chains.values():  # a harder threshold implies every easier one
             lst.sort()
@@ -279,7 +293,9 @@ class Search:
         N = len(col_lo)
         obj = np.zeros(N)
         obj[:n] = self.v.central
-        x = self._solve(N, obj, rows, np.array(col_lo), np.array(col_hi), np.array(integer), rel_gap=rel_gap, time_limit=time_limit)
+        x = self._solve(
+            N, obj, rows, np.array(col_lo), np.array(col_hi), np.array(integer), rel_gap=rel_gap, time_limit=time_limit
+        )
         if x is None:
             return None
         out: np.ndarray = np.rint(x[:n]).astype(bool)
@@ -301,8 +317,9 @@ class Search:
         lo, hi = M.lo.astype(float).copy(), M.hi.astype(float).copy()
         for j, val in self.settled.items():
             lo[j] = hi[j] = float(val)
-        y = self._solve(n, obj, rows, lo, hi, np.ones(n, dtype=bool),
-                        maximize=False, time_limit=time_limit, presolve=True)
+        y = self._solve(
+            n, obj, rows, lo, hi, np.ones(n, dtype=bool), maximize=False, time_limit=time_limit, presolve=True
+        )
         if y is None:
             return None
         out: np.ndarray = np.rint(y).astype(bool)
@@ -340,4 +357,3 @@ class Search:
         """A recorded non-dominated portfolio that dominates ``x``."""
         k = dominated_by(self.v, np.array(self.witnesses).reshape(len(self.witnesses), self.model.n), x)
         return None if k < 0 else self.witnesses[k]
-

@@ -50,22 +50,50 @@ __all__ = ["LABELS", "ApplicationRobustness", "Robustness", "RobustnessReport", 
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "id": "id", "title": "title", "requested": "requested", "class": "class", "core_index": "core_index",
-        "acceptability": "acceptability", "acceptability_se": "acceptability_se",
-        "inclusion_probability": "inclusion_probability", "inclusion_se": "inclusion_se", "lottery": "lottery",
+        "id": "id",
+        "title": "title",
+        "requested": "requested",
+        "class": "class",
+        "core_index": "core_index",
+        "acceptability": "acceptability",
+        "acceptability_se": "acceptability_se",
+        "inclusion_probability": "inclusion_probability",
+        "inclusion_se": "inclusion_se",
+        "lottery": "lottery",
         "funded_at": "funded_at_weights",
-        "core": "core", "borderline": "borderline", "exterior": "exterior", "undecided": "undecided",
-        "lot_core": "funded (core)", "lot_exterior": "not funded (exterior)", "lot_in": "in the draw",
-        "lot_drawn": "drawn", "lot_not_drawn": "not drawn", "lot_undecided": "undecided",
+        "core": "core",
+        "borderline": "borderline",
+        "exterior": "exterior",
+        "undecided": "undecided",
+        "lot_core": "funded (core)",
+        "lot_exterior": "not funded (exterior)",
+        "lot_in": "in the draw",
+        "lot_drawn": "drawn",
+        "lot_not_drawn": "not drawn",
+        "lot_undecided": "undecided",
     },
     "nb": {
-        "id": "id", "title": "tittel", "requested": "søknadsbeløp", "class": "klasse", "core_index": "kjerneindeks",
-        "acceptability": "akseptabilitet", "acceptability_se": "akseptabilitet_standardfeil",
-        "inclusion_probability": "sannsynlighet_i_trekningen", "inclusion_se": "sannsynlighet_standardfeil",
-        "lottery": "trekning", "funded_at": "innvilget_ved_vekter",
-        "core": "kjerne", "borderline": "grensetilfelle", "exterior": "utenfor", "undecided": "uavklart",
-        "lot_core": "innvilget (kjerne)", "lot_exterior": "avslått (utenfor)", "lot_in": "med i trekningen",
-        "lot_drawn": "trukket ut", "lot_not_drawn": "ikke trukket ut", "lot_undecided": "uavklart",
+        "id": "id",
+        "title": "tittel",
+        "requested": "søknadsbeløp",
+        "class": "klasse",
+        "core_index": "kjerneindeks",
+        "acceptability": "akseptabilitet",
+        "acceptability_se": "akseptabilitet_standardfeil",
+        "inclusion_probability": "sannsynlighet_i_trekningen",
+        "inclusion_se": "sannsynlighet_standardfeil",
+        "lottery": "trekning",
+        "funded_at": "innvilget_ved_vekter",
+        "core": "kjerne",
+        "borderline": "grensetilfelle",
+        "exterior": "utenfor",
+        "undecided": "uavklart",
+        "lot_core": "innvilget (kjerne)",
+        "lot_exterior": "avslått (utenfor)",
+        "lot_in": "med i trekningen",
+        "lot_drawn": "trukket ut",
+        "lot_not_drawn": "ikke trukket ut",
+        "lot_undecided": "uavklart",
     },
 }
 """Column names and words, English and Norwegian (bokmål)."""
@@ -135,24 +163,38 @@ class Robustness:
         e, s, names = self.exact, self.sampled, [c.name for c in self.problem.criteria]
         apps = []
         for i, a in enumerate(self.problem.applications):
-            apps.append(ApplicationRobustness(
-                id=a.id, title=a.title, requested=a.requested, robust_class=e.classes[i],  # type: ignore[arg-type]
-                core_index=None if e.core_index is None else float(e.core_index[i]),
-                acceptability=None if s is None else float(s.share[i]),
-                acceptability_se=None if s is None else float(s.se[i]),
-                central_weights=None if s is None or s.share[i] == 0 else dict(zip(names, map(float, s.central_weights[i]), strict=True)),
-                inclusion_probability=None if self.plan is None else self.plan.probabilities.get(a.id),
-                inclusion_se=None if self.plan is None else self.plan.se.get(a.id),
-                lottery=self._lottery(i),  # type: ignore[arg-type]
-                funded_at_weights=[_weights(names, w) for w in e.funded_at(i)],
-                reason=e.fixed.get(i, ""),
-            ))
+            apps.append(
+                ApplicationRobustness(
+                    id=a.id,
+                    title=a.title,
+                    requested=a.requested,
+                    robust_class=e.classes[i],  # type: ignore[arg-type]
+                    core_index=None if e.core_index is None else float(e.core_index[i]),
+                    acceptability=None if s is None else float(s.share[i]),
+                    acceptability_se=None if s is None else float(s.se[i]),
+                    central_weights=None
+                    if s is None or s.share[i] == 0
+                    else dict(zip(names, map(float, s.central_weights[i]), strict=True)),
+                    inclusion_probability=None if self.plan is None else self.plan.probabilities.get(a.id),
+                    inclusion_se=None if self.plan is None else self.plan.se.get(a.id),
+                    lottery=self._lottery(i),  # type: ignore[arg-type]
+                    funded_at_weights=[_weights(names, w) for w in e.funded_at(i)],
+                    reason=e.fixed.get(i, ""),
+                )
+            )
         return RobustnessReport(
-            input_hash=input_hash(self.problem, self.uncertainty), uncertainty=self.uncertainty, method=e.method,
-            complete=e.complete, nondominated=None if e.portfolios is None else len(e.portfolios),
-            extreme_weights=[_weights(names, w) for w in e.values.vertices], applications=apps,
-            samples=0 if s is None else s.n, plan=self.plan, draw=self.record,
-            notes=[*e.notes, *self.notes], seconds=e.seconds + (0.0 if s is None else s.seconds),
+            input_hash=input_hash(self.problem, self.uncertainty),
+            uncertainty=self.uncertainty,
+            method=e.method,
+            complete=e.complete,
+            nondominated=None if e.portfolios is None else len(e.portfolios),
+            extreme_weights=[_weights(names, w) for w in e.values.vertices],
+            applications=apps,
+            samples=0 if s is None else s.n,
+            plan=self.plan,
+            draw=self.record,
+            notes=[*e.notes, *self.notes],
+            seconds=e.seconds + (0.0 if s is None else s.seconds),
         )
 
     def to_frame(self, lang: Literal["en", "nb"] = "en") -> pd.DataFrame:
@@ -163,25 +205,47 @@ class Robustness:
         L = LABELS[lang]
         rows = []
         for a in self.report().applications:
-            rows.append({
-                L["id"]: a.id, L["title"]: a.title, L["requested"]: a.requested, L["class"]: L[a.robust_class],
-                L["core_index"]: a.core_index, L["acceptability"]: a.acceptability, L["acceptability_se"]: a.acceptability_se,
-                L["inclusion_probability"]: a.inclusion_probability, L["inclusion_se"]: a.inclusion_se,
-                L["lottery"]: L[_LOT[a.lottery]],
-                L["funded_at"]: "; ".join(", ".join(f"{k}={v:.3g}" for k, v in w.items()) for w in a.funded_at_weights),
-            })
+            rows.append(
+                {
+                    L["id"]: a.id,
+                    L["title"]: a.title,
+                    L["requested"]: a.requested,
+                    L["class"]: L[a.robust_class],
+                    L["core_index"]: a.core_index,
+                    L["acceptability"]: a.acceptability,
+                    L["acceptability_se"]: a.acceptability_se,
+                    L["inclusion_probability"]: a.inclusion_probability,
+                    L["inclusion_se"]: a.inclusion_se,
+                    L["lottery"]: L[_LOT[a.lottery]],
+                    L["funded_at"]: "; ".join(
+                        ", ".join(f"{k}={v:.3g}" for k, v in w.items()) for w in a.funded_at_weights
+                    ),
+                }
+            )
         df = pd.DataFrame(rows)
-        return df.astype({L["core_index"]: object, L["acceptability"]: object, L["inclusion_probability"]: object}).where(df.notna(), None)
+        return df.astype(
+            {L["core_index"]: object, L["acceptability"]: object, L["inclusion_probability"]: object}
+        ).where(df.notna(), None)
 
     def __repr__(self) -> str:
         counts = {c: self.exact.classes.count(c) for c in ("core", "borderline", "exterior", "undecided")}
         st = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
-        nd = f"{len(self.exact.portfolios)} non-dominated portfolios" if self.exact.portfolios is not None else "set not listed"
+        nd = (
+            f"{len(self.exact.portfolios)} non-dominated portfolios"
+            if self.exact.portfolios is not None
+            else "set not listed"
+        )
         return f"Robustness({st}; {nd}; {self.exact.method}, {self.exact.seconds:.2f}s)"
 
 
-_LOT = {"core": "lot_core", "exterior": "lot_exterior", "in_draw": "lot_in", "drawn": "lot_drawn",
-        "not_drawn": "lot_not_drawn", "undecided": "lot_undecided"}
+_LOT = {
+    "core": "lot_core",
+    "exterior": "lot_exterior",
+    "in_draw": "lot_in",
+    "drawn": "lot_drawn",
+    "not_drawn": "lot_not_drawn",
+    "undecided": "lot_undecided",
+}
 
 
 def _weights(names: list[str], w: tuple[Fraction, ...]) -> dict[str, float]:
@@ -238,7 +302,9 @@ def robust(
         exact = classify(problem, uncertainty, time_limit=time_limit, limit=limit)
     sampled = None
     if samples:
-        sampled = acceptability(problem, uncertainty, samples, seed=seed, executor=executor, exact=exact, **solve_options)
+        sampled = acceptability(
+            problem, uncertainty, samples, seed=seed, executor=executor, exact=exact, **solve_options
+        )
     the_plan = record = None
     undecided = "undecided" in exact.classes
     if undecided and (plan or draw_seed):

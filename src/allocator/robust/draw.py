@@ -69,8 +69,12 @@ def input_hash(problem: Problem, uncertainty: Uncertainty) -> str:
     """SHA-256 (hex) of the canonical JSON of the problem (applications in id order) and uncertainty."""
     data = problem.model_dump(mode="json")
     data["applications"] = sorted(data["applications"], key=lambda a: natural_key(str(a["id"])))
-    text = json.dumps({"problem": data, "uncertainty": uncertainty.model_dump(mode="json")},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        {"problem": data, "uncertainty": uncertainty.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -120,7 +124,10 @@ class _Oracle:
                 hi[i] = 0
         if (lo > hi).any():
             return False
-        rows = [MipRow(np.flatnonzero(M.A[r]), M.A[r][M.A[r] != 0].astype(float), M.lower[r], M.upper[r]) for r in range(len(M.A))]
+        rows = [
+            MipRow(np.flatnonzero(M.A[r]), M.A[r][M.A[r] != 0].astype(float), M.lower[r], M.upper[r])
+            for r in range(len(M.A))
+        ]
         x = solve_mip(M.n, np.zeros(M.n), rows, lo, hi, np.ones(M.n, dtype=bool), presolve=True)
         return x is not None
 
@@ -204,11 +211,15 @@ def _classes(problem: Problem, uncertainty: Uncertainty, result: ExactResult | N
         raise InputError("the robustness result is for another problem (its ids differ)")
     open_ = [i for i, c in zip(r.ids, r.classes, strict=True) if c == "undecided"]
     if open_:
-        raise AllocatorError(f"applications {open_[:5]} have no class yet (time limit); decide every class before a draw")
+        raise AllocatorError(
+            f"applications {open_[:5]} have no class yet (time limit); decide every class before a draw"
+        )
     return r
 
 
-def _setup(problem: Problem, uncertainty: Uncertainty, result: ExactResult | None) -> tuple[ExactResult, _Oracle, list[int]]:
+def _setup(
+    problem: Problem, uncertainty: Uncertainty, result: ExactResult | None
+) -> tuple[ExactResult, _Oracle, list[int]]:
     r = _classes(problem, uncertainty, result)
     ids = problem.ids
     border = sorted((i for i, c in enumerate(r.classes) if c == "borderline"), key=lambda i: natural_key(ids[i]))
@@ -217,8 +228,14 @@ def _setup(problem: Problem, uncertainty: Uncertainty, result: ExactResult | Non
     return r, _Oracle(load(problem), core, ext, border), border
 
 
-def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult | None = None,
-              simulations: int = 20_000, seed: int = 0) -> DrawPlan:
+def plan_draw(
+    problem: Problem,
+    uncertainty: Uncertainty,
+    *,
+    result: ExactResult | None = None,
+    simulations: int = 20_000,
+    seed: int = 0,
+) -> DrawPlan:
     """The classes and inclusion probabilities, published before the draw (see the module docstring).
 
     ``simulations`` random orders (numpy, ``seed``) estimate the probabilities when the exact
@@ -228,13 +245,22 @@ def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult
     ids = problem.ids
     names = [ids[i] for i in border]
     probs = _exact_probabilities(oracle, len(border)) if border else []
-    base = DrawPlan(input_hash=input_hash(problem, uncertainty),
-                    core=tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
-                    exterior=tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
-                    borderline=tuple(names), probabilities={}, exact=False)
+    base = DrawPlan(
+        input_hash=input_hash(problem, uncertainty),
+        core=tuple(sorted((ids[i] for i in oracle.core), key=natural_key)),
+        exterior=tuple(sorted((ids[i] for i in oracle.exterior), key=natural_key)),
+        borderline=tuple(names),
+        probabilities={},
+        exact=False,
+    )
     if probs is not None:
-        return base.model_copy(update={"probabilities": {n: float(p) for n, p in zip(names, probs, strict=True)}, "exact": True,
-                                       "fractions": {n: str(p) for n, p in zip(names, probs, strict=True)}})
+        return base.model_copy(
+            update={
+                "probabilities": {n: float(p) for n, p in zip(names, probs, strict=True)},
+                "exact": True,
+                "fractions": {n: str(p) for n, p in zip(names, probs, strict=True)},
+            }
+        )
     rng = np.random.default_rng(seed)
     hits = np.zeros(len(border))
     for _ in range(simulations):
@@ -242,8 +268,13 @@ def plan_draw(problem: Problem, uncertainty: Uncertainty, *, result: ExactResult
         hits += [(got >> k) & 1 for k in range(len(border))]
     p = hits / simulations
     se = np.sqrt(p * (1 - p) / simulations)
-    return base.model_copy(update={"probabilities": dict(zip(names, p.tolist(), strict=True)),
-                                   "se": dict(zip(names, se.tolist(), strict=True)), "simulations": simulations})
+    return base.model_copy(
+        update={
+            "probabilities": dict(zip(names, p.tolist(), strict=True)),
+            "se": dict(zip(names, se.tolist(), strict=True)),
+            "simulations": simulations,
+        }
+    )
 
 
 class Lottery:
@@ -261,14 +292,22 @@ class Lottery:
     True
     """
 
-    def __init__(self, problem: Problem, uncertainty: Uncertainty, *, plan: DrawPlan | None = None,
-                 result: ExactResult | None = None) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        uncertainty: Uncertainty,
+        *,
+        plan: DrawPlan | None = None,
+        result: ExactResult | None = None,
+    ) -> None:
         self.problem = problem
         self.result, self.oracle, self.border = _setup(problem, uncertainty, result)
         self.digest = input_hash(problem, uncertainty)
         self.plan = plan if plan is not None else plan_draw(problem, uncertainty, result=self.result)
         if self.plan.input_hash != self.digest:
-            raise InputError("the published plan is for other inputs (its input hash differs); publish the plan of these inputs")
+            raise InputError(
+                "the published plan is for other inputs (its input hash differs); publish the plan of these inputs"
+            )
 
     def draw(self, seed: str) -> DrawRecord:
         """The draw with the public ``seed``."""
@@ -286,7 +325,8 @@ class Lottery:
         if not oracle.model.feasible(x):  # pragma: no cover - guaranteed by the method
             raise AllocatorError("the drawn portfolio breaks a rule; this is a bug")
         return DrawRecord(
-            plan=self.plan, seed=seed,
+            plan=self.plan,
+            seed=seed,
             tickets={ids[border[k]]: f"{t[k]:064x}" for k in range(len(border))},
             order=tuple(ids[border[k]] for k in order),
             drawn=tuple(sorted((ids[i] for i in won), key=natural_key)),
@@ -296,8 +336,14 @@ class Lottery:
         )
 
 
-def draw(problem: Problem, uncertainty: Uncertainty, seed: str, *, plan: DrawPlan | None = None,
-         result: ExactResult | None = None) -> DrawRecord:
+def draw(
+    problem: Problem,
+    uncertainty: Uncertainty,
+    seed: str,
+    *,
+    plan: DrawPlan | None = None,
+    result: ExactResult | None = None,
+) -> DrawRecord:
     """Draw among the borderline applications with the public ``seed`` (see the module docstring).
 
     ``plan``: the published :class:`DrawPlan` (made here when not given); it must be for
@@ -306,8 +352,11 @@ def draw(problem: Problem, uncertainty: Uncertainty, seed: str, *, plan: DrawPla
     return Lottery(problem, uncertainty, plan=plan, result=result).draw(seed)
 
 
-def verify_draw(record: DrawRecord, problem: Problem, uncertainty: Uncertainty, *, result: ExactResult | None = None) -> bool:
+def verify_draw(
+    record: DrawRecord, problem: Problem, uncertainty: Uncertainty, *, result: ExactResult | None = None
+) -> bool:
     """Repeat the draw of ``record`` from the inputs and its seed; True when everything matches."""
     again = draw(problem, uncertainty, record.seed, plan=record.plan, result=result)
-    return again.model_dump(exclude={"plan"}) == record.model_dump(exclude={"plan"}) and record.plan.input_hash == input_hash(problem, uncertainty)
-
+    return again.model_dump(exclude={"plan"}) == record.model_dump(
+        exclude={"plan"}
+    ) and record.plan.input_hash == input_hash(problem, uncertainty)

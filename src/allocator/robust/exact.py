@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from allocator.exceptions import AllocatorError, InfeasibleError, SolverError
+from allocator.robust._corners import corners as best_at_corners
 from allocator.robust._enumerate import BRUTE_MAX, feasible_portfolios, nondominated_of
-from allocator.robust._model import ExactModel, MipRow, load, solve_mip
+from allocator.robust._model import ExactModel, MipRow, load
 from allocator.robust._search import Search
 from allocator.robust.dominance import Values, values
 from allocator.robust.polytope import WeightPolytope
@@ -127,43 +128,6 @@ def _prepare(problem: Problem, uncertainty: Uncertainty) -> tuple[ExactModel, Va
     return model, values(problem, uncertainty, P)
 
 
-def _lexicographic(model: ExactModel, v: Values, c: np.ndarray, search: Search | None) -> np.ndarray:
-    """The feasible portfolio maximising ``c . x``, then the central value (two MIPs)."""
-    n = model.n
-    rows = [MipRow(np.flatnonzero(model.A[r]), model.A[r][model.A[r] != 0].astype(float), model.lower[r], model.upper[r])
-            for r in range(len(model.A))]
-    lo, hi, integ = model.lo.astype(float), model.hi.astype(float), np.ones(n, dtype=bool)
-    x = solve_mip(n, c.astype(float), rows, lo, hi, integ, presolve=True)
-    if x is None:
-        raise InfeasibleError("no portfolio satisfies every rule of the call and the frame; see allocator.diagnose(problem)")
-    best = float(np.rint(x) @ c)
-    rows.append(MipRow(np.arange(n), c.astype(float), best, np.inf))
-    y = solve_mip(n, v.central.astype(float), rows, lo, hi, integ, presolve=True)
-    if search is not None:
-        search.mips += 2
-    if y is None:  # pragma: no cover - the first stage found one
-        raise SolverError("the second stage of a lexicographic solve found no portfolio (numerical trouble)")
-    return np.asarray(np.rint(y).astype(bool))
-
-
-def _corners(model: ExactModel, v: Values, portfolios: np.ndarray | None, search: Search | None) -> tuple[tuple[tuple[Fraction, ...], np.ndarray], ...]:
-    """Best portfolio at each extreme point (midpoint scores) and at the centroid."""
-    objs = [(w, v.low[k] + v.high[k]) for k, w in enumerate(v.vertices)]
-    m = len(v.names)
-    centroid = tuple(sum((w[j] for w in v.vertices), Fraction(0)) / v.K for j in range(m))
-    objs.append((centroid, v.central))
-    out = []
-    for w, c in objs:
-        if portfolios is not None:
-            val = portfolios.astype(np.int64) @ c
-            best = np.flatnonzero(val == val.max())
-            k = best[np.argmax(portfolios[best].astype(np.int64) @ v.central)]
-            out.append((w, portfolios[k].copy()))
-        else:
-            out.append((w, _lexicographic(model, v, c, search)))
-    return tuple(out)
-
-
 def _fixed(model: ExactModel) -> dict[int, str]:
     out = {}
     for i in range(model.n):
@@ -176,7 +140,9 @@ def _fixed(model: ExactModel) -> dict[int, str]:
 
 def _from_set(model: ExactModel, v: Values, X: np.ndarray, method: str, t0: float, mips: int) -> ExactResult:
     if len(X) == 0:
-        raise InfeasibleError("no portfolio satisfies every rule of the call and the frame; see allocator.diagnose(problem)")
+        raise InfeasibleError(
+            "no portfolio satisfies every rule of the call and the frame; see allocator.diagnose(problem)"
+        )
     ci = X.mean(axis=0)
     classes = tuple("core" if c == 1 else "exterior" if c == 0 else "borderline" for c in ci)
     wit: dict[tuple[int, bool], np.ndarray] = {}
@@ -185,8 +151,19 @@ def _from_set(model: ExactModel, v: Values, X: np.ndarray, method: str, t0: floa
             hit = np.flatnonzero(X[:, i] == funded)
             if len(hit):
                 wit[(i, funded)] = X[hit[0]]
-    return ExactResult(model.ids, classes, ci, X, wit, _corners(model, v, X, None), _fixed(model), v, method,
-                       time.perf_counter() - t0, mips)
+    return ExactResult(
+        model.ids,
+        classes,
+        ci,
+        X,
+        wit,
+        best_at_corners(model, v, X, None),
+        _fixed(model),
+        v,
+        method,
+        time.perf_counter() - t0,
+        mips,
+    )
 
 
 # ----------------------------------------------------------------------------- the set
@@ -195,7 +172,9 @@ def enumerable(problem: Problem) -> bool:
     return int(load(problem).free.sum()) <= BRUTE_MAX
 
 
-def nondominated(problem: Problem, uncertainty: Uncertainty, *, limit: int = DEFAULT_LIMIT, time_limit: float | None = None) -> ExactResult:
+def nondominated(
+    problem: Problem, uncertainty: Uncertainty, *, limit: int = DEFAULT_LIMIT, time_limit: float | None = None
+) -> ExactResult:
     """Every non-dominated portfolio, with core indices and classes (see the module docstring).
 
     Raises :class:`TooManyPortfolios` when there are more than ``limit`` and
@@ -243,7 +222,9 @@ def _listed(search: Search, limit: int, deadline: float | None) -> np.ndarray:
     while True:
         left = None if deadline is None else deadline - time.perf_counter()
         if left is not None and left <= 0:
-            raise SolverError(f"the time limit ran out after {len(found)} non-dominated portfolios; give more time or sample")
+            raise SolverError(
+                f"the time limit ran out after {len(found)} non-dominated portfolios; give more time or sample"
+            )
         x = search.candidate(exclude=found, time_limit=left)
         if x is None:
             return np.array(found).reshape(len(found), search.model.n)
@@ -280,7 +261,7 @@ def classify(
             return _from_set(model, v, X, "enumeration", t0, 0)
     deadline = None if time_limit is None else t0 + time_limit
     search = Search(model, v)
-    corners = _corners(model, v, None, search)
+    corners = best_at_corners(model, v, None, search)
     for _, p in corners:
         search.add_witness(p)
     search.local_cuts(max_conditions=0)  # the swaps no rule can stop: two-term cuts
@@ -304,8 +285,10 @@ def classify(
                 open_sides.remove(funded)
     for funded in open_sides:
         open_ = [model.ids[i] for i in free if i not in proven and not _known(search, i, funded)]
-        notes.append(f"time limit before deciding whether non-dominated portfolios {'fund' if funded else 'leave out'} "
-                     f"{len(open_)} applications ({', '.join(open_[:5])}{' ...' if len(open_) > 5 else ''})")
+        notes.append(
+            f"time limit before deciding whether non-dominated portfolios {'fund' if funded else 'leave out'} "
+            f"{len(open_)} applications ({', '.join(open_[:5])}{' ...' if len(open_) > 5 else ''})"
+        )
     classes = []
     wit: dict[tuple[int, bool], np.ndarray] = {}
     for i in range(n):
@@ -325,12 +308,25 @@ def classify(
             classes.append("borderline")
         else:
             classes.append("undecided")
-    return ExactResult(model.ids, tuple(classes), None, None, wit, corners, _fixed(model), v, "search",
-                       time.perf_counter() - t0, search.mips, tuple(notes))
+    return ExactResult(
+        model.ids,
+        tuple(classes),
+        None,
+        None,
+        wit,
+        corners,
+        _fixed(model),
+        v,
+        "search",
+        time.perf_counter() - t0,
+        search.mips,
+        tuple(notes),
+    )
 
 
-def _step(search: Search, group: list[int], funded: bool, deadline: float | None,
-          logger: logging.Logger, t0: float) -> str:
+def _step(
+    search: Search, group: list[int], funded: bool, deadline: float | None, logger: logging.Logger, t0: float
+) -> str:
     """One step of the search for a non-dominated portfolio funding (or leaving out) an
     application of ``group``: ``"empty"`` (nothing open), ``"proven"`` (none exists for any),
     ``"witness"``, ``"cut"`` or ``"time"``.
@@ -339,8 +335,14 @@ def _step(search: Search, group: list[int], funded: bool, deadline: float | None
     non-dominated one is a witness for all it funds (leaves out), a dominated one gives a
     cut, and no candidate at all proves the whole group.
     """
-    logger.debug("%s: %d open (%d cuts, %d programs, %.1f s)", "funded somewhere" if funded else "left out somewhere",
-                 len(group), len(search.cuts), search.mips, time.perf_counter() - t0)
+    logger.debug(
+        "%s: %d open (%d cuts, %d programs, %.1f s)",
+        "funded somewhere" if funded else "left out somewhere",
+        len(group),
+        len(search.cuts),
+        search.mips,
+        time.perf_counter() - t0,
+    )
     if not group:
         return "empty"
     left = None if deadline is None else deadline - time.perf_counter()
@@ -348,7 +350,11 @@ def _step(search: Search, group: list[int], funded: bool, deadline: float | None
         return "time"
     cols = np.array(group, dtype=np.int64)
     # funded: sum_group x >= 1; left out: sum_group (1 - x) >= 1
-    row = MipRow(cols, np.ones(len(cols)), 1.0, math.inf) if funded else MipRow(cols, np.ones(len(cols)), -math.inf, len(cols) - 1.0)
+    row = (
+        MipRow(cols, np.ones(len(cols)), 1.0, math.inf)
+        if funded
+        else MipRow(cols, np.ones(len(cols)), -math.inf, len(cols) - 1.0)
+    )
     try:
         x = search.candidate(rows_in_apps=[row], rel_gap=0.5, time_limit=left)
         if x is None:

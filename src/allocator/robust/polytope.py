@@ -88,7 +88,12 @@ class WeightPolytope:
     def of(cls, names: Sequence[str], info: WeightInfo | None = None) -> WeightPolytope:
         """The polytope of ``info`` over ``names``; InputError if it is empty."""
         rows = (info or WeightInfo()).rows(list(names))
-        P = cls(tuple(names), tuple(tuple(g) for g, _, _ in rows), tuple(h for _, h, _ in rows), tuple(t for _, _, t in rows))
+        P = cls(
+            tuple(names),
+            tuple(tuple(g) for g, _, _ in rows),
+            tuple(h for _, h, _ in rows),
+            tuple(t for _, _, t in rows),
+        )
         if not P.vertices():
             raise InputError(
                 f"no weights satisfy the weight information together ({'; '.join(P.labels)}), with every share >= 0 "
@@ -135,7 +140,9 @@ class WeightPolytope:
         return tuple(sum((v[j] for v in V), Fraction(0)) / len(V) for j in range(self.m))
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, n: int, seed: int = 0, *, chains: int = 64, burn_in: int | None = None, thin: int | None = None) -> np.ndarray:
+    def sample(
+        self, n: int, seed: int = 0, *, chains: int = 64, burn_in: int | None = None, thin: int | None = None
+    ) -> np.ndarray:
         """``n`` weight vectors uniform on the polytope (hit-and-run), shape ``(n, m)``.
 
         ``chains`` chains run side by side from the centroid; each discards ``burn_in``

@@ -62,8 +62,16 @@ class Draws:
     chain: np.ndarray  # (S,)
 
 
-def draws(problem: Problem, uncertainty: Uncertainty, n: int, seed: int = 0, *, chains: int = 64,
-          weight_resolution: int = 10_000, score_resolution: float = 0.01) -> Draws:
+def draws(
+    problem: Problem,
+    uncertainty: Uncertainty,
+    n: int,
+    seed: int = 0,
+    *,
+    chains: int = 64,
+    weight_resolution: int = 10_000,
+    score_resolution: float = 0.01,
+) -> Draws:
     """``n`` draws of weights (uniform on the polytope) and scores (uniform in their intervals)."""
     if n < 1:
         raise InputError(f"n ({n}) must be at least 1")
@@ -77,9 +85,7 @@ def draws(problem: Problem, uncertainty: Uncertainty, n: int, seed: int = 0, *, 
     got, attempt = 0, 0
     while got < n:
         if attempt > 20:
-            raise InputError(
-                "the admissible weights are too narrow for the weight resolution; raise weight_resolution"
-            )
+            raise InputError("the admissible weights are too narrow for the weight resolution; raise weight_resolution")
         k = min(chains, n)
         want = n - got + max(16, (n - got) // 10)
         W = P.sample(want, seed=seed + 7919 * attempt, chains=k)
@@ -201,13 +207,17 @@ def fixed_eligibility(problem: Problem) -> Problem:
     if not out and problem.options.min_total_score is None and all(c.threshold is None for c in problem.criteria):
         return problem
     crits = [c.model_copy(update={"threshold": None}) for c in problem.criteria]
-    rules = tuple(problem.rules) + ((MustNotFund(ids=tuple(sorted(out)), label="not eligible (scores as given)"),) if out else ())
+    rules = tuple(problem.rules) + (
+        (MustNotFund(ids=tuple(sorted(out)), label="not eligible (scores as given)"),) if out else ()
+    )
     data = {k: getattr(problem, k) for k in type(problem).model_fields}
     data.update(criteria=crits, options=problem.options.model_dump() | {"min_total_score": None}, rules=rules)
     return type(problem)(**data)
 
 
-def _scenarios(problem: Problem, d: Draws, rows: np.ndarray, executor: Executor | None, progress: bool, options: dict[str, Any]) -> np.ndarray:
+def _scenarios(
+    problem: Problem, d: Draws, rows: np.ndarray, executor: Executor | None, progress: bool, options: dict[str, Any]
+) -> np.ndarray:
     from allocator.scenarios import Scenario, run_scenarios
 
     problem = fixed_eligibility(problem)
@@ -224,7 +234,9 @@ def _scenarios(problem: Problem, d: Draws, rows: np.ndarray, executor: Executor 
     res = run_scenarios(problem, scen, executor=executor, progress=progress, **options)
     failed = [o for o in res.outcomes if o.granted is None]
     if failed:
-        raise SolverError(f"{len(failed)} draw(s) without a portfolio; first {failed[0].scenario}: {failed[0].status.value} {failed[0].message}")
+        raise SolverError(
+            f"{len(failed)} draw(s) without a portfolio; first {failed[0].scenario}: {failed[0].status.value} {failed[0].message}"
+        )
     return np.asarray(res.granted > 0)
 
 
@@ -266,7 +278,9 @@ def acceptability(
     solved = 0
     if use_set:
         if exact is None or exact.portfolios is None or exact.ids != tuple(problem.ids):
-            raise InputError("the nondominated engine needs the complete result of allocator.robust.nondominated for this problem")
+            raise InputError(
+                "the nondominated engine needs the complete result of allocator.robust.nondominated for this problem"
+            )
         V = _values(problem, d)  # (S, n)
         P = exact.portfolios.astype(float)  # (M, n)
         total = V @ P.T  # (S, M)
@@ -289,6 +303,15 @@ def acceptability(
     counts = funded.sum(axis=0)
     has = counts > 0
     central[has] = (funded.T.astype(float) @ d.weights)[has] / counts[has, None]
-    return Acceptability(tuple(problem.ids), tuple(c.name for c in problem.criteria), share, se, central, funded, d, name,
-                         time.perf_counter() - t0, solved)
-
+    return Acceptability(
+        tuple(problem.ids),
+        tuple(c.name for c in problem.criteria),
+        share,
+        se,
+        central,
+        funded,
+        d,
+        name,
+        time.perf_counter() - t0,
+        solved,
+    )

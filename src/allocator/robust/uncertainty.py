@@ -74,7 +74,7 @@ class ScoreIntervals(Frozen):
     @field_validator("plus_minus")
     @classmethod
     def _pm(cls, v: float | dict[str, float]) -> float | dict[str, float]:
-        for k, d in (v.items() if isinstance(v, dict) else [("every score", v)]):
+        for k, d in v.items() if isinstance(v, dict) else [("every score", v)]:
             if not math.isfinite(d) or d < 0:
                 raise ValueError(f"plus_minus for {k} is {d!r}; give a number >= 0 (on the criterion's own scale)")
         return v
@@ -85,7 +85,9 @@ class ScoreIntervals(Frozen):
         for app, crits in v.items():
             for c, (lo, hi) in crits.items():
                 if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-                    raise ValueError(f"application {app!r}, criterion {c!r}: interval ({lo}, {hi}) must have low <= high")
+                    raise ValueError(
+                        f"application {app!r}, criterion {c!r}: interval ({lo}, {hi}) must have low <= high"
+                    )
         return v
 
     @classmethod
@@ -120,7 +122,9 @@ class ScoreIntervals(Frozen):
             mapping = {c: c for c in criteria}
         missing = [h for h in mapping.values() if h not in reviews.columns]
         if missing:
-            raise InputError(f"reviews: missing columns {missing}; the columns are {list(reviews.columns)}", column=missing[0])
+            raise InputError(
+                f"reviews: missing columns {missing}; the columns are {list(reviews.columns)}", column=missing[0]
+            )
         out: dict[str, dict[str, tuple[float, float]]] = {}
         for app, group in reviews.groupby(reviews[id].astype(str), sort=True):
             out[str(app)] = {}
@@ -130,7 +134,9 @@ class ScoreIntervals(Frozen):
                     bad = col[col.isna()].index[0] if col.isna().any() else col.index[0]
                     raise InputError(
                         f"reviews: application {app!r}, column {header!r}: a review score is missing or not a number; "
-                        "give every reviewer's score", row=int(bad), column=header,
+                        "give every reviewer's score",
+                        row=int(bad),
+                        column=header,
                     )
                 if how == "range" or len(col) == 1:
                     lo, hi = float(col.min()), float(col.max())
@@ -155,7 +161,9 @@ class ScoreIntervals(Frozen):
         ids = set(problem.ids)
         for app, crits in self.intervals.items():
             if app not in ids:
-                raise InputError(f"score intervals: unknown application id {app!r}; give the ids of the problem's applications")
+                raise InputError(
+                    f"score intervals: unknown application id {app!r}; give the ids of the problem's applications"
+                )
             unknown = sorted(set(crits) - set(names))
             if unknown:
                 raise InputError(f"score intervals of {app!r}: unknown criteria {unknown}; the criteria are {names}")
@@ -202,7 +210,9 @@ class Uncertainty(Frozen):
     ) -> Uncertainty:
         """Shorthand: ``Uncertainty.of(order="green >= smart >= others", plus_minus=0.5)``."""
         return cls(
-            weights=WeightInfo.model_validate({"order": order, "intervals": dict(intervals or {}), "constraints": tuple(constraints)}),
+            weights=WeightInfo.model_validate(
+                {"order": order, "intervals": dict(intervals or {}), "constraints": tuple(constraints)}
+            ),
             scores=ScoreIntervals(
                 plus_minus=dict(plus_minus) if isinstance(plus_minus, Mapping) else plus_minus,
                 intervals={k: dict(v) for k, v in (score_intervals or {}).items()},
@@ -239,7 +249,9 @@ def uncertainty_from_policy(source: Any, *, name: str = "policy") -> tuple[Uncer
     if hasattr(source, "robustness") and hasattr(source, "source"):  # a Policy
         name = source.source
         if not source.robustness:
-            raise PolicyError(f"{name}: no [robustness] table; add one with e.g. order = \"green >= smart >= others\" and plus_minus = 0.5")
+            raise PolicyError(
+                f'{name}: no [robustness] table; add one with e.g. order = "green >= smart >= others" and plus_minus = 0.5'
+            )
         source = source.robustness
     if isinstance(source, (str, Path)):
         import tomllib
@@ -252,7 +264,9 @@ def uncertainty_from_policy(source: Any, *, name: str = "policy") -> tuple[Uncer
             raise PolicyError(f"{name}: cannot read the policy file ({exc})") from None
         table = raw.get("robustness")
         if table is None:
-            raise PolicyError(f"{name}: no [robustness] table; add one with e.g. order = \"green >= smart >= others\" and plus_minus = 0.5")
+            raise PolicyError(
+                f'{name}: no [robustness] table; add one with e.g. order = "green >= smart >= others" and plus_minus = 0.5'
+            )
     else:
         table = dict(source)
     if not isinstance(table, Mapping):
@@ -273,7 +287,9 @@ def uncertainty_from_policy(source: Any, *, name: str = "policy") -> tuple[Uncer
         )
         scores = ScoreIntervals(
             plus_minus=table.get("plus_minus", 0.0),
-            intervals={str(a): {c: tuple(v) for c, v in dict(cs).items()} for a, cs in dict(table.get("scores", {})).items()},
+            intervals={
+                str(a): {c: tuple(v) for c, v in dict(cs).items()} for a, cs in dict(table.get("scores", {})).items()
+            },
         )
     except (InputError, TypeError, ValueError) as exc:
         raise PolicyError(f"{name}, [robustness]: {exc}") from None

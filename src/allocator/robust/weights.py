@@ -75,7 +75,6 @@ def _message(exc: ValidationError, what: str) -> str:
     return "; ".join(parts)
 
 
-
 # ----------------------------------------------------------------------------- weights
 _TERM = re.compile(r"\s*([+-])?\s*(\d+(?:\.\d+)?(?:/\d+)?)?\s*\*?\s*([A-Za-z_][A-Za-z0-9_]*)?\s*")
 
