@@ -7,9 +7,9 @@ each module the number of mutants killed, surviving and not reached by any test,
 mutant as a diff. Options:
 
 ``--module PATH``
-    A module to mutate (repeatable), e.g. ``src/allocator/scoring.py``; any module path of
+    A module to mutate (repeatable), e.g. ``src/allocator/model/scoring.py``; any module path of
     the package works (the modules that decide: ``optimize/formulation.py``, ``model/ids.py``,
-    ``scoring.py``, ``rules/rows.py``, ``analysis/baseline.py``, ``model/cells.py``,
+    ``model/scoring.py``, ``optimize/tiebreak.py``, ``analysis/explain.py``, ``rules/rows.py``, ``analysis/baseline.py``, ``model/cells.py``,
     ``model/table.py``).
 ``--tests PATH``
     The tests to run against the mutants (repeatable; pytest node ids or files). Default: the
@@ -58,7 +58,9 @@ _TABLES = ["tests/io/test_tables.py", "tests/model/test_table_errors.py", "tests
 TESTS: dict[str, list[str]] = {
     "src/allocator/optimize/formulation.py": _FORMULATION,
     "src/allocator/model/ids.py": _FORMULATION,
-    "src/allocator/scoring.py": _SCORING,
+    "src/allocator/model/scoring.py": _SCORING,
+    "src/allocator/optimize/tiebreak.py": ["tests/optimize/test_tiebreak.py", "tests/optimize/test_solve_brute.py"],
+    "src/allocator/analysis/explain.py": ["tests/analysis/test_explain.py"],
     "src/allocator/rules/rows.py": _ROWS,
     "src/allocator/analysis/baseline.py": _BASELINE,
     "src/allocator/model/cells.py": _TABLES,
@@ -191,7 +193,7 @@ def _natural(name: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.mutation", description=__doc__.splitlines()[0])
-    ap.add_argument("--module", action="append", required=True, help="module path, e.g. src/allocator/scoring.py")
+    ap.add_argument("--module", action="append", required=True, help="module path, e.g. src/allocator/model/scoring.py")
     ap.add_argument("--tests", action="append", help="tests to run (default: the module's in TESTS)")
     ap.add_argument("--ref", help="git revision to mutate instead of the working tree")
     ap.add_argument("--jobs", type=int, default=1)

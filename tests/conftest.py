@@ -175,6 +175,10 @@ def problems(
             listed = [m for m in (5_000, 10_000, 20_000, 25_000, 30_000) if m <= requested] or [requested]
             minimum = draw(st.sampled_from(listed) | st.just(requested) | st.integers(1, requested))
         apps.append(Application(id=app_id, requested=requested, minimum=minimum, scores=scores))
+    if is_partial:
+        step = draw(st.sampled_from([10_000, 12_345, 15_000, 20_000]))
+        share = draw(st.sampled_from([None, None, 0.25, 0.5, 0.3, 0.37]))
+        apps = _within_enumeration(apps, step, share, min_n)
     total = sum(a.requested for a in apps)
     smallest = min(a.requested for a in apps)
     if draw(st.integers(0, 2)) == 0:
@@ -187,8 +191,8 @@ def problems(
     }
     if is_partial:
         opts["partial"] = True
-        opts["step"] = draw(st.sampled_from([10_000, 12_345, 15_000, 20_000]))
-        opts["min_share"] = draw(st.sampled_from([None, None, 0.25, 0.5, 0.3, 0.37]))
+        opts["step"] = step
+        opts["min_share"] = share
     if thresholds:
         top_score = sum(c.weight for c in criteria)
         opts["min_total_score"] = draw(st.one_of(st.none(), st.sampled_from([0.2, 0.35, 0.5, 0.6]), _decimals(0, top_score, 2)))
@@ -196,6 +200,31 @@ def problems(
         keys = [c.name for c in criteria] + ["granted", "-granted"] + [f"-{c.name}" for c in criteria]
         opts["tie_break"] = tuple(draw(st.lists(st.sampled_from(keys), max_size=3, unique=True)))
     return Problem(frame=frame, criteria=criteria, applications=apps, options=Options(**opts))
+
+
+PORTFOLIO_LIMIT = 20_000
+"""The most grant vectors a drawn problem with partial funding has (before the frame):
+brute force enumerates them, several times per example."""
+
+
+def _within_enumeration(apps: list[Application], step: int, share: float | None, min_n: int) -> list[Application]:
+    """The first applications of ``apps`` whose grant levels (0, the minimum, steps above it
+    and the request) multiply to at most :data:`PORTFOLIO_LIMIT` (never fewer than ``min_n``)."""
+    kept: list[Application] = []
+    count = 1
+    for a in apps:
+        if a.minimum is not None:
+            m = a.minimum
+        elif share is not None:
+            m = max(1, -(-a.requested * round(share * 100) // 100))
+        else:
+            m = min(step, a.requested)
+        levels = 2 + max(0, (a.requested - m - 1) // step)
+        if len(kept) >= min_n and count * levels > PORTFOLIO_LIMIT:
+            break
+        kept.append(a)
+        count *= levels
+    return kept
 
 
 def solver_names() -> list[str]:

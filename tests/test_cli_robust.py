@@ -13,6 +13,7 @@ from allocator import Application, Criterion, Problem, solve, write_report
 from allocator.cli import main
 from allocator.io import parse_policy
 from allocator.robust import DrawRecord, Uncertainty, robust, uncertainty_from_policy
+from allocator.robust.excel import sheet_writer
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
@@ -151,43 +152,19 @@ def test_write_report_adds_the_sheet(tmp_path: Path) -> None:
         ],
     )
     r = robust(p, Uncertainty.of(plus_minus=2), draw_seed="1 2 3")
-    out = write_report(solve(p), tmp_path / "w.xlsx", problem=p, robustness=r)
+    out = write_report(solve(p), tmp_path / "w.xlsx", problem=p, extra_sheets=[sheet_writer(r)])
     ws = openpyxl.load_workbook(out)["Robustness"]
     rows = list(ws.iter_rows(values_only=True))
     header = next(k for k, row in enumerate(rows) if row and row[0] == "id")
     body = {row[0]: row for row in rows[header + 1 :]}
     cols = rows[header]
-    assert body["C"][cols.index("class")] == "core"
-    assert body["A"][cols.index("lottery")] in ("drawn", "not drawn")
-    assert any("seed '1 2 3'" in str(row[1]) for row in rows[:header])
-    dec = list(openpyxl.load_workbook(out)["Decisions"].iter_rows(values_only=True))
-    head = dec[0]
-    by_id = {row[0]: row for row in dec[1:]}
     # {A, C} and {B, C} are the non-dominated portfolios (A + B exceeds the frame; A in [6, 10], B in [3, 7])
-    assert [by_id[i][head.index("class")] for i in "ABC"] == ["borderline", "borderline", "core"]
-    assert [by_id[i][head.index("core index")] for i in "ABC"] == [0.5, 0.5, 1.0]
-    assert by_id["C"][head.index("lottery")] == "funded (core)"
-    assert {by_id[i][head.index("lottery")] for i in "AB"} == {"drawn", "not drawn"}
-
-
-def test_decision_sheet_in_norwegian_and_foreign_analysis_refused(tmp_path: Path) -> None:
-    p = Problem(
-        frame=100,
-        criteria=[Criterion(name="g", weight=1, scale_max=10)],
-        applications=[
-            Application(id="A", requested=60, scores={"g": 8}),
-            Application(id="B", requested=50, scores={"g": 5}),
-        ],
-    )
-    r = robust(p, Uncertainty.of(plus_minus=0))
-    out = write_report(solve(p), tmp_path / "n.xlsx", problem=p, robustness=r, lang="nb")
-    wb = openpyxl.load_workbook(out)
-    dec = list(wb["Decisions"].iter_rows(values_only=True))
-    assert "Robusthet" in wb.sheetnames
-    assert [row[dec[0].index("klasse")] for row in dec[1:]] == ["kjerne", "utenfor"]
-    other = Problem(frame=100, criteria=p.criteria, applications=[Application(id="Z", requested=10, scores={"g": 1})])
-    with pytest.raises(Exception, match="no application 'Z'"):
-        write_report(solve(other), tmp_path / "x.xlsx", problem=other, robustness=r)
+    assert [body[i][cols.index("class")] for i in "ABC"] == ["borderline", "borderline", "core"]
+    assert [body[i][cols.index("core_index")] for i in "ABC"] == [0.5, 0.5, 1.0]
+    assert {body[i][cols.index("lottery")] for i in "AB"} == {"drawn", "not drawn"}
+    assert any("seed '1 2 3'" in str(row[1]) for row in rows[:header])
+    nb = write_report(solve(p), tmp_path / "n.xlsx", problem=p, lang="nb", extra_sheets=[sheet_writer(r)])
+    assert "Robusthet" in openpyxl.load_workbook(nb).sheetnames
 
 
 def test_intervals_from_the_reviewers_spread(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_csv_round_trips_through_read_table(tmp_path: Path, problem: allocator.P
     assert back.equals(raw)
     meta = example_metadata()
     again = read_problem(
-        path, frame=meta["frame"], weights=meta["weights"], scales=(1, 7), labels=meta["labels"],
+        path, frame=meta["frame"], weights=meta["weights"], scales=(1, 7), labels=meta["labels"], labels_nb=meta["labels_nb"],
         name=meta["name"], **meta["columns"],
     )
     assert again == problem

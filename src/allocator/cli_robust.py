@@ -280,8 +280,9 @@ def _cmd_robust(args: argparse.Namespace, out: IO[str], err: IO[str], load: Load
     elif suffix == ".xlsx":
         from allocator.optimize import solve
         from allocator.report import write_report
+        from allocator.robust.excel import sheet_writer
 
-        write_report(solve(problem), path, problem=problem, robustness=r, lang=args.lang)
+        write_report(solve(problem), path, problem=problem, lang=args.lang, extra_sheets=[sheet_writer(r)])
     else:
         raise InputError(
             f"--out {args.out!r}: give a file ending in .xlsx, .json or .csv, or - for JSON on standard output"

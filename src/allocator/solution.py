@@ -6,11 +6,12 @@ tabulated with :meth:`Solution.to_frame` (input order kept) and shown in a noteb
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from allocator.exceptions import AllocatorError
 from allocator.model.parts import Application
@@ -19,7 +20,7 @@ from allocator.status import Status
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Decision", "Reason", "Solution", "Status"]
+__all__ = ["Decision", "Reason", "RuleRef", "Solution", "Status"]
 
 
 class Reason(str, Enum):
@@ -34,6 +35,64 @@ class Reason(str, Enum):
     LOCKED_OUT = "locked_out"
     BLOCKED_BY_RULE = "blocked_by_rule"
     NOT_DECIDED = "not_decided"
+
+
+class RuleRef(BaseModel):
+    """A rule of the call, or one part of it, as data: the rule's ``label`` and the ``part``
+    (a theme, an application, an undertaking, a year; empty for the whole rule).
+
+    ``str(ref)`` is the text used in messages: ``"label [part]"``, or the label alone.
+
+    Examples
+    --------
+    >>> r = RuleRef.parse("at most 40 % per theme [klynge: vann]")
+    >>> r.label, r.part, str(r)
+    ('at most 40 % per theme', 'klynge: vann', 'at most 40 % per theme [klynge: vann]')
+    >>> RuleRef.parse("cap [x]", labels=["cap [x]"]).part
+    ''
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    part: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.part}]" if self.part else self.label
+
+    @classmethod
+    def parse(cls, text: str | RuleRef, labels: Sequence[str] = ()) -> RuleRef:
+        """The rule and part of a text ``"label [part]"``.
+
+        With the call's rule ``labels`` the split is exact; without them the part is what
+        follows the last ``" ["`` when the text ends with ``"]"`` (a label that itself ends
+        in ``"]"`` needs ``labels``).
+        """
+        if isinstance(text, RuleRef):
+            return text
+        text = str(text)
+        for label in sorted(labels, key=len, reverse=True):
+            if text == label:
+                return cls(label=label)
+            if text.startswith(label + " [") and text.endswith("]"):
+                return cls(label=label, part=text[len(label) + 2 : -1])
+        if labels:
+            return cls(label=text)
+        head, sep, tail = text.rpartition(" [")
+        if sep and head and text.endswith("]"):
+            return cls(label=head, part=tail[:-1])
+        return cls(label=text)
+
+
+def _refs_and_texts(data: Any, texts: str, refs: str) -> Any:
+    """Fill the structured field from the text field, or the text field from the structured one."""
+    if not isinstance(data, dict):
+        return data
+    if data.get(refs) is None and data.get(texts):
+        data = {**data, refs: tuple(RuleRef.parse(t) for t in data[texts])}
+    elif data.get(refs) and not data.get(texts):
+        data = {**data, texts: tuple(str(RuleRef.model_validate(r) if isinstance(r, dict) else RuleRef.parse(r)) for r in data[refs])}
+    return data
 
 
 class Decision(BaseModel):
@@ -52,7 +111,11 @@ class Decision(BaseModel):
     rank
         Its place by weighted score, 1 = best (ties share the better place).
     reason, note
-        A reason code and one sentence in words.
+        A reason code and one sentence in words (English; :mod:`allocator.words` says the
+        reason in Norwegian or English for people).
+    binding_rules, rule_refs
+        The call's rules at their limit that concern this application: as text
+        (``"label [part]"``) and as data (:class:`RuleRef`: label and part).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -71,6 +134,12 @@ class Decision(BaseModel):
     reason: Reason
     note: str = ""
     binding_rules: tuple[str, ...] = ()
+    rule_refs: tuple[RuleRef, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _structured_rules(cls, data: Any) -> Any:
+        return _refs_and_texts(data, "binding_rules", "rule_refs")
 
     @classmethod
     def of(
@@ -108,6 +177,8 @@ class Solution(BaseModel):
     """The outcome of :func:`allocator.solve`.
 
     ``status`` comes first: decisions exist only when ``status.has_solution``.
+    ``binding_rules`` (text) and ``rule_refs`` (:class:`RuleRef`) list the rules at their limit;
+    ``notes`` say what a reader should know about the input (a scale that was inferred).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -134,8 +205,15 @@ class Solution(BaseModel):
     tied: bool | None = None
     """Whether other portfolios had the optimal value (the rule then chose); None: not examined."""
     binding_rules: tuple[str, ...] = ()
+    rule_refs: tuple[RuleRef, ...] = ()
+    notes: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
     diagnosis: Any = Field(default=None, description="Why no portfolio exists (infeasible rules).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _structured_rules(cls, data: Any) -> Any:
+        return _refs_and_texts(data, "binding_rules", "rule_refs")
 
     # ------------------------------------------------------------------ access
     @property
@@ -166,8 +244,8 @@ class Solution(BaseModel):
         """
         import pandas as pd
 
-        cols = list(Decision.model_fields)
-        rows = [d.model_dump(mode="json") for d in self.decisions]
+        cols = [c for c in Decision.model_fields if c != "rule_refs"]  # the rules as text: binding_rules
+        rows = [d.model_dump(mode="json", exclude={"rule_refs"}) for d in self.decisions]
         df = pd.DataFrame(rows, columns=cols)
         if len(df):
             df["binding_rules"] = ["; ".join(r) for r in df["binding_rules"]]
@@ -193,7 +271,7 @@ class Solution(BaseModel):
         if self.status.has_solution:
             head += (
                 f", value {self.objective:.4f}, {self.n_funded} funded, "
-                f"{self.total_granted:,} of {self.frame:,} {self.currency}"
+                f"{self.currency} {self.total_granted:,} of {self.currency} {self.frame:,}"
             )
             if self.gap:
                 head += f", gap {self.gap:.3%}"
@@ -206,8 +284,8 @@ class Solution(BaseModel):
         rows = "".join(
             f"<tr style='{'' if d.funded else 'color:#888'}'><td>{escape(d.id)}</td><td>{escape(d.title)}</td>"
             f"<td style='text-align:right'>{d.requested:,}</td><td style='text-align:right'>{d.granted:,}</td>"
-            f"<td style='text-align:right'>{d.score:.3f}</td><td>{escape(d.reason.value)}</td>"
-            f"<td>{escape(d.note)}</td></tr>"
+            f"<td style='text-align:right'>{d.score:.3f}</td><td style='text-align:right'>{d.rank}</td>"
+            f"<td>{escape(d.note or d.reason.value)}</td></tr>"
             for d in self.decisions
         )
         gap = f", gap {self.gap:.3%}" if self.gap else ""
@@ -217,5 +295,5 @@ class Solution(BaseModel):
             f"{self.n_funded} funded, {self.total_granted:,} of {self.frame:,} {escape(self.currency)} "
             f"({self.frame_left:,} left){gap}; {escape(self.solver)} {self.runtime_s:.3f}s"
             "<table><thead><tr><th>id</th><th>title</th><th>requested</th><th>granted</th><th>score</th>"
-            f"<th>reason</th><th>note</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            f"<th>rank</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )

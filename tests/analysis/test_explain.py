@@ -248,18 +248,25 @@ def test_example_frame_and_sentences() -> None:
     assert list(df["id"]) == p.ids and list(df["granted"]) == [sol.grants[i] for i in p.ids]
     assert (df["funded"] == df["margin_down"].notna()).all()
     assert (~df["funded"] == df["margin_up"].notna()).all()
+    # the example: every criterion on 1-7, weights adding up to 1: points = 7 x weighted score
+    total_weight = sum(c.weight for c in p.criteria)
     for _, row in df.iterrows():
         assert row["sentence"] == row["sentence_nb"]
         if row["funded"]:
             assert row["sentence_en"].startswith("Funded") and row["sentence_nb"].startswith("Innvilget")
             if "could fall by" in row["sentence_en"]:
-                assert f"{row['margin_down']:.3f}".replace(".", ",") in row["sentence_nb"]
+                assert f"{row['margin_down'] * 7 / total_weight:.2f}".replace(".", ",") + "\u00a0poeng" not in row["sentence_nb"]
+                assert f"{row['margin_down'] * 7 / total_weight:.2f} points" in row["sentence_en"]
+                assert f"{row['margin_down'] * 7 / total_weight:.2f}".replace(".", ",") + " poeng" in row["sentence_nb"]
         else:
             assert row["sentence_en"].startswith("Not funded") and row["sentence_nb"].startswith("Ikke innvilget")
-            if "would have to rise" in row["sentence_en"]:
-                assert f"{row['margin_up']:.3f}" in row["sentence_en"]
-            for other in filter(None, row["displaces"].split("; ")):
-                assert other in row["sentence_en"] and other in row["sentence_nb"]
+            reachable = row["score"] + row["margin_up"] < total_weight - 1e-12
+            assert ("would have to rise" in row["sentence_en"]) == reachable
+            assert ("could not be funded on its score alone" in row["sentence_en"]) == (not reachable)
+            if reachable:
+                assert f"{row['margin_up'] * 7 / total_weight:.2f} points" in row["sentence_en"]
+                for other in filter(None, row["displaces"].split("; ")):
+                    assert other in row["sentence_en"] and other in row["sentence_nb"]
 
 
 # ------------------------------------------------------------------------ rules

@@ -128,12 +128,16 @@ def test_explicit_mapping_wins_over_recognised_headers() -> None:
 def test_scale_defaults_and_forms() -> None:
     df = pd.DataFrame({"id": ["a", "b"], "requested": [1, 2], "green": [2, 4], "smart": [1, 3]})
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1})
-    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 4), (0, 3)]  # default: (0, column max)
+    # default: one scale shared by every criterion, 0 to the largest score in any of them
+    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 4), (0, 4)]
+    assert all(c.scale_inferred for c in p.criteria)
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales=5)
     assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(0, 5), (0, 5)]
+    assert not any(c.scale_inferred for c in p.criteria)
     p = Problem.from_frame(df, frame=3, weights={"green": 1, "smart": 1}, scales={"green": (1, 7)})
-    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(1, 7), (0, 3)]
-    zeros = df.assign(smart=[0, 0])
+    assert [(c.scale_min, c.scale_max) for c in p.criteria] == [(1, 7), (0, 3)]  # shared by those without one
+    assert [c.scale_inferred for c in p.criteria] == [False, True]
+    zeros = df.assign(smart=[0, 0], green=[0, 0])
     p = Problem.from_frame(zeros, frame=3, weights={"green": 1, "smart": 1})
     assert p.criteria[1].scale_max == 1  # all zeros: a scale of (0, 1)
 
@@ -305,10 +309,11 @@ def test_read_problem_needs_frame_and_weights_for_a_table(tmp_path: Path) -> Non
     ("name", "content", "match"),
     [
         ("missing.csv", None, "not found"),
-        ("t.xls", b"x", "unknown file type '.xls'.*save the workbook as .xlsx"),
+        ("t.xls", b"x", "cannot read t.xls as a spreadsheet"),
+        ("t.xlsb", b"x", "unknown file type '.xlsb'.*save the workbook as .xlsx"),
         ("t.txt", b"x", "unknown file type '.txt'"),
         ("empty.csv", b"", "is empty"),
-        ("bad.xlsx", b"not a zip file", "cannot read bad.xlsx as an Excel workbook"),
+        ("bad.xlsx", b"not a zip file", "cannot read bad.xlsx as a spreadsheet"),
         ("bad.json", b"{oops", "not valid JSON.*line 1"),
         ("scalar.json", b"42", "list of records"),
         ("ragged.csv", b"a,b\n1,2\n1,2,3,4\n", "line 3: 4 cells under a header of 2 columns"),

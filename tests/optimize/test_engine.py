@@ -20,26 +20,32 @@ from tests.brute import best_value, enumerate_portfolios, portfolio_value, weigh
 from tests.conftest import examples, problems
 
 
-def _forced(p: Problem, i: int, funded: bool):  # type: ignore[no-untyped-def]
-    ident = p.applications[i].id
-    return lambda g: (g[ident] > 0) == funded
+def _valued(p: Problem) -> list[tuple[tuple[int, ...], Fraction]]:
+    """Every admissible portfolio (input order) with its exact value, enumerated once."""
+    full = [weighted_score(p, a) for a in p.applications]
+    asked = [a.requested for a in p.applications]
+    return [
+        (g, sum((full[k] * g[k] / asked[k] for k in range(len(g)) if g[k]), Fraction(0)))
+        for g in enumerate_portfolios(p)
+    ]
 
 
 @examples(25)
 @given(problems(max_n=9, partial=None, thresholds=True), st.booleans())
 def test_best_forced_in_and_out_equals_brute_force(p: Problem, dp: bool) -> None:
     e = Engine.of(p, method="auto" if dp else "mip")
+    valued = _valued(p)
     best = e.best()
-    assert best is not None and best.value == best_value(p)
+    assert best is not None and best.value == max(v for _, v in valued) == best_value(p)
     for i in range(len(p.applications)):
         for funded in (True, False):
             o = e.best(fix_in=[i]) if funded else e.best(fix_out=[i])
-            portfolios = list(enumerate_portfolios(p, _forced(p, i, funded)))
-            if not portfolios:
+            values = [v for g, v in valued if (g[i] > 0) == funded]
+            if not values:
                 assert o is None
                 continue
             assert o is not None and (o.grants[i] > 0) == funded
-            assert o.value == max(portfolio_value(p, g) for g in portfolios)
+            assert o.value == max(values)
     assert e.solves >= 1
 
 
@@ -50,19 +56,20 @@ def test_frame_and_value_bounds_equal_brute_force(p: Problem, seed: int) -> None
     e = Engine.of(p)
     frame = int(rng.integers(0, p.total_requested + 1))
     wide = p.with_frame(max(frame, 1))
-    values = sorted({portfolio_value(wide, g) for g in enumerate_portfolios(wide) if sum(g) <= frame})
+    within = [(sum(g), v) for g, v in _valued(wide) if sum(g) <= frame]
+    values = sorted({v for _, v in within})
     with e.at_frame(frame):
         o = e.best()
         assert o is not None and o.value == values[-1] and o.total <= frame
         floor = values[len(values) // 2]
         with e.value_at_least(floor, strict=True):
             above = e.cheapest()
-        cheaper = [g for g in enumerate_portfolios(wide) if sum(g) <= frame and portfolio_value(wide, g) > floor]
+        cheaper = [cost for cost, v in within if v > floor]
         if not cheaper:
             assert above is None
         else:
             assert above is not None and above.value > floor
-            assert above.total == min(sum(g) for g in cheaper)
+            assert above.total == min(cheaper)
         with e.value_at_most(floor):
             below = e.best()
         assert below is not None and below.value == floor

@@ -34,7 +34,7 @@ def test_example_policy_solves_and_lists_binding_rules(example: tuple[Problem, o
     # every binding rule is at its limit, recomputed from the grants
     g = sol.grants
     clusters = sum(g[a.id] for a in problem.applications if a.category.startswith("klynge"))
-    assert ("clusters at most 1 500 000 kr" in sol.binding_rules) == (clusters == 1_500_000)
+    assert ("clusters at most NOK 1,500,000" in sol.binding_rules) == (clusters == 1_500_000)
     for a in problem.applications:
         name = f"public funding at most 50 % of the project cost [{a.id}]"
         if name in sol.binding_rules:
@@ -42,7 +42,7 @@ def test_example_policy_solves_and_lists_binding_rules(example: tuple[Problem, o
             assert g[a.id] + other == a.total_cost // 2
     for d in sol.decisions:
         assert set(d.binding_rules) <= set(sol.binding_rules)
-    assert "clusters at most 1 500 000 kr" in sol.to_frame()["binding_rules"].str.cat(sep="; ")
+    assert "clusters at most NOK 1,500,000" in sol.to_frame()["binding_rules"].str.cat(sep="; ")
 
 
 def test_example_policy_decisions_name_the_rules(example: tuple[Problem, object]) -> None:

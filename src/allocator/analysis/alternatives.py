@@ -20,6 +20,7 @@ the most valuable, greedily.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,8 @@ class Alternatives(BaseModel):
     """Portfolios found by :func:`k_best`, :func:`all_optima` or :func:`diverse`.
 
     ``complete`` is True when the enumeration ran out of portfolios (rather than reaching
-    the number asked for).
+    the number asked for). Iterating yields the portfolios (``for p in k_best(problem)``);
+    ``len()`` and ``[k]`` work as on a tuple.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -82,6 +84,10 @@ class Alternatives(BaseModel):
 
     def __len__(self) -> int:
         return len(self.portfolios)
+
+    def __iter__(self) -> Iterator[Portfolio]:  # type: ignore[override]  # the portfolios, not pydantic's fields
+        """The portfolios, best first: ``for portfolio in k_best(problem)``."""
+        return iter(self.portfolios)
 
     def __getitem__(self, k: int) -> Portfolio:
         return self.portfolios[k]

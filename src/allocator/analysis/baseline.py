@@ -30,6 +30,7 @@ from allocator.model.selectors import rule_where, select
 from allocator.rules.check import Checker
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
+from allocator.words import money, ranks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,23 +64,30 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     # then the list sorted on integers: the same order as sorting on the fractions
     place = {v: k for k, v in enumerate(sorted({s.exact[i] for i in eligible}, reverse=True))}
     order = sorted(eligible, key=lambda i: (place[s.exact[i]], apps[i].requested, natural_key(apps[i].id)))
+    stopped: dict[int, list[str]] = {}
     if rules and problem.rules:
-        granted, broken = _down_the_list_with_rules(problem, order)
+        granted, broken, stopped = _down_the_list_with_rules(problem, order)
     else:
         granted, broken = _down_the_list(problem, order), []
-    rank_of = {i: k + 1 for k, i in enumerate(order)}
+    rank = ranks(list(s.exact))  # the one rank numbering: ties share the better rank
     decisions = []
     for i, a in enumerate(apps):
         g = int(granted[i])
-        if g:
-            reason, note = Reason.FUNDED, f"funded: rank {rank_of[i]} and it fitted"
+        if g == a.requested:
+            reason, note = Reason.FUNDED, f"funded: rank {rank[i]}, and it fitted in what was left"
+        elif g:
+            reason, note = Reason.FUNDED_PARTIALLY, f"funded in part: rank {rank[i]}, the largest grant that fitted and broke no rule"
         elif not s.eligible[i]:
             reason, note = Reason.INELIGIBLE, f"ineligible: {s.reasons[i]}"
+        elif i in stopped:
+            names = ", ".join(repr(r) for r in stopped[i])
+            reason, note = Reason.BLOCKED_BY_RULE, f"rank {rank[i]}: it fitted in what was left, but funding it would break {names}"
         else:
-            reason, note = Reason.OUTRANKED, f"rank {rank_of[i]}: no longer fitted in what was left"
+            reason, note = Reason.OUTRANKED, f"rank {rank[i]}: no longer fitted in what was left"
         decisions.append(
-            Decision.of(a, granted=g, score=float(s.weighted[i]), rank=rank_of.get(i, len(apps)),
-                        eligible=bool(s.eligible[i]), reason=reason, note=note)
+            Decision.of(a, granted=g, score=float(s.weighted[i]), rank=rank[i],
+                        eligible=bool(s.eligible[i]), reason=reason, note=note,
+                        binding_rules=tuple(stopped.get(i, ())) if not g else ())
         )
     total = int(granted.sum())
     message = "rank by weighted score, fund down the list"
@@ -113,8 +121,12 @@ def _down_the_list(problem: Problem, order: list[int]) -> np.ndarray:
     return granted
 
 
-def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.ndarray, list[str]]:
-    """Go down the list, skipping grants that would break a rule or break it further."""
+def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.ndarray, list[str], dict[int, list[str]]]:
+    """Go down the list, skipping grants that would break a rule or break it further.
+
+    Returns the grants, the rules still broken at the end, and for each application left
+    out although a grant fitted in what was left when its turn came, the rules
+    (``"label [part]"``) that funding it would have broken."""
 
     apps = problem.applications
     checker = Checker(problem)
@@ -122,6 +134,8 @@ def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.nd
 
     def broken(g: list[int]) -> dict[tuple[str, str], float]:
         return {(v.rule, v.part): v.excess for v in checker.violations(g)}
+
+    stopped: dict[int, list[str]] = {}
 
     fixed: dict[int, int | None] = {}
     for k, rule in enumerate(problem.rules):
@@ -135,15 +149,23 @@ def _down_the_list_with_rules(problem: Problem, order: list[int]) -> tuple[np.nd
     while changed:
         changed = False
         for i in queue:
-            if grant[i] == 0 and _fund_largest(problem, i, grant, fixed, broken, now):
-                now = broken(grant)
-                changed = True
-    return np.array(grant, dtype=np.int64), list(dict.fromkeys(rule for rule, _ in now))
+            if grant[i] == 0:
+                ok, stopped_by = _fund_largest(problem, i, grant, fixed, broken, now)
+                if ok:
+                    now = broken(grant)
+                    changed = True
+                    stopped.pop(i, None)
+                elif stopped_by:
+                    stopped.setdefault(i, stopped_by)  # its turn on the list: a rule stopped it
+    return np.array(grant, dtype=np.int64), list(dict.fromkeys(rule for rule, _ in now)), stopped
 
 
-def _fund_largest(problem: Problem, i: int, grant: list[int], fixed: dict[int, int | None], broken: Any, now: dict[Any, float]) -> bool:
+def _fund_largest(
+    problem: Problem, i: int, grant: list[int], fixed: dict[int, int | None], broken: Any, now: dict[Any, float]
+) -> tuple[bool, list[str]]:
     """Give application ``i`` the largest grant that fits and breaks no rule further (a lock's
-    own amount first, when the lock fixes one)."""
+    own amount first, when the lock fixes one). Returns whether it was funded, and else the
+    rules (``"label [part]"``) that stopped a grant that fitted in what was left."""
 
     apps = problem.applications
     left = problem.frame - sum(grant)
@@ -151,14 +173,17 @@ def _fund_largest(problem: Problem, i: int, grant: list[int], fixed: dict[int, i
     locked_at = fixed.get(i)
     if locked_at is not None:
         amounts = [locked_at, *(a for a in amounts if a != locked_at)]
+    stopped_by: list[str] = []
     for amount in amounts:
         if amount > left:
             continue
         grant[i] = amount
-        if all(excess <= now.get(key, 0.0) + 1e-9 for key, excess in broken(grant).items()):
-            return True
+        worse = [key for key, excess in broken(grant).items() if excess > now.get(key, 0.0) + 1e-9]
+        if not worse:
+            return True, []
+        stopped_by.extend(f"{rule} [{part}]" if part else rule for rule, part in worse if rule != "frame")
         grant[i] = 0
-    return False
+    return False, list(dict.fromkeys(stopped_by))
 
 
 class Comparison(BaseModel):
@@ -179,8 +204,8 @@ class Comparison(BaseModel):
     def __str__(self) -> str:
         pct = f" ({self.improvement_pct:+.1f} %)" if self.improvement_pct is not None else ""
         lines = [
-            f"optimal portfolio value      {self.optimal_value:10.4f}  ({self.optimal_granted:,} granted)",
-            f"rank-and-fund portfolio value {self.baseline_value:9.4f}  ({self.baseline_granted:,} granted)",
+            f"optimal portfolio value      {self.optimal_value:10.4f}  ({money(self.optimal_granted)} granted)",
+            f"rank-and-fund portfolio value {self.baseline_value:9.4f}  ({money(self.baseline_granted)} granted)",
             f"gain over rank-and-fund      {self.improvement:+10.4f}{pct}",
         ]
         if self.only_optimal:

@@ -223,24 +223,28 @@ def explanations(
             **facts,
         )
         en, nb = (
-            sentence(e, lang, currency=problem.currency, frame=problem.frame, tie_break=solution.tie_break)
+            sentence(e, lang, problem=problem, tie_break=solution.tie_break)
             for lang in ("en", "nb")
         )
         out.append(e.model_copy(update={"sentence_en": en, "sentence_nb": nb}))
     return out
 
 
-def to_frame(items: list[Explanation], lang: str = "en") -> pd.DataFrame:
-    """The explanations as a DataFrame (see :func:`explain` for the columns)."""
+def to_frame(items: list[Explanation], lang: str = "en", *, exact: bool = False) -> pd.DataFrame:
+    """The explanations as a DataFrame (see :func:`explain` for the columns); with
+    ``exact=True`` the score and the margins are exact fractions (``None`` for no value)."""
     import pandas as pd
 
     lang = check_lang(lang)
     nan = float("nan")
     rows = []
     for e in items:
-        down: float = nan
+        down: Any = nan
+        up: Any = nan if e.margin_up is None else float(e.margin_up)
         if e.funded:
             down = float(e.margin_down) if e.margin_down is not None else float("inf")
+        if exact:
+            up, down = e.margin_up, e.margin_down
         rows.append(
             {
                 "id": e.id,
@@ -248,10 +252,10 @@ def to_frame(items: list[Explanation], lang: str = "en") -> pd.DataFrame:
                 "funded": e.funded,
                 "requested": e.requested,
                 "granted": e.granted,
-                "score": e.score,
+                "score": e.score_exact if exact else e.score,
                 "reason": e.reason.value,
                 "rules": "; ".join(e.rules),
-                "margin_up": nan if e.margin_up is None else float(e.margin_up),
+                "margin_up": up,
                 "margin_down": down,
                 "max_grant": e.max_grant,
                 "displaces": "; ".join(e.displaces),
@@ -277,6 +281,7 @@ def explain(
     max_grant: bool = True,
     time_limit: float | None = None,
     method: Literal["auto", "mip"] = "auto",
+    exact: bool = False,
 ) -> pd.DataFrame:
     """Why each application was or was not funded, by how much, and what would change it.
 
@@ -287,7 +292,10 @@ def explain(
     far it could fall before it leaves; ``inf`` when the rules require it), ``max_grant``
     (largest request at which it is funded), ``displaces``, ``also_funded``,
     ``replaced_by``, ``detail``, ``sentence`` (in ``lang``: 'en' or 'nb'), ``sentence_en``,
-    ``sentence_nb``. The definitions are in the module documentation.
+    ``sentence_nb``. The definitions are in the module documentation. With ``exact=True``
+    the columns ``score``, ``margin_up`` and ``margin_down`` hold the exact values
+    (:class:`fractions.Fraction`; ``None`` where there is none), as computed.
+    :func:`explanations` gives the same as :class:`Explanation` objects.
 
     Examples
     --------
@@ -299,7 +307,7 @@ def explain(
     0  A   False      B; C        0.2          NaN         50
     1  B    True                  NaN          0.2         50
     2  C    True                  NaN          0.2         50
-    >>> print(df.sentence[0])
-    Not funded: its weighted score 0.900 would have to rise by more than 0.200 to enter; it would displace B and C; it would be funded if it asked for at most 50 NOK.
+    >>> print(df.sentence[0])  # 0.9 + 0.2 is beyond the top of the scale (1.0)
+    Not funded: it could not be funded on its score alone, not even with the top score on every criterion; only with a request of at most NOK 50.
     """
-    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang)
+    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang, exact=exact)

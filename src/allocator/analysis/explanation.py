@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer, model_validator
 
-from allocator.solution import Reason
+from allocator.solution import Reason, RuleRef
 
 __all__ = ["Explanation"]
 
@@ -27,6 +28,8 @@ class Explanation(BaseModel):
     detail: str = ""
     detail_nb: str = ""
     rules: tuple[str, ...] = ()
+    rule_refs: tuple[RuleRef, ...] = ()
+    """The rules involved (``rules``) as data: label and part."""
     margin_up: Fraction | None = None
     margin_down: Fraction | None = None
     max_grant: int | None = None
@@ -36,6 +39,13 @@ class Explanation(BaseModel):
     min_amount: int = 0
     sentence_en: str = ""
     sentence_nb: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refs(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("rules") and not data.get("rule_refs"):
+            data = {**data, "rule_refs": tuple(RuleRef.parse(r) for r in data["rules"])}
+        return data
 
     @field_serializer("score_exact", "margin_up", "margin_down")
     def _fraction(self, v: Fraction | None) -> str | None:

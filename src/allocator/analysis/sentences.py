@@ -1,185 +1,240 @@
 """Plain-language sentences, in English and Norwegian Bokmål, for the explanations.
 
-One function per language turns an :class:`allocator.analysis.explain.Explanation`'s facts into one
-sentence an adviser can send to an applicant. Numbers follow each language's habits:
-``1,250,000 NOK`` and ``0.612`` in English, ``1 250 000 kr`` and ``0,612`` in Bokmål.
+One sentence per :class:`allocator.analysis.explanation.Explanation`, that an adviser can
+send to an applicant. The words, numbers and rule names come from :mod:`allocator.words`;
+with the ``problem`` given (as :func:`allocator.explain` does):
+
+* scores are said in the call's own points ("5.25 of 7") and margins in points;
+* a rise that would take the score beyond the top of its scale is never asked for: the
+  sentence says the application could not be funded on its score alone (and, when a
+  smaller request would be funded, with which request);
+* amounts in sentences are rounded down to the call's step (``Options.step``; a request "of
+  at most 310 000 kr" is a whole step, and still funded);
+* rules are named by their labels in the language asked for (``label_nb``).
+
+Without the problem the weighted score is shown (three decimals) and nothing is rounded.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from allocator.analysis.explanation import Explanation
-from allocator.exceptions import AllocatorError
 from allocator.solution import Reason
+from allocator.words import (
+    LANGUAGES,
+    amount_in_steps,
+    check_lang,
+    join_ids,
+    money,
+    number,
+    point_scale,
+    quoted,
+    rule_name,
+    tie_break_text,
+)
 
 __all__ = ["LANGUAGES", "check_lang", "join_ids", "money", "number", "sentence"]
 
-LANGUAGES = ("en", "nb")
-_ALIASES = {"en": "en", "english": "en", "nb": "nb", "no": "nb", "nob": "nb", "bokmål": "nb", "bokmal": "nb", "norwegian": "nb"}
-_MAX_IDS = 6
+
+class _Say:
+    """The numbers of one sentence, in one language, with or without the problem."""
+
+    def __init__(self, lang: str, problem: Any, currency: str) -> None:
+        self.lang = lang
+        self.nb = lang == "nb"
+        self.problem = problem
+        self.cur = getattr(problem, "currency", currency)
+        self.scale = point_scale(problem) if problem is not None else None
+        opts = getattr(problem, "options", None)
+        # the call's step, also for all-or-nothing calls: "at most 310 000 kr", not "316 666 kr"
+        self.step = opts.step if opts is not None else None
+
+    def m(self, amount: int) -> str:
+        return money(amount, self.cur, self.lang)
+
+    def in_steps(self, amount: int) -> int:
+        """An amount promised in a sentence: rounded down to the call's step (as it is when
+        that would leave nothing)."""
+        return amount_in_steps(amount, self.step) or amount
+
+    def grant_limit(self, amount: int) -> str:
+        """:meth:`in_steps`, as money."""
+        return self.m(self.in_steps(amount))
+
+    def score(self, e: Explanation) -> str:
+        if self.scale is None:
+            return f"{'den vektede poengsummen' if self.nb else 'its weighted score'} {number(e.score, self.lang)}"
+        p = number(self.scale.points(e.score_exact), self.lang, 2)
+        top = number(self.scale.top, self.lang, 0 if float(self.scale.top).is_integer() else 2)
+        return f"{'poengsummen' if self.nb else 'its score'} {p} {'av' if self.nb else 'of'} {top}"
+
+    def delta(self, margin: Fraction) -> str:
+        if self.scale is None:
+            return number(margin, self.lang)
+        return f"{number(self.scale.delta(margin), self.lang, 2)} {'poeng' if self.nb else 'points'}"
+
+    def reachable(self, e: Explanation, margin: Fraction) -> bool:
+        return self.scale is None or self.scale.reachable(e.score_exact, margin)
+
+    def rules(self, refs: Any) -> str:
+        names = [quoted(rule_name(r, self.problem, self.lang), self.lang) for r in dict.fromkeys(str(r) for r in refs)]
+        if self.nb:
+            return f"{'regelen' if len(names) == 1 else 'reglene'} {join_ids(names, 'nb')}"
+        return f"{'the rule' if len(names) == 1 else 'the rules'} {join_ids(names, 'en')}"
+
+    def keys(self, keys: tuple[str, ...]) -> str:
+        return tie_break_text(keys or ("id",), self.lang, self.problem)
 
 
-def check_lang(lang: str) -> str:
-    """The language code for ``lang`` ('en' or 'nb'); AllocatorError otherwise."""
-    code = _ALIASES.get(str(lang).strip().lower())
-    if code is None:
-        raise AllocatorError(f"lang {lang!r} is not supported; use 'en' (English) or 'nb' (Norwegian Bokmål)")
-    return code
+def sentence(
+    e: Explanation,
+    lang: str,
+    *,
+    problem: Any = None,
+    currency: str = "NOK",
+    frame: int = 0,
+    tie_break: tuple[str, ...] = (),
+) -> str:
+    """One sentence explaining the decision on one application.
 
-
-def money(amount: int, currency: str, lang: str) -> str:
-    """An amount in whole units: ``400,000 NOK`` (en), ``400 000 kr`` (nb).
-
-    Examples
-    --------
-    >>> money(1250000, "NOK", "en"), money(1250000, "NOK", "nb")
-    ('1,250,000 NOK', '1 250 000 kr')
+    Parameters
+    ----------
+    e
+        The explanation.
+    lang
+        ``"en"`` or ``"nb"``.
+    problem
+        The call (recommended): points of the call's scale, the top of the scale, the step
+        and the rules' names in ``lang``.
+    currency, frame, tie_break
+        The currency and frame when no problem is given; the tie-break keys in force.
     """
-    if lang == "nb":
-        unit = "kr" if currency.upper() == "NOK" else currency
-        return f"{amount:,}".replace(",", " ") + f" {unit}"
-    return f"{amount:,} {currency}"
-
-
-def number(x: float | Fraction, lang: str) -> str:
-    """A score or margin: three decimals, or two significant digits when smaller.
-
-    Examples
-    --------
-    >>> number(0.6123, "en"), number(0.6123, "nb"), number(0.00042, "en")
-    ('0.612', '0,612', '0.00042')
-    """
-    v = float(x)
-    s = f"{v:.3f}" if v == 0 or abs(v) >= 0.0005 else f"{v:.2g}"
-    return s.replace(".", ",") if lang == "nb" else s
-
-
-def join_ids(ids: tuple[str, ...] | list[str], lang: str) -> str:
-    """``A, B and C`` / ``A, B og C``; long lists end with ``and 4 more`` / ``og 4 til``.
-
-    Examples
-    --------
-    >>> join_ids(["A", "B", "C"], "en"), join_ids(["A", "B"], "nb")
-    ('A, B and C', 'A og B')
-    """
-    ids = list(ids)
-    word = "og" if lang == "nb" else "and"
-    if len(ids) > _MAX_IDS:
-        rest = len(ids) - (_MAX_IDS - 1)
-        shown = ids[: _MAX_IDS - 1]
-        tail = f"{rest} til" if lang == "nb" else f"{rest} more"
-        return ", ".join(shown) + f" {word} {tail}"
-    if len(ids) <= 1:
-        return "".join(ids)
-    return ", ".join(ids[:-1]) + f" {word} {ids[-1]}"
-
-
-def sentence(e: Explanation, lang: str, *, currency: str = "NOK", frame: int = 0, tie_break: tuple[str, ...] = ()) -> str:
-    """One sentence explaining the decision on one application."""
     lang = check_lang(lang)
-    return _nb(e, currency, frame, tie_break) if lang == "nb" else _en(e, currency, frame, tie_break)
+    say = _Say(lang, problem, currency)
+    frame = getattr(problem, "frame", frame)
+    return _funded(e, say, tie_break) if e.funded else _not_funded(e, say, frame, tie_break)
 
 
-def _en(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
-    def m(a: int) -> str:
-        return money(a, cur, "en")
-
-    def n(x: float | Fraction) -> str:
-        return number(x, "en")
-
-    rules = ", ".join(e.rules)
-    grant = m(e.granted) if e.granted == e.requested else f"{m(e.granted)} of {m(e.requested)}"
-    if e.funded:
-        head = f"Funded ({grant})"
-        if e.reason is Reason.LOCKED_IN:
-            return f"{head}: locked in{f' by {rules}' if rules else ''}."
-        if e.margin_down is None:
-            return f"{head}: the rules require it{f' ({rules})' if rules else ''}."
-        if e.margin_down == 0:
-            text = f"{head}: it ties with another portfolio of equal value, and the tie-break ({', '.join(keys) or 'id'}) chose it"
-        elif e.margin_down >= e.score_exact and not e.replaced_by:
-            text = f"{head}: it keeps its place at any positive score, as nothing else would use its share of the frame"
-        else:
-            text = f"{head}: its weighted score {n(e.score)} could fall by {n(e.margin_down)} before it would lose its place"
-            if e.replaced_by:
-                text += f" to {join_ids(e.replaced_by, 'en')}"
-        if e.max_grant is not None and e.max_grant > e.requested:
-            text += f"; it would still be funded with a request of up to {m(e.max_grant)}"
-        return text + "."
-    head = "Not funded"
-    if e.reason is Reason.INELIGIBLE:
-        return f"Not eligible: {e.detail}."
-    if e.reason is Reason.TOO_LARGE:
-        what = "minimum" if e.detail == "minimum" else "request"
-        return f"{head}: its {what} {m(e.min_amount)} exceeds the frame {m(frame)}."
-    if e.reason is Reason.LOCKED_OUT:
-        return f"{head}: locked out{f' by {rules}' if rules else ''}."
-    if e.reason is Reason.BLOCKED_BY_RULE:
-        text = f"{head}: blocked by {'the rule' if len(e.rules) == 1 else 'the rules'} {rules}"
-        if e.margin_up is not None:
-            text += f"; under the rules its weighted score {n(e.score)} would have to rise by more than {n(e.margin_up)} to enter"
-        return text + "."
-    if e.margin_up is None:
-        return f"{head}."
-    if e.margin_up == 0:
-        text = f"{head}: it ties with the chosen portfolio, and the tie-break ({', '.join(keys) or 'id'}) chose the other"
+def _funded(e: Explanation, s: _Say, keys: tuple[str, ...]) -> str:
+    nb = s.nb
+    grant = (
+        s.m(e.granted) if e.granted == e.requested else f"{s.m(e.granted)} {'av' if nb else 'of'} {s.m(e.requested)}"
+    )
+    head = f"{'Innvilget' if nb else 'Funded'} ({grant})"
+    if e.reason is Reason.LOCKED_IN:
+        by = f" {'av' if nb else 'by'} {s.rules(e.rules)}" if e.rules else ""
+        return f"{head}: {'påkrevd' if nb else 'required'}{by}."
+    if e.margin_down is None:
+        by = f" ({s.rules(e.rules)})" if e.rules else ""
+        return f"{head}: {'reglene krever den' if nb else 'the rules require it'}{by}."
+    if e.margin_down == 0:
+        text = (
+            f"{head}: søknaden står likt med en annen portefølje med samme verdi, og valget mellom like gode "
+            f"porteføljer ({s.keys(keys)}) falt på denne"
+            if nb
+            else f"{head}: it ties with another portfolio of equal value, and the tie-break ({s.keys(keys)}) chose it"
+        )
+    elif e.margin_down >= e.score_exact and not e.replaced_by:
+        text = (
+            f"{head}: søknaden beholder tilskuddet ved enhver positiv poengsum, fordi ingen annen søknad kunne ha "
+            "brukt denne delen av rammen"
+            if nb
+            else f"{head}: it keeps its grant at any positive score, as nothing else would use its share of the frame"
+        )
     else:
-        text = f"{head}: its weighted score {n(e.score)} would have to rise by more than {n(e.margin_up)} to enter"
-    if e.displaces:
-        text += f"; it would displace {join_ids(e.displaces, 'en')}"
-    if e.max_grant is not None and e.max_grant < e.requested:
-        text += f"; it would be funded if it asked for at most {m(e.max_grant)}"
+        text = (
+            f"{head}: {s.score(e)} kunne ha falt med {s.delta(e.margin_down)} før søknaden ville ha mistet tilskuddet"
+            if nb
+            else f"{head}: {s.score(e)} could fall by {s.delta(e.margin_down)} before it would lose its grant"
+        )
+        if e.replaced_by:
+            text += f" {'til' if nb else 'to'} {join_ids(e.replaced_by, s.lang)}"
+    if e.max_grant is not None and s.in_steps(e.max_grant) > e.requested:
+        limit = s.grant_limit(e.max_grant)
+        text += (
+            f"; søknaden ville fortsatt ha blitt innvilget med et søknadsbeløp på inntil {limit}"
+            if nb
+            else f"; it would still be funded with a request of up to {limit}"
+        )
     return text + "."
 
 
-def _nb(e: Explanation, cur: str, frame: int, keys: tuple[str, ...]) -> str:
-    def m(a: int) -> str:
-        return money(a, cur, "nb")
+def _request_clause(e: Explanation, s: _Say, only: bool) -> str:
+    if e.max_grant is None or e.max_grant >= e.requested:
+        return ""
+    limit = s.grant_limit(e.max_grant)
+    if only:
+        return f"; {'bare med et søknadsbeløp på høyst' if s.nb else 'only with a request of at most'} {limit}"
+    return (
+        f"; søknaden ville ha blitt innvilget med et søknadsbeløp på høyst {limit}"
+        if s.nb
+        else f"; it would be funded if it asked for at most {limit}"
+    )
 
-    def n(x: float | Fraction) -> str:
-        return number(x, "nb")
 
-    rules = ", ".join(e.rules)
-    grant = m(e.granted) if e.granted == e.requested else f"{m(e.granted)} av {m(e.requested)}"
-    if e.funded:
-        head = f"Innvilget ({grant})"
-        if e.reason is Reason.LOCKED_IN:
-            return f"{head}: låst inn{f' av {rules}' if rules else ''}."
-        if e.margin_down is None:
-            return f"{head}: reglene krever den{f' ({rules})' if rules else ''}."
-        if e.margin_down == 0:
-            text = f"{head}: den står likt med en annen portefølje med samme verdi, og regelen for likhet ({', '.join(keys) or 'id'}) valgte denne"
-        elif e.margin_down >= e.score_exact and not e.replaced_by:
-            text = f"{head}: den beholder plassen ved enhver positiv poengsum, fordi ingenting annet ville brukt dens del av rammen"
-        else:
-            text = f"{head}: den vektede poengsummen {n(e.score)} kunne falle med {n(e.margin_down)} før søknaden ville miste plassen"
-            if e.replaced_by:
-                text += f" til {join_ids(e.replaced_by, 'nb')}"
-        if e.max_grant is not None and e.max_grant > e.requested:
-            text += f"; den ville fortsatt blitt innvilget med et søknadsbeløp på inntil {m(e.max_grant)}"
-        return text + "."
-    head = "Ikke innvilget"
+def _rise(e: Explanation, s: _Say, margin: Fraction, rules: bool = False) -> str:
+    """The rise needed, or that no score on the scale would do, with the request that would.
+
+    ``rules``: the rise is the one needed within the call's rules ("innenfor reglene" after
+    the verb in Bokmål, whose word order a leading adverbial would break).
+    """
+    within = " innenfor reglene" if rules else ""
+    lead = "under the rules " if rules else ""
+    if s.reachable(e, margin):
+        text = (
+            f"{s.score(e)} måtte ha økt med mer enn {s.delta(margin)} for at søknaden skulle bli innvilget{within}"
+            if s.nb
+            else f"{lead}{s.score(e)} would have to rise by more than {s.delta(margin)} for it to be funded"
+        )
+        return text + _request_clause(e, s, only=False)
+    text = (
+        f"søknaden kunne ikke ha blitt innvilget{within} på poengsum alene, heller ikke med toppskår på alle kriterier"
+        if s.nb
+        else f"{lead}it could not be funded on its score alone, not even with the top score on every criterion"
+    )
+    return text + _request_clause(e, s, only=True)
+
+
+def _not_funded(e: Explanation, s: _Say, frame: int, keys: tuple[str, ...]) -> str:
+    nb = s.nb
+    head = "Ikke innvilget" if nb else "Not funded"
     if e.reason is Reason.INELIGIBLE:
-        return f"Ikke innvilget: oppfyller ikke kravene ({e.detail_nb})."
+        detail = e.detail_nb if nb else e.detail
+        what = "søknaden oppfyller ikke minstekravene" if nb else "it does not meet the minimum requirements"
+        return f"{head}: {what}{f' ({detail})' if detail else ''}."
     if e.reason is Reason.TOO_LARGE:
-        what = "minimumsbeløpet" if e.detail == "minimum" else "søknadsbeløpet"
-        return f"{head}: {what} {m(e.min_amount)} er større enn rammen på {m(frame)}."
+        if nb:
+            what = "minstebeløpet" if e.detail == "minimum" else "søknadsbeløpet"
+            return f"{head}: {what} på {s.m(e.min_amount)} er større enn rammen på {s.m(frame)}."
+        what = "minimum" if e.detail == "minimum" else "request"
+        return f"{head}: its {what} of {s.m(e.min_amount)} is larger than the frame of {s.m(frame)}."
     if e.reason is Reason.LOCKED_OUT:
-        return f"{head}: holdt utenfor{f' av {rules}' if rules else ''}."
+        by = f" {'av' if nb else 'by'} {s.rules(e.rules)}" if e.rules else ""
+        return f"{head}: {'utelukket' if nb else 'excluded'}{by}."
     if e.reason is Reason.BLOCKED_BY_RULE:
-        text = f"{head}: stoppet av {'regelen' if len(e.rules) == 1 else 'reglene'} {rules}"
+        text = (
+            f"{head}: {'stoppet av' if nb else 'stopped by'} {s.rules(e.rules)}"
+            if e.rules
+            else f"{head}: {'stoppet av reglene' if nb else 'stopped by the rules'}"
+        )
         if e.margin_up is not None:
-            text += f"; med reglene måtte den vektede poengsummen {n(e.score)} ha økt med mer enn {n(e.margin_up)} for å komme inn"
+            text += "; " + _rise(e, s, e.margin_up, rules=True)
+        else:
+            text += _request_clause(e, s, only=True)
         return text + "."
     if e.margin_up is None:
-        return f"{head}."
+        return f"{head}." + ""
     if e.margin_up == 0:
-        text = f"{head}: den står likt med den valgte porteføljen, og regelen for likhet ({', '.join(keys) or 'id'}) valgte den andre"
-    else:
-        text = f"{head}: den vektede poengsummen {n(e.score)} måtte ha økt med mer enn {n(e.margin_up)} for å komme inn"
-    if e.displaces:
-        text += f"; den ville fortrengt {join_ids(e.displaces, 'nb')}"
-    if e.max_grant is not None and e.max_grant < e.requested:
-        text += f"; den ville blitt innvilget med et søknadsbeløp på høyst {m(e.max_grant)}"
+        text = (
+            f"{head}: søknaden står likt med den valgte porteføljen, og valget mellom like gode porteføljer "
+            f"({s.keys(keys)}) falt på den andre"
+            if nb
+            else f"{head}: it ties with the chosen portfolio, and the tie-break ({s.keys(keys)}) chose the other"
+        )
+        return text + _request_clause(e, s, only=False) + "."
+    text = f"{head}: " + _rise(e, s, e.margin_up)
+    if e.displaces and s.reachable(e, e.margin_up):
+        text += f"; {'den ville da ha fortrengt' if nb else 'it would displace'} {join_ids(e.displaces, s.lang)}"
     return text + "."

@@ -146,6 +146,7 @@ def load_example() -> Problem:
         weights=meta["weights"],
         scales={k: (lo, hi) for k in meta["weights"]},
         labels=meta["labels"],
+        labels_nb=meta.get("labels_nb"),
         name=meta["name"],
         currency=meta["currency"],
         **meta["columns"],

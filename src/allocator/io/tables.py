@@ -1,4 +1,4 @@
-"""Files in and out: CSV, Excel (.xlsx) and JSON tables of applications, and decision tables.
+"""Files in and out: CSV, spreadsheets (.xlsx, .xls, .ods) and JSON tables of applications, and decision tables.
 
 Reading (:func:`read_table`, :func:`read_problem`):
 
@@ -7,7 +7,8 @@ Reading (:func:`read_table`, :func:`read_problem`):
   (``4,5``); numbers written with space thousands separators (``150 000``) become numbers
   too. UTF-8 with or without a byte-order mark; files that are not UTF-8 are read as
   Windows-1252 (what older Excel versions write).
-- ``.xlsx``: the first sheet, or ``sheet=`` (a name or a 0-based position), via openpyxl.
+- ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``: the first sheet, or ``sheet=`` (a name or a
+  0-based position), via python-calamine (openpyxl for .xlsx when calamine is missing).
 - ``.json``: a list of records (one object per application; a ``scores`` object inside a
   record is spread into one column per criterion), or a whole :class:`~allocator.model.problem.Problem`
   as written by ``problem.model_dump_json()``.
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.exceptions import InputError
-from allocator.io.excel import read_xlsx, write_xlsx
+from allocator.io.excel import SPREADSHEET_SUFFIXES, read_spreadsheet, write_xlsx
 from allocator.model.cells import parse_number
 from allocator.model.columns import text_columns
 from allocator.model.problem import Problem
@@ -42,14 +43,14 @@ if TYPE_CHECKING:
 
 __all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "read_problem", "read_table", "write_decisions"]
 
-READ_SUFFIXES = (".csv", ".xlsx", ".json")
+READ_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES, ".json")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in suffixes:
-        hint = "; save the workbook as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else ""
+        hint = "; save the workbook as .xlsx" if suffix in (".xlsb", ".numbers") else ""
         raise InputError(
             f"cannot {verb} {str(p)!r}: unknown file type {suffix or '(no suffix)'!r}; "
             f"use one of {', '.join(suffixes)}{hint}",
@@ -72,14 +73,14 @@ def read_table(
     encoding: str | None = None,
     **columns: Hashable,
 ) -> pd.DataFrame:
-    """Read a table of applications from .csv, .xlsx or .json into a DataFrame.
+    """Read a table of applications from .csv, .xlsx / .xls / .ods or .json into a DataFrame.
 
     Parameters
     ----------
     path
         The file; its suffix chooses the reader.
     sheet
-        For .xlsx: the sheet's name or 0-based position. Default: the first sheet.
+        For spreadsheets: the sheet's name or 0-based position. Default: the first sheet.
     sep
         For .csv: the separator. Default: detected from the header line (';', ',' or tab).
     encoding
@@ -105,8 +106,8 @@ def read_table(
     suffix = p.suffix.lower()
     if suffix == ".csv":
         df = _read_csv(p, sep=sep, encoding=encoding)
-    elif suffix == ".xlsx":
-        df = read_xlsx(p, sheet)
+    elif suffix in SPREADSHEET_SUFFIXES:
+        df = read_spreadsheet(p, sheet)
     else:
         df = _read_json_table(p)
     if columns:
@@ -267,12 +268,12 @@ def read_problem(
     Parameters
     ----------
     path
-        .csv, .xlsx or .json.
+        .csv, .xlsx / .xls / .ods or .json.
     frame, weights
         Required for a table (see :func:`~allocator.model.table.problem_from_frame`).
         For a Problem JSON they are optional and replace the file's frame / weights.
     sheet
-        For .xlsx: which sheet (default the first).
+        For spreadsheets: which sheet (default the first).
     **kw
         For a table: everything :func:`~allocator.model.table.problem_from_frame`
         takes (``scales``, ``thresholds``, ``labels``, ``options``, ``name``, column

@@ -91,7 +91,8 @@ def per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:
 
 
 def scale_of(name: str, spec: Any, column: Hashable, observed_max: float | None) -> Scale:
-    """(min, max) from a scales entry (a pair or a maximum), or the default (0, column max)."""
+    """(min, max) from a scales entry (a pair or a maximum), or the default (0, ``observed_max``:
+    the largest score of the criteria given no scale, shared by all of them)."""
     fix = f"give scales={{{name!r}: (min, max)}} with min < max and max > 0, e.g. (1, 7)"
     what = f"criterion {name!r}" + (f" (column {str(column)!r})" if str(column) != name else "")
     if spec is None:

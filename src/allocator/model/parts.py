@@ -137,6 +137,12 @@ class Criterion(Frozen):
         below it is never funded, whatever its other scores.
     label
         Display name ("Green transition").
+    label_nb
+        Display name in Norwegian Bokmål ("Grønn omstilling"), for reports in ``lang="nb"``
+        (default: ``label``).
+    scale_inferred
+        True when no scale was given and it was read from the table (see
+        :func:`allocator.model.table.fields_from_frame`): reports then say so.
     """
 
     name: str
@@ -145,6 +151,8 @@ class Criterion(Frozen):
     scale_max: float = 1.0
     threshold: float | None = None
     label: str = ""
+    label_nb: str = ""
+    scale_inferred: bool = False
 
     @field_validator("name")
     @classmethod
@@ -184,6 +192,12 @@ class Criterion(Frozen):
         """The label if set, else the name."""
         return self.label or self.name
 
+    def display_in(self, lang: str) -> str:
+        """The display name in ``lang`` (``"nb"``: ``label_nb``, else the label, else the name)."""
+        if lang == "nb" and self.label_nb:
+            return self.label_nb
+        return self.display
+
 
 Scalar = str | int | float | bool | None
 
@@ -210,6 +224,9 @@ class Application(Frozen):
         Raw score per criterion name, on that criterion's scale.
     attributes
         Any other column, kept for rules and reports.
+    spread
+        Per criterion, the lowest and highest score the reviewers gave, when the score is
+        an aggregate of several reviews (:mod:`allocator.io.reviewers`).
     """
 
     id: str = Field(min_length=1)
@@ -222,6 +239,7 @@ class Application(Frozen):
     tags: tuple[str, ...] = ()
     scores: dict[str, float] = Field(default_factory=dict)
     attributes: dict[str, Scalar] = Field(default_factory=dict)
+    spread: dict[str, tuple[float, float]] = Field(default_factory=dict)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -253,6 +271,14 @@ class Application(Frozen):
         for k, s in v.items():
             if not math.isfinite(s):
                 raise ValueError(f"score '{k}' is {s}; give a finite number on the criterion's scale")
+        return v
+
+    @field_validator("spread")
+    @classmethod
+    def _spread(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for k, (lo, hi) in v.items():
+            if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+                raise ValueError(f"spread of '{k}' is ({lo}, {hi}); give (lowest, highest) finite scores, lowest first")
         return v
 
     @model_validator(mode="after")

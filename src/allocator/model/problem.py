@@ -93,6 +93,14 @@ class Problem(Frozen):
                         f"application '{a.id}': score {s} for '{c.name}' lies outside its scale "
                         f"[{c.scale_min:g}, {c.scale_max:g}]; correct the score or the scale"
                     )
+            for k, (lo, hi) in a.spread.items():
+                if k not in names:
+                    raise ValueError(f"application '{a.id}' has a spread for unknown criterion {k!r}; the criteria are {sorted(names)}")
+                if not lo - 1e-9 <= a.scores[k] <= hi + 1e-9:
+                    raise ValueError(
+                        f"application '{a.id}': the spread ({lo:g}, {hi:g}) of '{k}' does not contain its score "
+                        f"{a.scores[k]:g}; give the lowest and highest reviewer score"
+                    )
         if self.options.tie_break is not None:
             for key in self.options.tie_break:
                 if key.lstrip("-") not in names | {"granted"}:

@@ -135,6 +135,9 @@ class RuleBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     label: str = Field(default="", validation_alias=AliasChoices("label", "name"))
+    label_nb: str = ""
+    """The label in Norwegian Bokmål, for reports in ``lang="nb"`` when ``label`` is in
+    another language (default: ``label``, else a generated Norwegian description)."""
 
     def __init__(self, /, **data: Any) -> None:
         try:

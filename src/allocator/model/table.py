@@ -41,6 +41,7 @@ from allocator.model.cells import (
 )
 from allocator.model.columns import resolve_columns
 from allocator.model.parts import Application, Criterion, Options
+from allocator.model.spread import read_spreads, spread_columns
 
 __all__ = ["fields_from_frame", "frame_of"]
 
@@ -76,6 +77,7 @@ def fields_from_frame(
     scales: Mapping[str, Any] | Any = None,
     thresholds: Mapping[str, float] | None = None,
     labels: Mapping[str, str] | None = None,
+    labels_nb: Mapping[str, str] | None = None,
     options: Options | Mapping[str, Any] | None = None,
     name: str = "",
     currency: str = "NOK",
@@ -101,14 +103,20 @@ def fields_from_frame(
         score column, or is mapped to one by keyword (``green="Grønn omstilling"``).
     scales
         The scale of each criterion: a mapping criterion -> ``(min, max)`` or ``max``, or
-        one such value for all criteria. **Default: (0, the largest score in that column)**
-        (1 if that largest score is not positive). Give the real scale whenever you know it:
-        the default makes the best application in the table the scale's top.
+        one such value for all criteria. **Default: one scale shared by every criterion
+        given none, from 0 to the largest score in any of their columns** (1 if no score
+        is positive), so that the weights keep the ratios given and no application's
+        value depends on another's scores. The criteria are then marked
+        ``scale_inferred`` and the reports say so. Give the real scale whenever you know
+        it (``scales=(1, 7)``).
     thresholds
         Criterion -> eligibility threshold on its raw score (default: none).
     labels
         Criterion -> display name. Default: the column header when it differs from the
         criterion's name ("Grønn omstilling"), else none.
+    labels_nb
+        Criterion -> display name in Norwegian Bokmål, for reports in ``lang="nb"``
+        (default: the label).
     options
         An :class:`~allocator.model.problem.Options` or a dict of its fields (default: ``Options()``,
         binary funding).
@@ -164,17 +172,20 @@ def fields_from_frame(
     scale_spec = per_criterion(scales, crits, "scales")
     thr = per_criterion(thresholds, crits, "thresholds")
     lab = per_criterion(labels, crits, "labels")
+    lab_nb = per_criterion(labels_nb, crits, "labels_nb")
     cells = {field: df[col].tolist() for field, col in found.items()}
-    used = set(found.values())
+    used = set(found.values()) | set(spread_columns(list(df.columns), crits, found))
     extra = [c for c in df.columns if c not in used]
     extra_cells = {c: df[c].tolist() for c in extra}
 
     ids = _read_ids(cells["id"], found["id"])
     scores = {c: _read_scores(cells[c], found[c], ids) for c in crits}
+    spreads = read_spreads(df, crits, found, scores, ids)
+    # one shared scale for every criterion without a given one: 0 to the largest score
+    shared = max((s for c in crits if scale_spec.get(c) is None for s in scores[c]), default=None)
     criteria = []
     for c in crits:
-        observed = [s for s in scores[c] if s is not None]
-        lo, hi = scale_of(c, scale_spec.get(c), found[c], max(observed) if observed else None)
+        lo, hi = scale_of(c, scale_spec.get(c), found[c], shared)
         _check_inscale_of(scores[c], found[c], ids, c, lo, hi, c in scale_spec)
         label = lab.get(c)
         if label is None:
@@ -192,7 +203,8 @@ def fields_from_frame(
                 )
             threshold = t
         criteria.append(
-            Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label))
+            Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label),
+                      label_nb=str(lab_nb.get(c) or ""), scale_inferred=scale_spec.get(c) is None)
         )
     apps = []
     for i, id_ in enumerate(ids):
@@ -221,6 +233,7 @@ def fields_from_frame(
                     total_cost=amounts.get("total_cost"),
                     scores={c: scores[c][i] for c in crits},
                     attributes=attrs,
+                    spread=spreads[i],
                 )
             )
         except AllocatorError as exc:  # pragma: no cover - every field is checked above
@@ -284,7 +297,7 @@ def _check_inscale_of(
                 f"correct the score, or the scale given as scales={{{name!r}: ({lo:g}, {hi:g})}}"
                 if given
                 else f"correct the score, or give the scale with scales={{{name!r}: (min, max)}} "
-                f"(the default scale runs from 0 to the column's largest score)"
+                f"(the default scale runs from 0 to the largest score of the criteria without one)"
             )
             raise _cell_error(i + 1, ids[i], column, s, f"lies outside the scale [{lo:g}, {hi:g}]", fix)
 
@@ -332,6 +345,10 @@ def frame_of(applications: Sequence[Application], criteria: Sequence[Criterion])
     }
     for c in criteria:
         data[c.name] = [a.scores[c.name] for a in apps]
+    for c in criteria:
+        if any(c.name in a.spread for a in apps):
+            data[f"{c.name}_min"] = [a.spread[c.name][0] if c.name in a.spread else None for a in apps]
+            data[f"{c.name}_max"] = [a.spread[c.name][1] if c.name in a.spread else None for a in apps]
     keys: list[str] = []
     for a in apps:
         keys.extend(k for k in a.attributes if k not in keys and k not in data)

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict
 from allocator.model.problem import Problem
 from allocator.optimize.elastic import TOL, Elastic
 from allocator.rules.rows import ELIGIBILITY, FRAME
+from allocator.solution import RuleRef
 from allocator.status import Status
 
 if TYPE_CHECKING:
@@ -118,6 +119,11 @@ class Diagnosis(BaseModel):
     irreducible: bool = True
     solves: int = 0
     runtime_s: float = 0.0
+
+    @property
+    def rule_refs(self) -> tuple[RuleRef, ...]:
+        """The conflicting rules as data (label and part), one per part that gives way."""
+        return tuple(RuleRef(label=v.rule, part=part) for v in self.violations for part in (v.parts or ("",)))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per conflicting rule: rule, kind, parts, violation, unit, resolves_all, message."""

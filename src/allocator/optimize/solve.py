@@ -37,6 +37,7 @@ from allocator.optimize.large import EXACT_COLS, LARGE_COLS, exact_optimum, near
 from allocator.optimize.tiebreak import TieBreak
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
+from allocator.words import problem_notes
 
 __all__ = ["NoPortfolio", "optimum", "solve"]
 
@@ -250,6 +251,7 @@ def _solution(f: Formulation, out: Outcome, solver: str, version: str, t0: float
         tie_break=out.tie_break,
         tied=out.tied,
         binding_rules=effects.binding if effects is not None else (),
+        notes=tuple(problem_notes(p)),
         decisions=tuple(decisions),
     )
 
@@ -284,6 +286,7 @@ def _failure(f: Formulation, res: NoPortfolio, solver: str, version: str, t0: fl
         solver_version=version,
         runtime_s=time.perf_counter() - t0,
         solves=res.solves,
+        notes=tuple(problem_notes(p)),
         diagnosis=diagnosis,
     )
     if raise_on_failure:

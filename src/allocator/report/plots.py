@@ -63,12 +63,25 @@ def plot_frame_curve(
         fx = list(breakpoints["frame"] / scale)
         fy = list(breakpoints["value"])
         end = max(float(x.max()), fx[-1])
-        ax.step([*fx, end], [*fy, fy[-1]], where="post", color="C0", label="optimal portfolio (exact)")
+        ax.step(
+            [*fx, end],
+            [*fy, fy[-1]],
+            where="post",
+            color="C0",
+            label="optimal portfolio (exact)",
+        )
         ax.plot(x, curve["value"], "o", color="C0", markersize=3)
     else:
         ax.plot(x, curve["value"], "-o", color="C0", markersize=3, label="optimal portfolio")
     if "rank_and_fund" in curve.columns:
-        ax.plot(x, curve["rank_and_fund"], "--s", color="C1", markersize=3, label="rank and fund down the list")
+        ax.plot(
+            x,
+            curve["rank_and_fund"],
+            "--s",
+            color="C1",
+            markersize=3,
+            label="rank and fund down the list",
+        )
     if "current" in curve.columns and curve["current"].any():
         f0 = float(curve.loc[curve["current"], "frame"].iloc[0]) / scale
         ax.axvline(f0, color="grey", linestyle=":", label="this call's frame")

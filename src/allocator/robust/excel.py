@@ -4,7 +4,8 @@
 in words, how the classes were computed, the draw (seed, input hash) when made, and one row
 per application with its class, core index, acceptability and its standard error, inclusion
 probability in the draw and lottery status, rows coloured by class. Text is written as
-text, never as a formula. The report module calls it (``write_report(..., robustness=r)``).
+text, never as a formula. :func:`sheet_writer` adds it to the report
+(``write_report(..., extra_sheets=[sheet_writer(r)])``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from allocator.robust.analysis import _LOT, LABELS, Robustness
+from allocator.robust.analysis import LABELS, Robustness
 
-__all__ = ["SHEET", "add_sheet", "decision_columns"]
+__all__ = ["SHEET", "add_sheet", "sheet_writer"]
 
 SHEET = {"en": "Robustness", "nb": "Robusthet"}
 """The sheet's name per language."""
@@ -66,44 +67,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def decision_columns(
-    robustness: Robustness, ids: list[str], lang: Literal["en", "nb"] = "en"
-) -> tuple[list[tuple[str, str]], list[list[Any]]]:
-    """Columns the report's decision sheet adds for ``robustness``: class, core index,
-    acceptability and its standard error, inclusion probability in the draw, lottery status.
+def sheet_writer(robustness: Robustness, lang: Literal["en", "nb"] | None = None) -> Any:
+    """A writer for ``write_report(..., extra_sheets=[sheet_writer(r)])``: adds the sheet in
+    the workbook's language (or ``lang``)."""
 
-    Returns the headers with their kind (``text`` or ``pct``) and one row of values per id
-    of ``ids`` (None where not computed).
-    """
-    L = LABELS[lang]
-    keys = [
-        ("class", "text"),
-        ("core_index", "pct"),
-        ("acceptability", "pct"),
-        ("acceptability_se", "score"),
-        ("inclusion_probability", "pct"),
-        ("lottery", "text"),
-    ]
-    by_id = {a.id: a for a in robustness.report().applications}
-    unknown = [i for i in ids if i not in by_id]
-    if unknown:
-        from allocator.exceptions import AllocatorError
+    def writer(report: Any) -> None:
+        add_sheet(report.wb, robustness, lang=lang or ("nb" if report.lang == "nb" else "en"))
 
-        raise AllocatorError(f"the robustness analysis is for another problem: it has no application {unknown[0]!r}")
-    rows = []
-    for i in ids:
-        a = by_id[i]
-        rows.append(
-            [
-                L[a.robust_class],
-                a.core_index,
-                a.acceptability,
-                a.acceptability_se,
-                a.inclusion_probability,
-                L[_LOT[a.lottery]],
-            ]
-        )
-    return [(L[k].replace("_", " "), kind) for k, kind in keys], rows
+    return writer
 
 
 def add_sheet(wb: Any, robustness: Robustness, *, lang: Literal["en", "nb"] = "en", name: str | None = None) -> Any:

@@ -29,7 +29,6 @@ from allocator.model.ledger import read_ledger
 from allocator.model.parts import format_validation_error
 from allocator.optimize import solve
 from allocator.report import write_report
-from allocator.report.excel import rules_broken, tie_break_text
 from allocator.rules import check
 from allocator.rules.check import CheckResult, Violation
 from allocator.scenarios import (
@@ -44,6 +43,14 @@ from allocator.scenarios import (
 )
 from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
+from allocator.words import decision_sentence, tie_break_text
+
+
+def rules_broken(problem: Problem | None, decisions: Solution | None) -> list[str]:
+    """Labels of the call's rules that ``decisions`` break (ranking by score cannot meet every floor)."""
+    if problem is None or decisions is None or not problem.rules:
+        return []
+    return check(problem, decisions).rules
 
 __all__ = [
     "EXAMPLE_CSV",
@@ -72,6 +79,7 @@ __all__ = [
     "check_lang",
     "combine",
     "compare",
+    "decision_sentence",
     "diverse",
     "explain",
     "explanations",

@@ -311,5 +311,6 @@ def report_bytes(
             problem=problem,
             baseline=baseline,
             explanations=explanations,
+            lang=lang,
         )
         return path.read_bytes()
