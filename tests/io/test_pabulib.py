@@ -256,7 +256,7 @@ def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
         read_pabulib(tmp_path / "absent.pb")
     path = tmp_path / "latin.pb"
     path.write_bytes(pb("a;1").replace("Park", "Bærum park").encode("latin-1"))
-    _raises(path, "not UTF-8", "save it as UTF-8")
+    _raises(path, "not UTF-8", "save the file as UTF-8")
 
 
 # ------------------------------------------------------------------ published instances

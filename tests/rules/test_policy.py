@@ -121,7 +121,7 @@ RULE_LINE = len(BASE.splitlines()) + 1  # the line of the first [[rules]] header
         # unknown top-level key
         ("frame = 100\nrule = 3\n", ["line 2", "unknown key 'rule'", "did you mean 'rules'"]),
         # malformed numbers
-        ('frame = "2,3 MNOK"\n', ["line 1", "key 'frame'", "not a whole amount", "1_500_000"]),
+        ('frame = "2,3 MNOK"\n', ["line 1", "key 'frame'", "is not an amount", "2_300_000"]),
         ('[weights]\ngreen = "high"\n', ["line 2", "weights.green", "not a number"]),
         # options
         ("[options]\nstpe = 5000\n", ["line 2", "unknown option 'stpe'", "did you mean 'step'"]),
@@ -142,7 +142,7 @@ def test_top_level_mistakes(snippet: str, expected: list[str]) -> None:
         ('kind = "group"\nlabel = "x"\nmax_shar = 0.4\n', ["has no key 'max_shar'", "did you mean 'max_share'", f"line {RULE_LINE + 3}"]),
         ('kind = "group"\nlabel = "x"\nmax_share = 40\n', ["above 100 %", "0.4", "key 'max_share'", f"line {RULE_LINE + 3}"]),
         ('kind = "co_financing"\nshare = "150 %"\n', ["above 100 %", "key 'share'"]),
-        ('kind = "group"\nmax_amount = "1,5 mill"\n', ["not a whole amount", "key 'max_amount'"]),
+        ('kind = "group"\nmax_amount = "1,5 mill"\n', ["is not an amount", "key 'max_amount'"]),
         ('kind = "group"\nmin_count = 3\nmax_count = 1\n', ["exceeds max_count"]),
         ('kind = "group"\nlabel = "t"\nwhere = { Fylke = "Telemark" }\nmin_count = 1\n',
          ["rules[0] ('t')", "unknown column 'Fylke'", "did you mean 'Fylkesdel'"]),

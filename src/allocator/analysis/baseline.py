@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from allocator.model.guards import expect, expect_problem
 from allocator.model.ids import natural_key
 from allocator.model.levels import levels
 from allocator.model.problem import Problem
@@ -56,6 +57,7 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     >>> rank_and_fund(p).funded_ids
     ['A']
     """
+    expect_problem(problem, "rank_and_fund")
     t0 = time.perf_counter()
     s = score(problem)
     apps = problem.applications
@@ -233,6 +235,8 @@ class Comparison(BaseModel):
 
 def compare(optimal: Solution, baseline: Solution) -> Comparison:
     """Compare two solutions of the same problem (typically ``solve`` vs ``rank_and_fund``)."""
+    for arg in (optimal, baseline):
+        expect(arg, Solution, "compare", "two allocator.Solution objects", "give the results of allocator.solve and allocator.rank_and_fund")
     a, b = optimal.grants, baseline.grants
     va, vb = optimal.objective or 0.0, baseline.objective or 0.0
     return Comparison(

@@ -62,6 +62,7 @@ from allocator.analysis.margins import Requests, margin_down_partial, margin_up_
 from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
+from allocator.model.guards import check_solve
 from allocator.model.problem import Problem
 from allocator.optimize.effects import RuleEffects, rule_effects
 from allocator.optimize.engine import QUESTIONS, Engine, Outcome
@@ -310,4 +311,5 @@ def explain(
     >>> print(df.sentence[0])  # 0.9 + 0.2 is beyond the top of the scale (1.0)
     Not funded: it could not be funded on its score alone, not even with the top score on every criterion; only with a request of at most NOK 50.
     """
+    check_solve("explain", problem, time_limit=time_limit)
     return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang, exact=exact)

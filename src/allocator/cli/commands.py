@@ -24,6 +24,7 @@ from allocator.cli.format import (
 from allocator.cli.options import amount, out_help, pair, scale
 from allocator.data import example_metadata, load_example, load_example_policy
 from allocator.exceptions import AllocatorError, InputError
+from allocator.io.atomic import same_file
 from allocator.io.policy import load_policy
 from allocator.io.tables import read_problem, read_table, write_decisions
 from allocator.model.problem import Problem
@@ -149,9 +150,12 @@ def _check_out(out: str | None, inputs: tuple[str | None, ...] = ()) -> None:
         raise AllocatorError(f"--out {out!r}: the folder '{path.parent}' does not exist; create it or write elsewhere")
     if path.is_dir():
         raise AllocatorError(f"--out {out!r} is a folder; give a file name such as {path / 'decisions.xlsx'}")
-    for given in inputs:
-        if given and Path(given).resolve() == path.resolve():
-            raise UsageError(f"--out {out!r} is an input file; write the decisions to another file")
+    for what, given in zip(("applications table", "policy file"), inputs, strict=False):
+        if given and same_file(out, given):  # the same path, a link to it or a hard link
+            raise AllocatorError(
+                f"--out {out!r} is the {what} {given!r}: writing the decisions there would replace it; "
+                "give another file for --out, e.g. decisions.xlsx"
+            )
 
 
 def _solve(problem: Problem, args: argparse.Namespace) -> Solution:

@@ -7,26 +7,25 @@ say what they expect when they are malformed.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from typing import Any
+
+from allocator.model.amounts import CellError, parse_amount
 
 __all__ = ["add_common", "amount", "out_help", "pair", "positive", "scale"]
 
 
 def amount(text: str) -> int:
-    """Whole kroner: '2300000', '2 300 000', '2_300_000' or '2.3e6'."""
-    cleaned = text.replace(" ", "").replace("_", "").replace("\u00a0", "")
+    """Whole kroner by the one grammar of every amount: '2300000', '2 300 000', 'kr 2.300.000', '2_300_000', '2.3e6'."""
     try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000") from None
-    if not value.is_integer():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole amount; give whole kroner, e.g. 2300000")
-    return int(value)
+        value = parse_amount(text)
+    except CellError as exc:
+        fix = "" if "write" in str(exc) else "; give whole kroner, e.g. 2300000 or '2 300 000'"
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}{fix}") from None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount; give whole kroner, e.g. 2300000")
+    return value
 
 
 def pair(kind: str, convert: Callable[[str], Any], example: str) -> Callable[[str], tuple[str, Any]]:
@@ -55,7 +54,7 @@ def positive(text: str) -> float:
         value = float(text.replace(",", "."))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.exceptions import AllocatorError, InputError
+from allocator.io.merged import refuse_merged_cells
 from allocator.model.columns import text_columns
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def _pick_sheet(p: Path, names: list[str], sheet: str | int | None) -> str:
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
             raise InputError(
-                f"{p.name} has no sheet number {sheet} (0-based); its sheets are {names}",
+                f"{p.name} has no sheet number {sheet} (0-based); its sheets are {names}; pass sheet=<name or number>",
                 value=sheet,
             )
         return names[sheet]
@@ -56,7 +57,7 @@ def _pick_sheet(p: Path, names: list[str], sheet: str | int | None) -> str:
     )
 
 
-def _rows_calamine(p: Path, sheet: str | int | None) -> list[list[Any]]:
+def _rows_calamine(p: Path, sheet: str | int | None) -> tuple[str, list[list[Any]]]:
     """The sheet's cells with python-calamine (through pandas): fast, and .xls/.ods too."""
     import pandas as pd
 
@@ -78,7 +79,7 @@ def _rows_calamine(p: Path, sheet: str | int | None) -> list[list[Any]]:
                 f"cannot read sheet {name!r} of {p.name} ({type(exc).__name__}: {exc})",
                 value=str(p),
             ) from None
-    return [[None if _blank(v) else v for v in row] for row in grid.itertuples(index=False, name=None)]
+    return name, [[None if _blank(v) else v for v in row] for row in grid.itertuples(index=False, name=None)]
 
 
 def _calamine_errors() -> tuple[type[BaseException], ...]:
@@ -108,7 +109,7 @@ def _blank(v: Any) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
+def _rows_openpyxl(p: Path, sheet: str | int | None) -> tuple[str, list[list[Any]]]:
     """The sheet's cells with openpyxl (the fallback for .xlsx without python-calamine)."""
     try:
         from openpyxl import load_workbook
@@ -135,8 +136,8 @@ def _rows_openpyxl(p: Path, sheet: str | int | None) -> list[list[Any]]:
             value=str(p),
         ) from None
     try:
-        ws = wb[_pick_sheet(p, list(wb.sheetnames), sheet)]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        name = _pick_sheet(p, list(wb.sheetnames), sheet)
+        return name, [list(r) for r in wb[name].iter_rows(values_only=True)]
     finally:
         wb.close()
 
@@ -152,7 +153,9 @@ def read_spreadsheet(p: Path, sheet: str | int | None, *, engine: str = "auto") 
     import pandas as pd
 
     use_calamine = engine == "calamine" or (engine == "auto" and _calamine_available())
-    rows = _rows_calamine(p, sheet) if use_calamine else _rows_openpyxl(p, sheet)
+    name, rows = _rows_calamine(p, sheet) if use_calamine else _rows_openpyxl(p, sheet)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        refuse_merged_cells(p, name, rows)
     rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
     if not rows:
         raise InputError(

@@ -51,17 +51,20 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.exceptions import AllocatorError, PolicyError
+from allocator.exceptions import AllocatorError, InputError, PolicyError
 from allocator.io.policy_toml import POLICY_KEYS, Lines, policy_fields
 from allocator.io.tables import read_table
+from allocator.model.encoding import decode
 from allocator.model.problem import Problem
 from allocator.model.rules import Rule
 from allocator.model.selectors import unknown
+from allocator.model.texts import clean_text
 from allocator.model.validate import validate_rules
 
 if TYPE_CHECKING:
@@ -231,12 +234,24 @@ def parse_policy(
     named in the policy is looked up there and never opened as a file (a service reading a
     policy sent to it opens no file on the sender's word); a name it lacks is a PolicyError.
     """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_policy: give the policy as TOML text (str), not {type(text).__name__}")
+    text = clean_text(text, strip=False)  # NFC, no invisible characters, like every text allocator reads
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(
             f"{source}: not valid TOML: {exc}; fix the syntax there (text in quotes, numbers without "
             "spaces such as 2_300_000, one key = value per line)"
+        ) from None
+    except RecursionError:
+        raise PolicyError(
+            f"{source}: the TOML is nested too deeply to read (arrays or tables inside each other hundreds of "
+            "levels deep); give a flat policy: top-level keys, [tables] and [[rules]] with lists of names"
+        ) from None
+    except ValueError:  # an integer of more than 4 300 digits
+        raise PolicyError(
+            f"{source} holds a number of more than 4 300 digits; give amounts in whole kroner (at most 14 digits)"
         ) from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return Policy(**policy_fields(raw, Lines(text), source, base if ledgers is None else dict(ledgers)))
@@ -253,11 +268,17 @@ def load_policy(path: str | Path) -> Policy:
     >>> len(problem.rules) > 3
     True
     """
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(f"load_policy: give the path of a .toml file (str or pathlib.Path), not {type(path).__name__}")
     p = Path(path)
     if not p.is_file():
         raise PolicyError(f"policy file {str(p)!r} does not exist; give the path of a .toml file")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"policy file {str(p)!r} could not be read ({exc}); save it as UTF-8 text") from None
+        text = decode(p.read_bytes(), p.name, legacy=False)
+    except OSError as exc:
+        raise PolicyError(
+            f"policy file {str(p)!r} could not be read ({exc.strerror or exc}); check the file and its permissions"
+        ) from None
+    except InputError as exc:
+        raise PolicyError(f"policy file {exc}") from None
     return parse_policy(text, source=p.name, base_dir=p.parent).model_copy(update={"source": p.name})

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.exceptions import AllocatorError, PolicyError
+from allocator.model.limits import check_scale, check_score, check_weight
 from allocator.model.parts import Options
 from allocator.model.rules import RULE_KINDS, parse_money
 from allocator.model.selectors import unknown
@@ -132,19 +133,30 @@ def policy_fields(raw: dict[str, Any], lines: Lines, source: str, base: Path | d
             try:
                 if table == "weights":
                     x = _number(v, "weight")
-                    if x < 0:
-                        raise ValueError(f"weight {v!r} is negative; weights are at least 0")
+                    try:
+                        check_weight(x)
+                    except ValueError as exc:
+                        raise ValueError(f"weight {v!r} {exc}") from None
                     out.setdefault(table, {})[key] = x
                 elif table == "scales":
                     if isinstance(v, (list, tuple)) and len(v) == 2:
                         lo, hi = _number(v[0], "scale minimum"), _number(v[1], "scale maximum")
                     else:
                         lo, hi = 0.0, _number(v, "scale maximum")
-                    if not hi > lo or hi <= 0:
-                        raise ValueError(f"scale {v!r} is not a range; give [min, max] with min < max, e.g. [1, 7]")
+                    try:
+                        check_scale(lo, hi)
+                    except ValueError as exc:
+                        raise ValueError(
+                            f"scale {v!r} is not a range ({exc}); give [min, max] with min < max, e.g. [1, 7]"
+                        ) from None
                     out.setdefault(table, {})[key] = (lo, hi)
                 elif table == "thresholds":
-                    out.setdefault(table, {})[key] = _number(v, "threshold")
+                    x = _number(v, "threshold")
+                    try:
+                        check_score(x)
+                    except ValueError as exc:
+                        raise ValueError(f"threshold {v!r} {exc}; give a threshold on the criterion's scale") from None
+                    out.setdefault(table, {})[key] = x
                 elif table in ("labels", "labels_nb", "columns"):
                     if not isinstance(v, str):
                         raise ValueError(f"give text in quotes, not {v!r}")

@@ -5,15 +5,20 @@ Reading (:func:`read_table`, :func:`read_problem`):
 - ``.csv``: the separator (``,``, ``;`` or tab) is detected from the header line. A
   ``;``-separated file is read the way Norwegian Excel writes it, with a decimal comma
   (``4,5``); numbers written with space thousands separators (``150 000``) become numbers
-  too. UTF-8 with or without a byte-order mark; files that are not UTF-8 are read as
-  Windows-1252 (what older Excel versions write).
+  too. The encoding is detected by :func:`allocator.model.encoding.decode`: a byte-order
+  mark (UTF-8, UTF-16, UTF-32), else UTF-8, else Windows-1252 (what older Excel versions
+  write) when the text reads as a Norwegian table can; anything else (a Mac Roman file,
+  UTF-16 without a mark) is refused with the line and the fix. ``sep`` must be one
+  character.
 - ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``: the first sheet, or ``sheet=`` (a name or a
   0-based position), via python-calamine (openpyxl for .xlsx when calamine is missing).
+  An .xlsx sheet with merged cells is refused (a merged cell reads as one value and blanks, not
+  as its value in every row it covers): unmerge them and fill in each row.
 - ``.json``: a list of records (one object per application; a ``scores`` object inside a
   record is spread into one column per criterion), or a whole :class:`~allocator.model.problem.Problem`
-  as written by ``problem.model_dump_json()``.
+  as written by ``problem.model_dump_json()``. UTF-8, or UTF-16/32 with a byte-order mark.
 
-Writing (:func:`write_decisions`): ``.csv`` (``,`` and decimal point; ``norwegian=True``
+Writing (:func:`write_decisions`, atomic: see :mod:`allocator.io.atomic`): ``.csv`` (``,`` and decimal point; ``norwegian=True``
 for ``;``, decimal comma and a byte-order mark so that Norwegian Excel opens it directly),
 ``.xlsx`` (one sheet, via xlsxwriter) or ``.json`` (the whole Solution).
 
@@ -25,16 +30,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Hashable
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from allocator.exceptions import InputError
+from allocator.io.atomic import replacing
 from allocator.io.excel import SPREADSHEET_SUFFIXES, read_spreadsheet, write_xlsx
+from allocator.io.json_tables import is_problem, problem_from_json, read_json, read_json_table
 from allocator.model.cells import parse_number
 from allocator.model.columns import text_columns
+from allocator.model.encoding import decode
+from allocator.model.guards import expect
 from allocator.model.problem import Problem
 from allocator.solution import Solution
 
@@ -47,6 +56,11 @@ READ_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES, ".json")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(
+            f"expected the path of a file to {verb} (str or pathlib.Path), got {type(path).__name__}; "
+            f"give e.g. 'applications{suffixes[0]}'"
+        )
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in suffixes:
@@ -84,7 +98,8 @@ def read_table(
     sep
         For .csv: the separator. Default: detected from the header line (';', ',' or tab).
     encoding
-        For .csv: the text encoding. Default: UTF-8 (with or without BOM), else Windows-1252.
+        For .csv: the text encoding. Default: detected (a byte-order mark, else UTF-8, else
+        Windows-1252 when it reads right; see :func:`allocator.model.encoding.decode`).
     **columns
         Optional column mapping (``requested="Søknadsbeløp"``): the named columns are
         renamed to the field or criterion name in the returned table.
@@ -109,7 +124,7 @@ def read_table(
     elif suffix in SPREADSHEET_SUFFIXES:
         df = read_spreadsheet(p, sheet)
     else:
-        df = _read_json_table(p)
+        df = read_json_table(p)
     if columns:
         missing = [str(c) for c in columns.values() if c not in df.columns]
         if missing:
@@ -122,16 +137,19 @@ def read_table(
     return df
 
 
-def _decode(raw: bytes, encoding: str | None, p: Path) -> str:
-    if encoding is not None:
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(f"{p.name}: cannot decode as {encoding!r} ({exc}); give the file's encoding", value=encoding) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+def _check_sep(sep: str | None, p: Path) -> None:
+    """``sep`` is None or one character that can separate cells."""
+    if sep is None:
+        return
+    if not isinstance(sep, str):
+        raise TypeError(f"read_table: sep must be a one-character str such as ';' or ',', not {type(sep).__name__}")
+    if len(sep) != 1 or sep in "\r\n\"" or sep.isalnum():
+        raise InputError(
+            f"{p.name}: sep {sep!r} cannot separate cells; give one character such as ';', ',' or '\\t', "
+            "or leave sep out to detect it from the header line",
+            column="sep",
+            value=sep,
+        )
 
 
 def _detect_sep(text: str) -> str:
@@ -182,7 +200,8 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)) from None
-    text = _decode(raw, encoding, p)
+    _check_sep(sep, p)
+    text = decode(raw, p.name, encoding=encoding)
     if not text.strip():
         raise InputError(f"{p.name} is empty; give a header row and one row per application", value=str(p))
     sep = sep or _detect_sep(text)
@@ -207,6 +226,8 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
             skipinitialspace=True,
             skip_blank_lines=True,
         )
+    except InputError:
+        raise
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         raise InputError(
             f"cannot read {p.name} as a table separated by {sep!r}: {str(exc).strip()}; "
@@ -214,45 +235,6 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
             value=str(p),
         ) from None
     return _spaced_numbers(df, sep)
-
-
-def _read_json(p: Path) -> Any:
-    try:
-        return json.loads(p.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{p.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", value=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc}; give a UTF-8 JSON file", value=str(p)) from None
-
-
-def _is_problem(data: Any) -> bool:
-    return isinstance(data, dict) and "applications" in data and "criteria" in data
-
-
-def _read_json_table(p: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    data = _read_json(p)
-    if _is_problem(data):
-
-        return Problem.model_validate(data).to_frame()
-    records = data.get("applications") if isinstance(data, dict) else data
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise InputError(
-            f"{p.name}: expected a list of records (one object per application) or a Problem; "
-            f"got {type(data).__name__}",
-            value=str(p),
-        )
-    flat = []
-    for r in records:
-        row = {k: v for k, v in r.items() if k not in ("scores", "attributes")}
-        for nested in ("scores", "attributes"):
-            if isinstance(r.get(nested), dict):
-                row.update({k: v for k, v in r[nested].items() if k not in row})
-        if isinstance(row.get("tags"), list):
-            row["tags"] = ";".join(str(t) for t in row["tags"])
-        flat.append(row)
-    return pd.DataFrame(flat)
 
 
 def read_problem(
@@ -289,9 +271,9 @@ def read_problem(
     """
     p = _file(path, READ_SUFFIXES, "read")
     if p.suffix.lower() == ".json":
-        data = _read_json(p)
-        if _is_problem(data):
-            return _problem_from_json(data, p, frame=frame, weights=weights, **kw)
+        data = read_json(p)
+        if is_problem(data):
+            return problem_from_json(data, p, frame=frame, weights=weights, **kw)
     if frame is None or weights is None:
         missing = "frame" if frame is None else "weights"
         raise InputError(
@@ -305,29 +287,6 @@ def read_problem(
     return Problem.from_frame(df, frame=frame, weights=weights, **kw)
 
 
-def _problem_from_json(
-    data: dict[str, Any], p: Path, *, frame: int | None, weights: dict[str, float] | None, **kw: Any
-) -> Problem:
-
-    unknown = sorted(set(kw) - {"options", "name"})
-    if unknown:
-        raise InputError(
-            f"{p.name} holds a whole Problem; {unknown[0]}= applies only to tables "
-            "(give frame=, weights=, options= or name= to change it)",
-            column=unknown[0],
-        )
-    problem: Problem = Problem.model_validate(data)
-    if frame is not None:
-        problem = problem.with_frame(frame)
-    if weights is not None:
-        problem = problem.with_weights(weights)
-    if kw.get("options"):
-        problem = problem.with_options(**dict(kw["options"]))
-    if kw.get("name"):
-        problem = problem.model_copy(update={"name": str(kw["name"])})
-    return problem
-
-
 def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = False) -> Path:
     """Write a solution's decisions to .csv, .xlsx or .json (chosen by the suffix).
 
@@ -336,7 +295,8 @@ def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = F
     solution
         The result of :func:`allocator.solve` (or :func:`allocator.rank_and_fund`).
     path
-        Where to write; an existing file is replaced.
+        Where to write; an existing file is replaced atomically (written beside it and
+        renamed into place: if writing fails, the old file is left as it was).
     norwegian
         For .csv: ';' separator, decimal comma and a UTF-8 byte-order mark, as Norwegian
         Excel expects. Default: ',' and a decimal point, UTF-8 without BOM.
@@ -346,22 +306,30 @@ def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = F
     Path
         The file written.
     """
+    expect(solution, Solution, "write_decisions", "an allocator.Solution", "give the result of allocator.solve or allocator.rank_and_fund")
+    expect(path, (str, PathLike), "write_decisions", "a path (str or pathlib.Path)", "give where to write, e.g. 'decisions.xlsx'")
     p = _file(path, WRITE_SUFFIXES, "write")
     suffix = p.suffix.lower()
     if not p.parent.exists():
         raise InputError(f"cannot write {str(p)!r}: folder {str(p.parent)!r} does not exist; create it first", value=str(p))
+    if p.is_dir():
+        raise InputError(f"cannot write {str(p)!r}: it is a folder; give a file name such as {str(p / ('decisions' + suffix))!r}", value=str(p))
     try:
-        if suffix == ".json":
-            p.write_text(solution.model_dump_json(indent=2), encoding="utf-8")
-            return p
-        df = solution.to_frame()
-        if suffix == ".csv":
-            if norwegian:
-                df.to_csv(p, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        with replacing(p) as tmp:
+            if suffix == ".json":
+                tmp.write_text(solution.model_dump_json(indent=2), encoding="utf-8")
             else:
-                df.to_csv(p, index=False, encoding="utf-8")
-        else:
-            write_xlsx(df, p)
+                df = solution.to_frame()
+                if suffix == ".csv" and norwegian:
+                    df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+                elif suffix == ".csv":
+                    df.to_csv(tmp, index=False, encoding="utf-8")
+                else:
+                    write_xlsx(df, tmp)
     except OSError as exc:
-        raise InputError(f"cannot write {str(p)!r}: {exc.strerror or exc}; check the folder and that the file is not open", value=str(p)) from None
+        raise InputError(
+            f"cannot write {str(p)!r}: {exc.strerror or exc}; check the folder, the free space and that the file is not "
+            "open (the previous file, if any, is unchanged)",
+            value=str(p),
+        ) from None
     return p

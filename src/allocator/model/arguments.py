@@ -8,6 +8,7 @@ from typing import Any
 from allocator.exceptions import InputError
 from allocator.model.cells import CellError, parse_amount, parse_number, show
 from allocator.model.columns import FIELDS
+from allocator.model.limits import check_weight
 from allocator.model.parts import Options
 
 __all__ = ["Scale", "check_frame", "check_weights", "make_options", "per_criterion", "scale_of"]
@@ -64,7 +65,7 @@ def check_weights(weights: Any) -> dict[str, float]:
                 column=name,
                 value=w,
             )
-        out[name] = value
+        out[name] = _weight_in_range(name, w, value, example)
     if sum(out.values()) <= 0:
         raise InputError(
             f"weights: every weight is 0 ({out}); give at least one criterion a positive weight",
@@ -72,6 +73,14 @@ def check_weights(weights: Any) -> dict[str, float]:
             value=dict(weights),
         )
     return out
+
+
+def _weight_in_range(name: str, given: Any, value: float, example: str) -> float:
+    """The weight, or an InputError naming it when it is outside the supported range."""
+    try:
+        return check_weight(value)
+    except ValueError as exc:
+        raise InputError(f"weights: weight {show(given)} of {name!r} {exc}; {example}", column=name, value=given) from None
 
 
 def per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 
 from allocator.exceptions import InputError
+from allocator.model.texts import clean_text
 
 __all__ = ["ALIASES", "FIELDS", "REQUIRED", "normalise_header", "resolve_columns", "text_columns"]
 
@@ -68,7 +69,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def normalise_header(name: object) -> str:
-    """Header for matching: lower case, '_' and '-' as spaces, runs of whitespace as one space.
+    """Header for matching: normalised like every text (NFC, no invisible characters, see
+    :mod:`allocator.model.texts`), lower case, '_' and '-' as spaces, runs of whitespace as one space.
 
     Examples
     --------
@@ -76,8 +78,10 @@ def normalise_header(name: object) -> str:
     'grønn omstilling'
     >>> normalise_header("value_creation")
     'value creation'
+    >>> normalise_header("\ufeffSo\u0308knadsnr") == normalise_header("Søknadsnr".replace("ø", "ö"))
+    True
     """
-    return re.sub(r"[\s_\-]+", " ", str(name)).strip().lower()
+    return re.sub(r"[\s_\-]+", " ", clean_text(str(name))).strip().lower()
 
 
 def _listing(columns: Sequence[Hashable]) -> str:
@@ -129,6 +133,8 @@ def resolve_columns(
                 found[name] = target
             elif str(target) in present:
                 found[name] = present[str(target)]
+            elif len(same := [c for c in columns if clean_text(str(c)) == clean_text(str(target))]) == 1:
+                found[name] = same[0]  # the same header, written with other code points
             else:
                 raise InputError(
                     f"column {str(target)!r} (given as {name}={str(target)!r}) is not in the table; "

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from math import floor
@@ -36,7 +37,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocator.exceptions import PolicyError
+from allocator.exceptions import InputError, PolicyError
+from allocator.model.amounts import AMOUNT_EXAMPLES, CellError, parse_amount, show
+from allocator.model.encoding import decode
 
 __all__ = [
     "NEW_REGIME",
@@ -88,16 +91,15 @@ class LedgerEntry(BaseModel):
     @field_validator("amount", mode="before")
     @classmethod
     def _whole(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            s = v.replace("\u00a0", "").replace(" ", "").replace("_", "")
-            if s.isdigit():
-                return int(s)
-            raise ValueError(f"amount {v!r} is not a whole amount; write it as digits, e.g. 150000")
-        if isinstance(v, float):
-            if not v.is_integer():
-                raise ValueError(f"amount {v!r} is not a whole amount")
-            return int(v)
-        return v
+        if isinstance(v, bool) or v is None:
+            return v  # pydantic refuses them as amounts
+        try:
+            amount = parse_amount(v)
+        except CellError as exc:
+            raise ValueError(f"amount {show(v)} {exc}") from None
+        if amount is None:
+            raise ValueError(f"amount is missing; write whole units, e.g. {AMOUNT_EXAMPLES}")
+        return amount
 
     @field_validator("organisation", mode="before")
     @classmethod
@@ -209,7 +211,10 @@ def read_ledger(source: str | Path | Any) -> tuple[LedgerEntry, ...]:
         if not path.is_file():
             raise PolicyError(f"de minimis ledger {str(path)!r} does not exist; give the path of a CSV file")
         try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+            text = decode(path.read_bytes(), path.name)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+        except InputError as exc:  # an encoding that is not UTF-8 or Windows-1252
+            raise PolicyError(f"de minimis ledger {exc}") from None
         except Exception as exc:
             raise PolicyError(f"de minimis ledger {str(path)!r} could not be read as CSV: {exc}") from None
         where = str(path)

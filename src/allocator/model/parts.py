@@ -25,6 +25,9 @@ from pydantic import (
 )
 
 from allocator.exceptions import InputError, PolicyError
+from allocator.model.amounts import CellError, parse_amount, show
+from allocator.model.limits import check_scale, check_score, check_weight
+from allocator.model.texts import clean_text
 
 __all__ = [
     "Application",
@@ -64,9 +67,17 @@ def format_validation_error(exc: ValidationError, what: str) -> str:
             parts.append(f"{what}: {msg}")
             continue
         given = err.get("input")
-        shown = "" if isinstance(given, (dict, list, tuple)) else f" (given {given!r})"
+        shown = "" if isinstance(given, (dict, list, tuple)) else f" (given {_given(given)})"
         parts.append(f"{what}: field '{loc}'{shown}: {msg}")
     return "; ".join(parts)
+
+
+def _given(value: Any) -> str:
+    """A given value for a message: its repr, shortened (a huge int is described, not printed)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return show(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "..."
 
 
 def _policy_error(exc: ValidationError) -> None:
@@ -107,18 +118,24 @@ class Frozen(BaseModel):
 
 
 def whole_amount(value: Any, field: str, *, allow_zero: bool = False) -> int:
-    """Validate money: a whole number of currency units (1e6 and 2300000.0 are fine)."""
+    """Validate money: whole currency units within the supported range.
+
+    Numbers and text by the one grammar of :mod:`allocator.model.amounts` (``1e6``,
+    ``2300000.0`` and ``"2 300 000"`` are fine); at most
+    :data:`~allocator.model.limits.MAX_AMOUNT`.
+    """
     if isinstance(value, bool):
         raise ValueError(f"{field} must be a whole amount, not a boolean")
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
-        value = int(value)
-    if not isinstance(value, int):
-        raise ValueError(f"{field} {value!r} is not a whole amount; give whole kroner")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{field} {value} must be {'at least 0' if allow_zero else 'greater than 0'}")
-    return value
+    try:
+        amount = parse_amount(value)
+    except CellError as exc:
+        raise ValueError(f"{field} {show(value)} {exc}; give whole kroner") from None
+    if amount is None:
+        raise ValueError(f"{field} is missing; give whole kroner")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        least = "at least 0" if allow_zero else "greater than 0"
+        raise ValueError(f"{field} {amount} must be {least}; give whole kroner, {least}")
+    return amount
 
 
 class Criterion(Frozen):
@@ -163,12 +180,28 @@ class Criterion(Frozen):
             )
         return v
 
-    @field_validator("weight", "scale_min", "scale_max")
+    @field_validator("weight", mode="before")
     @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number")
-        return v
+    def _weight(cls, v: Any, info: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return v  # pydantic's own checks name the type
+        try:
+            return check_weight(v)
+        except ValueError as exc:
+            raise ValueError(f"criterion {info.data.get('name', '?')!r}: weight {v!r} {exc}") from None
+
+    @field_validator("scale_min", "scale_max", "threshold")
+    @classmethod
+    def _in_range(cls, v: float | None, info: Any) -> float | None:
+        if v is None:
+            return None
+        try:
+            return check_score(v)
+        except ValueError as exc:
+            raise ValueError(
+                f"criterion {info.data.get('name', '?')!r}: {info.field_name} {v!r} {exc}; give the scale the scores "
+                "are given on (e.g. 1 to 7)"
+            ) from None
 
     @model_validator(mode="after")
     def _scale(self) -> Criterion:
@@ -180,6 +213,10 @@ class Criterion(Frozen):
             raise ValueError(
                 f"criterion '{self.name}': scale_max {self.scale_max} must be positive (ratio scale)"
             )
+        try:
+            check_scale(self.scale_min, self.scale_max)
+        except ValueError as exc:
+            raise ValueError(f"criterion '{self.name}': {exc}") from None
         if self.threshold is not None and not (self.scale_min <= self.threshold <= self.scale_max):
             raise ValueError(
                 f"criterion '{self.name}': threshold {self.threshold} lies outside its scale "
@@ -248,10 +285,22 @@ class Application(Frozen):
             raise ValueError("id must be a non-empty text or number")
         if isinstance(v, float) and v.is_integer():
             v = int(v)
-        s = str(v).strip()
+        s = clean_text(str(v))
         if not s:
             raise ValueError("id must not be empty")
         return s
+
+    @field_validator("title", "applicant", "category", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return clean_text(v) if isinstance(v, str) else v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return tuple(clean_text(t) if isinstance(t, str) else t for t in v)
+        return v
 
     @field_validator("requested", mode="before")
     @classmethod
@@ -271,6 +320,10 @@ class Application(Frozen):
         for k, s in v.items():
             if not math.isfinite(s):
                 raise ValueError(f"score '{k}' is {s}; give a finite number on the criterion's scale")
+            try:
+                check_score(s)
+            except ValueError as exc:
+                raise ValueError(f"score '{k}' {s!r} {exc}; give scores on the criterion's scale") from None
         return v
 
     @field_validator("spread")
@@ -287,6 +340,11 @@ class Application(Frozen):
             raise ValueError(
                 f"application '{self.id}': minimum {self.minimum} exceeds the requested amount "
                 f"{self.requested}; lower the minimum or leave it empty"
+            )
+        if self.total_cost is not None and self.total_cost < self.requested:
+            raise ValueError(
+                f"application '{self.id}': total cost {self.total_cost} is below the requested amount "
+                f"{self.requested}; give the whole project's cost (at least the request), or leave it empty"
             )
         return self
 
@@ -330,3 +388,20 @@ class Options(Frozen):
     @classmethod
     def _step(cls, v: Any) -> int:
         return whole_amount(v, "step")
+
+    @field_validator("partial", mode="before")
+    @classmethod
+    def _strict_bool(cls, v: Any) -> bool:
+        if isinstance(v, bool) or type(v).__name__ == "bool_":  # numpy's bool too
+            return bool(v)
+        raise ValueError(f"must be true or false (a boolean), not {v!r}; give partial=True or partial=False (in TOML: true or false, no quotes)")
+
+    @field_validator("min_total_score")
+    @classmethod
+    def _finite_threshold(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError(
+                f"min_total_score {v!r} is not a finite number; give a threshold on the weighted score, "
+                "or None for no threshold"
+            )
+        return v

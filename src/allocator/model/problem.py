@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator, model_validator
 
 from allocator.exceptions import AllocatorError
+from allocator.model.limits import check_value_spread
 from allocator.model.parts import Application, Criterion, Frozen, Options, whole_amount
 from allocator.model.rules import Rule
 from allocator.model.table import fields_from_frame, frame_of
@@ -25,11 +26,23 @@ if TYPE_CHECKING:
 __all__ = ["Problem"]
 
 
+def _value(p: Problem, a: Application) -> float:
+    """An application's weighted, normalised score in floats (allocator.model.scoring is exact)."""
+    rng = p.options.normalisation == "range"
+    return sum(
+        c.weight * ((a.scores[c.name] - c.scale_min) / (c.scale_max - c.scale_min) if rng else a.scores[c.name] / c.scale_max)
+        for c in p.criteria
+    )
+
+
 def _unique(names: Iterable[str], what: str) -> None:
     seen: set[str] = set()
     for n in names:
         if n in seen:
-            raise ValueError(f"{what} {n!r} appears more than once; {what}s must be unique")
+            raise ValueError(
+                f"{what} {n!r} appears more than once; {what}s must be unique (compared after Unicode "
+                f"normalisation, without invisible characters): give each its own"
+            )
         seen.add(n)
 
 
@@ -101,6 +114,7 @@ class Problem(Frozen):
                         f"application '{a.id}': the spread ({lo:g}, {hi:g}) of '{k}' does not contain its score "
                         f"{a.scores[k]:g}; give the lowest and highest reviewer score"
                     )
+        check_value_spread([a.id for a in self.applications], [_value(self, a) for a in self.applications])
         if self.options.tie_break is not None:
             for key in self.options.tie_break:
                 if key.lstrip("-") not in names | {"granted"}:

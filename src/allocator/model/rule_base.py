@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from allocator.exceptions import PolicyError
+from allocator.model.amounts import AMOUNT_EXAMPLES, CellError, parse_amount, show
 
 __all__ = [
     "Money",
@@ -67,29 +68,23 @@ def parse_share(v: Any) -> float:
 
 
 def parse_money(v: Any) -> int:
-    """Whole kroner, at least 0, from an int, a whole float or text like ``"1 500 000"``.
+    """Whole kroner, at least 0, by the one grammar of :mod:`allocator.model.amounts`.
 
-    >>> parse_money("1 500 000"), parse_money(2.3e6), parse_money(" 900_000 kr")
-    (1500000, 2300000, 900000)
+    >>> parse_money("1 500 000"), parse_money(2.3e6), parse_money(" 900_000 kr"), parse_money("kr 2.300.000")
+    (1500000, 2300000, 900000, 2300000)
     """
-    fix = "write whole kroner, e.g. 1500000, 1_500_000 or \"1 500 000\""
-    if isinstance(v, bool) or v is None:
+    fix = f"write whole kroner, e.g. {AMOUNT_EXAMPLES}"
+    if v is None or isinstance(v, bool):
         raise ValueError(f"{v!r} is not an amount; {fix}")
-    if isinstance(v, str):
-        s = re.sub(r"(?i)\s*(kr|nok)\.?\s*$", "", v.strip())
-        s = s.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("_", "")
-        if not s.isdigit():
-            raise ValueError(f"{v!r} is not a whole amount; {fix}")
-        return int(s)
-    if isinstance(v, float):
-        if not math.isfinite(v) or not v.is_integer():
-            raise ValueError(f"{v!r} is not a whole amount; {fix}")
-        v = int(v)
-    if not isinstance(v, int):
-        raise ValueError(f"{v!r} is not an amount; {fix}")
-    if v < 0:
-        raise ValueError(f"amount {v} is negative; {fix}")
-    return v
+    try:
+        amount = parse_amount(v)
+    except CellError as exc:
+        raise ValueError(f"{show(v)} {exc}" + ("" if "write" in str(exc) else f"; {fix}")) from None
+    if amount is None:
+        raise ValueError(f"{show(v)} is not an amount; {fix}")
+    if amount < 0:
+        raise ValueError(f"amount {amount} is negative; {fix}")
+    return amount
 
 
 def _tuple_of_str(v: Any) -> Any:

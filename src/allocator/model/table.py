@@ -40,8 +40,10 @@ from allocator.model.cells import (
     to_scalar,
 )
 from allocator.model.columns import resolve_columns
+from allocator.model.limits import check_score
 from allocator.model.parts import Application, Criterion, Options
 from allocator.model.spread import read_spreads, spread_columns
+from allocator.model.texts import invisible_difference
 
 __all__ = ["fields_from_frame", "frame_of"]
 
@@ -190,18 +192,7 @@ def fields_from_frame(
         label = lab.get(c)
         if label is None:
             label = str(found[c]) if str(found[c]) != c else ""
-        threshold = thr.get(c)
-        if threshold is not None:
-            t = parse_number(threshold) if not isinstance(threshold, bool) else None
-            if t is None or not lo <= t <= hi:
-                raise InputError(
-                    f"threshold {threshold!r} of criterion {c!r} (column {str(found[c])!r}) lies outside its "
-                    f"scale [{lo:g}, {hi:g}]; "
-                    f"give a threshold on the scale, or the scale with scales={{{c!r}: (min, max)}}",
-                    column=str(found[c]),
-                    value=threshold,
-                )
-            threshold = t
+        threshold = _threshold(thr.get(c), c, found[c], lo, hi)
         criteria.append(
             Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label),
                       label_nb=str(lab_nb.get(c) or ""), scale_inferred=scale_spec.get(c) is None)
@@ -212,13 +203,7 @@ def fields_from_frame(
         amounts = {f: _amount(cells, found, f, i, id_) for f in ("requested", "minimum", "total_cost") if f in found}
         req, mini = amounts["requested"], amounts.get("minimum")
         assert req is not None  # _amount refuses an empty request
-        if mini is not None and req is not None and mini > req:
-            col = found["minimum"]
-            raise _cell_error(
-                row, id_, col, cells["minimum"][i],
-                f"exceeds the requested amount {req}",
-                "lower the minimum to at most the request, or leave it empty",
-            )
+        _check_amount_order(row, id_, amounts, cells, found, i)
         attrs = {str(c): to_scalar(extra_cells[c][i]) for c in extra}
         try:
             apps.append(
@@ -248,9 +233,53 @@ def fields_from_frame(
     }
 
 
+def _threshold(given: Any, name: str, column: Hashable, lo: float, hi: float) -> float | None:
+    """A criterion's threshold: a number on its scale [lo, hi] (None when not given)."""
+    if given is None:
+        return None
+    try:
+        t = parse_number(given) if not isinstance(given, bool) else None
+    except CellError as exc:
+        raise InputError(
+            f"threshold {show(given)} of criterion {name!r} (column {str(column)!r}) {exc}; "
+            f"give a number on its scale [{lo:g}, {hi:g}], e.g. thresholds={{{name!r}: {lo + (hi - lo) / 2:g}}}",
+            column=str(column),
+            value=given,
+        ) from None
+    if t is None or not lo <= t <= hi:
+        raise InputError(
+            f"threshold {show(given)} of criterion {name!r} (column {str(column)!r}) lies outside its "
+            f"scale [{lo:g}, {hi:g}]; "
+            f"give a threshold on the scale, or the scale with scales={{{name!r}: (min, max)}}",
+            column=str(column),
+            value=given,
+        )
+    return t
+
+
+def _check_amount_order(
+    row: int, id_: str, amounts: Mapping[Any, int | None], cells: Mapping[str, list[Any]], found: Mapping[str, Hashable], i: int
+) -> None:
+    """minimum <= requested <= total_cost, naming the cell that breaks it."""
+    req, mini, cost = amounts["requested"], amounts.get("minimum"), amounts.get("total_cost")
+    assert req is not None
+    if mini is not None and mini > req:
+        raise _cell_error(
+            row, id_, found["minimum"], cells["minimum"][i],
+            f"exceeds the requested amount {req}",
+            "lower the minimum to at most the request, or leave it empty",
+        )
+    if cost is not None and cost < req:
+        raise _cell_error(
+            row, id_, found["total_cost"], cells["total_cost"][i],
+            f"is below the requested amount {req}",
+            "give the whole project's cost (at least the request), or leave it empty",
+        )
+
+
 def _read_ids(values: list[Any], column: Hashable) -> list[str]:
     ids: list[str] = []
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, Any]] = {}
     for i, v in enumerate(values):
         row = i + 1
         if isinstance(v, bool) or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
@@ -260,14 +289,22 @@ def _read_ids(values: list[Any], column: Hashable) -> list[str]:
         if not text:
             raise _cell_error(row, None, column, v, "is not an id", "give every application a unique id")  # empty
         if text in first:
+            row0, v0 = first[text]
+            raw0, raw = str(v0), str(v)
+            how = ""
+            if isinstance(v0, str) and isinstance(v, str) and raw0.strip() != raw.strip():
+                how = (
+                    f" (the cells differ only invisibly: {invisible_difference(raw0, raw)}; ids are compared after "
+                    "Unicode normalisation NFC, without invisible characters)"
+                )
             raise InputError(
-                f"rows {first[text]} and {row}, column {str(column)!r}: id {text!r} appears twice; "
+                f"rows {row0} and {row}, column {str(column)!r}: id {text!r} appears twice{how}; "
                 "give every application a unique id",
                 row=row,
                 column=str(column),
                 value=v,
             )
-        first[text] = row
+        first[text] = (row, v)
         ids.append(text)
     return ids
 
@@ -277,7 +314,9 @@ def _read_scores(values: list[Any], column: Hashable, ids: list[str]) -> list[fl
     for i, v in enumerate(values):
         try:
             s = parse_number(v)
-        except CellError as exc:
+            if s is not None:
+                check_score(s)
+        except ValueError as exc:
             raise _cell_error(i + 1, ids[i], column, v, str(exc), "give a score on the criterion's scale") from None
         if s is None:
             raise _cell_error(

@@ -27,6 +27,7 @@ import numpy as np
 
 from allocator.exceptions import InfeasibleError, SolverError
 from allocator.model import Problem
+from allocator.model.guards import check_solve
 from allocator.optimize import knapsack
 from allocator.optimize.backends import solver_info
 from allocator.optimize.diagnose import diagnose
@@ -50,13 +51,6 @@ class NoPortfolio(Exception):
         self.status = status
         self.message = message
         self.solves = solves
-
-
-def _checked_number(value: Any, what: str, *, allow_none: bool = True) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise SolverError(f"{what} {value!r} must be a finite number of at least 0")
 
 
 def solve(
@@ -104,10 +98,7 @@ def solve(
     >>> solve(p).funded_ids
     ['B', 'C']
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"solve() takes a Problem, not {type(problem).__name__}; build one with allocator.Problem.from_frame(...)")
-    _checked_number(time_limit, "time_limit")
-    _checked_number(rel_gap, "rel_gap", allow_none=False)
+    check_solve("solve", problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     t0 = time.perf_counter()
     f = build(problem)
     engine = Engine(f, solver=solver, threads=threads, knapsack=solver in (None, "highs"))  # another solver asked for: it decides

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from allocator.exceptions import AllocatorError
+from allocator.model.guards import expect_problem
 from allocator.model.problem import Problem
 from allocator.model.rules import (
     BudgetPots,
@@ -108,6 +109,7 @@ def grants_of(problem: Problem, decisions: Any) -> dict[str, int]:
 
 def check(problem: Problem, decisions: Any) -> CheckResult:
     """Every violation of the frame, eligibility, grant levels and the rules by ``decisions``."""
+    expect_problem(problem, "check")
     return Checker(problem)(decisions)
 
 
