@@ -3,11 +3,12 @@
 Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
 
 ``sweep``
-    1 000 weight scenarios (``--scenarios``) on a 200-application call with 15 rules
-    (:mod:`benchmarks.registry`): :func:`allocator.run_scenarios` (serial, and on a spawn
-    process pool with ``--workers``) against a plain PuLP model rebuilt for every scenario
-    and against highspy fed allocator's model for every scenario. Decisions and exact values
-    are compared scenario by scenario.
+    Weight scenarios (:mod:`benchmarks.sweep`): on a 200-application call with 15 rules
+    (:mod:`benchmarks.registry`), :func:`allocator.run_scenarios` at 300 and 1 000 scenarios
+    against a plain PuLP model rebuilt for every scenario (the ratio), against highspy fed
+    allocator's model for every scenario, and on a spawn process pool (``--workers``); on the
+    example call with its policy, scenarios per second at 1 000 and 10 000. Wall and CPU
+    seconds; every decision compared with ``allocator.solve`` (``--sweep-verify``).
 ``solve``
     One solve per size (``--sizes``, default 100,1000,10000): ``allocator.solve`` (with and
     without the tie-break), highspy direct with the same settings, plain PuLP.
@@ -22,6 +23,8 @@ Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
     The HTTP service under load, on loopback (:mod:`benchmarks.bench_service`; needs the
     server extra): overhead against an in-process solve, 1 000 requests at concurrency 16,
     20 jobs of 10 000 applications, a 200 MiB body refused with 413.
+``robust``
+    Runs ``benchmarks/bench_robust.py`` (robustness and the draw) in a child process.
 
 Every case runs in its own child process (``python -m benchmarks.run --child ...``) so that
 its time and its **peak memory** (``ru_maxrss`` of that child: the whole process, Python
@@ -42,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +61,6 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _sweep_setup(case: dict[str, Any]) -> tuple[Any, list[Any]]:
-    from allocator.scenarios import weight_samples
-    from benchmarks.registry import make_call
-
-    p = make_call(case["n"], case.get("rules"), seed=case.get("seed", 0))
-    return p, weight_samples(p, case["scenarios"], seed=case.get("seed", 0) + 1)
-
-
 def _child(case: dict[str, Any]) -> dict[str, Any]:
     kind = case["kind"]
     out: dict[str, Any] = {}
@@ -75,55 +69,9 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
 
         import allocator  # noqa: F401
     elif kind.startswith("sweep_"):
-        p, scen = _sweep_setup(case)
-        granted = np.zeros((len(scen), len(p.applications)), dtype=np.int64)
-        if kind == "sweep_allocator":
-            from allocator import run_scenarios
-            from allocator.scenarios import process_pool
+        from benchmarks.sweep import child
 
-            workers = case.get("workers", 1)
-            t0 = time.perf_counter()
-            if workers > 1:
-                with process_pool(workers) as ex:
-                    res = run_scenarios(p, scen, executor=ex, progress=False, chunksize=-(-len(scen) // workers))
-            else:
-                res = run_scenarios(p, scen, progress=False)
-            out["time_s"] = time.perf_counter() - t0
-            granted = res.granted
-            out["methods"] = res.summary()["method"].value_counts().to_dict()
-            out["unique"] = [o.tie_break == ("unique",) for o in res.outcomes]
-            out["status"] = sorted({o.status.value for o in res.outcomes})
-        elif kind == "sweep_pulp":
-            from allocator.optimize.formulation import build
-            from benchmarks.baselines import float_values, plain_pulp, rows_of
-
-            f = build(p)
-            rows = rows_of(f.model, f.col_app)
-            statuses = set()
-            t0 = time.perf_counter()
-            for k, s in enumerate(scen):
-                status, x, _ = plain_pulp(rows, float_values(p, s.weights))
-                statuses.add(status)
-                if x is not None:
-                    granted[k] = f.grants(x)
-            out["time_s"] = time.perf_counter() - t0
-            out["status"] = sorted(statuses)
-        elif kind == "sweep_highspy":
-            from allocator.optimize.formulation import build
-            from benchmarks.baselines import highspy_direct
-
-            f = build(p)
-            models = [build(s.apply(p)).model for s in scen]  # allocator's exact objective, untimed
-            statuses = set()
-            t0 = time.perf_counter()
-            for k, m in enumerate(models):
-                status, x, *_ = highspy_direct(m)
-                statuses.add(status)
-                if x is not None:
-                    granted[k] = f.grants(x)
-            out["time_s"] = time.perf_counter() - t0
-            out["status"] = sorted(statuses)
-        np.save(case["save"], granted)
+        out.update(child(case))
     elif kind.startswith("solve_"):
         from benchmarks.registry import make_call
 
@@ -222,69 +170,6 @@ def _write(name: str, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _exact_values(p: Any, scen: list[Any], granted: np.ndarray) -> list[Fraction]:
-    """Exact value of each scenario's portfolio (weighted scores of the funded, binary)."""
-    from allocator.model.scoring import exact, integer_parts, integer_totals
-
-    parts = integer_parts(p)
-    assert parts is not None
-    out = []
-    names = [c.name for c in p.criteria]
-    base = {c.name: c.weight for c in p.criteria}
-    for s, g in zip(scen, granted, strict=True):
-        w = base | dict(s.weights or {})
-        totals, common, _ = integer_totals(parts, [exact(float(w[n])) for n in names])
-        out.append(Fraction(int(totals[g > 0].sum()), common))
-    return out
-
-
-def suite_sweep(args: argparse.Namespace, tmp: Path) -> list[dict[str, Any]]:
-    case = {"n": 200, "rules": 15, "scenarios": args.scenarios, "seed": 0}
-    runs: dict[str, dict[str, Any]] = {}
-    plan = [("allocator", {"kind": "sweep_allocator", "workers": 1})]
-    if args.workers > 1:
-        plan.append((f"allocator ({args.workers} processes)", {"kind": "sweep_allocator", "workers": args.workers}))
-    plan += [("plain PuLP rebuild", {"kind": "sweep_pulp"}), ("highspy rebuild", {"kind": "sweep_highspy"})]
-    for label, extra in plan:
-        save = tmp / f"sweep_{len(runs)}.npy"
-        print(f"  sweep: {label} ...", flush=True)
-        runs[label] = _run_child(case | extra | {"save": str(save)}) | {"save": str(save)}
-    p, scen = _sweep_setup(case)
-    ref = runs["allocator"]
-    ref_g = np.load(ref["save"]) if "error" not in ref else None
-    ref_v = _exact_values(p, scen, ref_g) if ref_g is not None else None
-    unique = ref.get("unique", [])
-    rows = []
-    for label, r in runs.items():
-        row: dict[str, Any] = {"method": label, "applications": 200, "rules": 15, "scenarios": args.scenarios}
-        if "error" in r:
-            row["error"] = r["error"][-300:]
-            rows.append(row)
-            continue
-        g = np.load(r["save"])
-        row.update(
-            total_s=round(r["time_s"], 3),
-            ms_per_scenario=round(1000 * r["time_s"] / args.scenarios, 2),
-            peak_rss_mib=round(r["peak_rss_mib"], 1),
-            status=";".join(r.get("status", [])),
-        )
-        if ref_g is not None and ref_v is not None:
-            same = [bool(np.array_equal(a, b)) for a, b in zip(g, ref_g, strict=True)]
-            vals = _exact_values(p, scen, g)
-            row["equal_value"] = sum(v == w for v, w in zip(vals, ref_v, strict=True))
-            row["identical_decisions"] = sum(same)
-            row["unique_optima"] = sum(unique)
-            row["identical_where_unique"] = sum(s for s, u in zip(same, unique, strict=True) if u)
-        if "methods" in r:
-            row["paths"] = "; ".join(f"{k} {v}" for k, v in sorted(r["methods"].items()))
-        rows.append(row)
-    base = rows[0].get("total_s")
-    for row in rows:
-        if base and row.get("total_s"):
-            row["time_vs_allocator"] = round(row["total_s"] / base, 2)
-    return rows
-
-
 def suite_solve(args: argparse.Namespace, tmp: Path, sizes: list[int], large: bool = False) -> list[dict[str, Any]]:
     from benchmarks.registry import SIZES
 
@@ -349,9 +234,10 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service (comma-separated) or all")
+    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service, robust (comma-separated) or all")
     ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
-    ap.add_argument("--scenarios", type=int, default=1000)
+    ap.add_argument("--sweep-verify", choices=["some", "all", "none"], default="some",
+                    help="compare sweep decisions with allocator.solve: all at 300 and 1000 scenarios and every tenth at 10000 (some), all, or none")
     ap.add_argument("--workers", type=int, default=2, help="processes for the parallel sweep (1: serial only)")
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve in the solve suite")
     ap.add_argument("--large-highspy", action="store_true", help="also run highspy direct on the 100 000 call")
@@ -363,15 +249,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_child(json.loads(args.child)), default=str))
         return 0
-    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service"} if args.suite == "all" else set(args.suite.split(","))
+    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service", "robust"} if args.suite == "all" else set(args.suite.split(","))
     idle = _run_child({"kind": "idle"})
     print(f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB.")
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         if "sweep" in suites:
-            rows = suite_sweep(args, tmp)
-            print(f"\nWeight sweep -> {_write('sweep', rows)}")
-            print(_table(rows, ["method", "scenarios", "total_s", "ms_per_scenario", "time_vs_allocator", "peak_rss_mib", "equal_value", "identical_decisions", "unique_optima", "identical_where_unique", "paths"]))
+            from benchmarks import sweep
+
+            rows = sweep.suite(args, tmp, _run_child)
+            print(f"\nWeight sweeps -> {_write('sweep', rows)}")
+            print(_table(rows, sweep.COLUMNS))
         if "solve" in suites:
             rows = suite_solve(args, tmp, [int(s) for s in args.sizes.split(",")])
             print(f"\nOne solve per size -> {_write('solve', rows)}")
@@ -399,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum")
         else:
             print("\nPabulib: run benchmarks/bench_pabulib.py first")
+    if "robust" in suites:
+        print("\nRobustness and the draw (benchmarks/bench_robust.py):", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_robust.py")], cwd=ROOT, check=False)
     return 0
 
 

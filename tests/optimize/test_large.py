@@ -147,7 +147,7 @@ def test_solve_uses_the_lagrangian_path_only_within_the_gap(monkeypatch: pytest.
 def test_sweep_uses_the_lagrangian_path_with_each_scenarios_objective(monkeypatch: pytest.MonkeyPatch) -> None:
     from allocator import run_scenarios
     from allocator.optimize import solve as _unused  # noqa: F401
-    from allocator.scenarios import worker as sweep
+    from allocator.scenarios import decide as sweep
 
     solve_module = sys.modules["allocator.optimize.solve"]
     from allocator.scenarios import frame_range, weight_samples

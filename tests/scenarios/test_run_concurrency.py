@@ -21,8 +21,8 @@ import allocator.scenarios.run as run_module
 from allocator import Problem, run_scenarios
 from allocator.exceptions import SolverError
 from allocator.scenarios import Scenario, weight_samples
+from allocator.scenarios.chunks import run_chunk
 from allocator.scenarios.run import chunk_size, executor_threads
-from allocator.scenarios.worker import run_chunk
 from benchmarks.registry import make_call
 
 
@@ -52,7 +52,7 @@ def test_chunks_are_sized_from_the_threads_and_the_count() -> None:
 
 def test_one_worker_per_thread_never_shared(call: Problem) -> None:
     """Defect 21: the cache of loaded models was one per process, shared by its threads."""
-    from allocator.scenarios import worker as worker_module
+    from allocator.scenarios import chunks as worker_module
 
     seen: dict[str, int] = {}
     barrier = threading.Barrier(2)

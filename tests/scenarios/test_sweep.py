@@ -36,7 +36,6 @@ from allocator.scenarios import (
     weight_grid,
     weight_samples,
 )
-from allocator.scenarios.certificates import in_cone
 from allocator.scenarios.worker import SweepWorker
 from allocator.status import Status
 from tests.brute import lexicographic_best, weighted_score
@@ -72,7 +71,9 @@ def _call(n: int, seed: int, *, rules: bool = True) -> Problem:
         for i in range(n)
     ]
     frame = sum(a.requested for a in apps) // 2 // 10_000 * 10_000
-    rule_list = [GroupLimit(category="network", max_count=max(1, n // 6)), Exclusive(ids=["A-1", "A-2"])] if rules else []
+    rule_list = (
+        [GroupLimit(category="network", max_count=max(1, n // 6)), Exclusive(ids=["A-1", "A-2"])] if rules else []
+    )
     return Problem(
         frame=frame,
         criteria=[Criterion(name=c, weight=1, scale_min=1, scale_max=7) for c in names],
@@ -148,8 +149,14 @@ def test_frame_range_and_perturbed_scores() -> None:
 
 def test_scenario_apply_json_and_errors() -> None:
     p = _call(8, 1)
-    s = Scenario(name="s", weights={"green": 2.0}, frame=500_000, options={"partial": True},
-                 extra_rules=(MustFund(ids=["A-3"]),), perturb=ScorePerturbation(seed=1, spread={"smart": 1.0}))
+    s = Scenario(
+        name="s",
+        weights={"green": 2.0},
+        frame=500_000,
+        options={"partial": True},
+        extra_rules=(MustFund(ids=["A-3"]),),
+        perturb=ScorePerturbation(seed=1, spread={"smart": 1.0}),
+    )
     v = s.apply(p)
     assert v.criterion("green").weight == 2.0 and v.frame == 500_000 and v.options.partial
     assert len(v.rules) == 3 and v.rules[-1] == MustFund(ids=["A-3"])
@@ -247,49 +254,6 @@ def test_unique_knapsack_against_enumeration(items: list[tuple[int, int]], cap: 
     assert r.unique == (count == 1)
 
 
-def _in_cone_by_hand(gens: list[tuple[Fraction, ...]], w: tuple[Fraction, ...]) -> bool:
-    """Exact cone membership in 3 dimensions (Caratheodory): ``w`` is a non-negative combination
-    of the generators iff it is one of at most 3 linearly independent ones; each subset's
-    system is solved by Gaussian elimination in fractions."""
-    for k in (1, 2, 3):
-        for subset in itertools.combinations(gens, k):
-            rows = [[g[i] for g in subset] + [w[i]] for i in range(3)]  # 3 x (k + 1)
-            pivots: list[int] = []
-            for c in range(k):
-                r = len(pivots)
-                piv = next((i for i in range(r, 3) if rows[i][c] != 0), None)
-                if piv is None:
-                    break
-                rows[r], rows[piv] = rows[piv], rows[r]
-                rows[r] = [v / rows[r][c] for v in rows[r]]
-                for i in range(3):
-                    if i != r and rows[i][c] != 0:
-                        rows[i] = [a - rows[i][c] * b for a, b in zip(rows[i], rows[r], strict=True)]
-                pivots.append(c)
-            if len(pivots) < k:
-                continue  # dependent subset: a smaller one covers it
-            if any(rows[i][k] != 0 for i in range(k, 3)):
-                continue  # inconsistent
-            if all(rows[i][k] >= 0 for i in range(k)):
-                return True
-    return False
-
-
-@examples(200)
-@given(st.lists(st.tuples(*[st.integers(-2, 5)] * 3), min_size=1, max_size=5), st.tuples(*[st.integers(0, 9)] * 3),
-       st.tuples(*[st.integers(-6, 12)] * 3))
-def test_in_cone_is_sound_and_finds_combinations(gens: list[tuple[int, ...]], lam: tuple[int, ...], point: tuple[int, ...]) -> None:
-    G = [tuple(Fraction(v) for v in g) for g in gens]
-    inside = tuple(sum((Fraction(lam[j % 3]) * G[j][i] for j in range(len(G))), Fraction(0)) for i in range(3))
-    if any(inside):
-        assert in_cone(G, inside)  # complete on combinations it is given
-    w = tuple(Fraction(v) for v in point)
-    if any(w) and in_cone(G, w):  # sound: a proof only where the exact test by hand agrees
-        assert _in_cone_by_hand(G, w), (G, w)
-    if any(w) and _in_cone_by_hand(G, w) and all(v >= 0 for g in G for v in g):
-        assert in_cone(G, w)
-
-
 @examples(60)
 @given(problems(max_n=8, thresholds=True, normalisation=None, half_points=True))
 def test_vectorised_scoring_and_objective_equal_the_fraction_reference(p: Problem) -> None:
@@ -324,7 +288,10 @@ def test_forked_pool_is_refused() -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork here")
     p = _call(5, 0)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as ex, pytest.raises(InputError, match="spawn"):
+    with (
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as ex,
+        pytest.raises(InputError, match="spawn"),
+    ):
         run_scenarios(p, weight_samples(p, 2), executor=ex, progress=False)
 
 

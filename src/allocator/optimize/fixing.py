@@ -21,14 +21,46 @@ only ever decides among the few columns left free.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from allocator.optimize.large.lagrange import decompose
+from allocator.optimize.large.lagrange import Decomposition, decompose
 from allocator.optimize.large.lagrange import lagrangian as lagrangian_decomposed
 from allocator.optimize.large.proof import allowed_columns, multipliers
+from allocator.optimize.linear import LinearModel
 from allocator.optimize.loaded import LoadedModel
 
 __all__ = ["candidates", "lagrangian"]
+
+
+_CACHE_COLS = 5000
+_cache: dict[bytes, Decomposition | None] = {}
+
+
+def _decomposition(model: LinearModel) -> Decomposition | None:
+    """:func:`decompose` of ``model``, kept for its rows and bounds: a sweep asks with one
+    model and many objectives (the objective is the only part that changes; small models)."""
+    if model.n_cols > _CACHE_COLS:
+        return decompose(model)
+    key = b"".join(
+        a.tobytes()
+        for a in (
+            model.start,
+            model.index,
+            model.value,
+            model.row_lower,
+            model.row_upper,
+            model.col_lower,
+            model.col_upper,
+        )
+    )
+    if key not in _cache:
+        if len(_cache) >= 4:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = decompose(model)
+    d = _cache[key]
+    return None if d is None else replace(d, model=model)
 
 
 def lagrangian_of(d: object, lam: np.ndarray) -> float:
@@ -36,9 +68,7 @@ def lagrangian_of(d: object, lam: np.ndarray) -> float:
     return float(lagrangian_decomposed(d, lam)[0])  # type: ignore[arg-type]
 
 
-def lagrangian(
-    m: LoadedModel, c: np.ndarray, lam: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, float]:
+def lagrangian(m: LoadedModel, c: np.ndarray, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
     """``(L, d, xhat, err)``: the Lagrangian bound of ``m`` as loaded now for multipliers
     ``lam`` (clipped to the signs the row bounds allow), the reduced values, the maximising
     column values and a bound on the rounding error of ``L``."""
@@ -54,7 +84,9 @@ def lagrangian(
     terms_rows = lam * np.where(lam != 0, rhs, 0.0)
     terms_cols = np.where(d != 0, d * np.where(d != 0, xhat, 0.0), 0.0)
     bound = float(terms_rows.sum() + terms_cols.sum())
-    size = float(np.abs(terms_rows).sum() + np.abs(terms_cols).sum() + np.abs(value * lam[row_of]).sum() + np.abs(c).sum())
+    size = float(
+        np.abs(terms_rows).sum() + np.abs(terms_cols).sum() + np.abs(value * lam[row_of]).sum() + np.abs(c).sum()
+    )
     err = 1e-12 * size * max(1.0, np.log2(max(2, len(c) + len(lo)))) + 1e-9 * max(1.0, abs(bound))
     return bound, d, xhat, err
 
@@ -76,7 +108,7 @@ def candidates(m: LoadedModel, c: np.ndarray, x: np.ndarray, value: float) -> np
     if res.row_dual is None or not res.status.has_solution:
         return everything
     model = m.current(c)
-    parts = decompose(model) if np.all(model.integer) else None
+    parts = _decomposition(model) if np.all(model.integer) else None
     if parts is not None:
         start = None
         if parts.g_rows is not None and parts.g_scale is not None and len(parts.g_rows):

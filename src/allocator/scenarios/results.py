@@ -17,8 +17,8 @@ import numpy as np
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
 from allocator.optimize.solve import solve
+from allocator.scenarios.outcome import ScenarioOutcome
 from allocator.scenarios.spec import Scenario
-from allocator.scenarios.worker import ScenarioOutcome
 from allocator.solution import Solution
 
 if TYPE_CHECKING:
@@ -105,7 +105,10 @@ class ScenarioResults:
         solved = [o.granted for o in self.outcomes if o.granted is not None]
         ids = [a.id for a in self.problem.applications]
         if not solved:
-            return pd.DataFrame({"funded_share": np.nan, "n_scenarios_funded": 0, "mean_granted": np.nan}, index=pd.Index(ids, name="id"))
+            return pd.DataFrame(
+                {"funded_share": np.nan, "n_scenarios_funded": 0, "mean_granted": np.nan},
+                index=pd.Index(ids, name="id"),
+            )
         g = np.vstack(solved)
         funded = (g > 0).sum(axis=0)
         return pd.DataFrame(
@@ -122,7 +125,9 @@ class ScenarioResults:
         for o in self.outcomes:
             if o.granted is None:
                 continue
-            parts.append(pd.DataFrame({"scenario": o.scenario, "id": ids, "granted": o.granted, "funded": o.granted > 0}))
+            parts.append(
+                pd.DataFrame({"scenario": o.scenario, "id": ids, "granted": o.granted, "funded": o.granted > 0})
+            )
         if not parts:
             return pd.DataFrame({"scenario": [], "id": [], "granted": [], "funded": []})
         return pd.concat(parts, ignore_index=True)

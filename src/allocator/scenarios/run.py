@@ -22,9 +22,11 @@ from allocator.exceptions import InputError, SolverError
 from allocator.model import Problem
 from allocator.model.amounts import show
 from allocator.model.guards import expect_problem, seconds, solve_options
+from allocator.scenarios.chunks import run_chunk
+from allocator.scenarios.outcome import ScenarioOutcome
 from allocator.scenarios.results import ScenarioResults
 from allocator.scenarios.spec import Scenario
-from allocator.scenarios.worker import ScenarioOutcome, SweepWorker, run_chunk
+from allocator.scenarios.worker import SweepWorker
 from allocator.status import Status
 
 __all__ = ["NO_WORKERS_GRACE", "chunk_size", "executor_threads", "process_pool", "run", "run_scenarios"]
@@ -301,14 +303,17 @@ def run(
     try:
         if executor is None:
             worker = SweepWorker(problem, **options)
+            worker.expect(len(scen))
             for s in scen:
                 outcomes.append(worker.run(s))
                 if bar is not None:
                     bar.update(1)
         else:
-            parts = _chunks(scen, chunksize or chunk_size(len(scen), executor_threads(executor)))
+            threads = executor_threads(executor)
+            parts = _chunks(scen, chunksize or chunk_size(len(scen), threads))
             token = uuid.uuid4().hex
-            futures = [_submit(executor, k, run_chunk, problem, part, dict(options), token) for k, part in enumerate(parts)]
+            each = math.ceil(len(scen) / (threads or 4))  # about how many scenarios each worker sees
+            futures = [_submit(executor, k, run_chunk, problem, part, dict(options), token, each) for k, part in enumerate(parts)]
             got, stopped = _collect(futures, parts, problem, executor, timeout=timeout, bar=bar)
             outcomes = [o for k in range(len(parts)) for o in got[k]]
     finally:
@@ -321,7 +326,9 @@ def run(
         failed = [o for o in outcomes if not o.status.has_solution]
         if failed:
             o = failed[0]
-            raise SolverError(f"{len(failed)} scenario(s) without a portfolio; first {o.scenario!r}: {o.status.value}: {o.message}")
+            raise SolverError(
+                f"{len(failed)} scenario(s) without a portfolio; first {o.scenario!r}: {o.status.value}: {o.message}"
+            )
     return results
 
 

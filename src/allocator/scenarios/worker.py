@@ -11,69 +11,44 @@ and, scenario after scenario, changes only what the scenario changes:
 * anything else (options, rules, scores, or a frame that rules refer to): the variant is
   formulated again, and loaded again only when its matrix differs.
 
-Each scenario is then solved exactly, by the fastest exact means that applies:
-
-1. **Certificate**: a portfolio proven the unique optimum under weights whose cone contains
-   the new weights needs no solve (:mod:`allocator.scenarios.certificates`).
-2. **Knapsack**: when the frame is the only row, exact dynamic programming, which also says
-   whether the optimum is unique.
-3. **MIP**, warm-started from the best known portfolio. With an integer objective one solve
-   both proves the optimum and tests that it is the only one: it maximises
-   ``K * value + distance to the start`` (``K`` above any distance), so the start comes back
-   exactly when no other portfolio reaches its value.
-
-Ties (several portfolios of the optimal value) are settled by the rule of
-:class:`~allocator.optimize.tiebreak.TieBreak`, as :func:`allocator.solve` settles them.
-``tie_break=False`` returns the first optimum found.
+Weight scenarios first look for a **certificate** (:mod:`allocator.scenarios.certificates`):
+a region of weights proven to share one decision, which needs no solve at all. A decision
+met often enough has its region proven (a solve of the value alone at each extreme ray of
+the region, within a budget of solves that grows with the scenarios the decision decided).
+Anything not certified is solved exactly by :func:`allocator.scenarios.decide.decide`.
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from allocator.exceptions import AllocatorError, SolverError
+from allocator.exceptions import AllocatorError
 from allocator.model import Problem
 from allocator.model.scoring import exact, integer_parts, integer_totals
-from allocator.optimize import knapsack
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build, value_objective
-from allocator.optimize.large import LARGE_COLS, near_optimal
-from allocator.optimize.loaded import EXACT
-from allocator.optimize.solve import solve
 from allocator.optimize.tiebreak import Key, TieBreak
-from allocator.scenarios.certificates import PortfolioPool
+from allocator.scenarios.certificates import PortfolioPool, Totals, integer_ray
+from allocator.scenarios.decide import PRESOLVE_OFF_MAX_COLS, decide, greedy_start, same_matrix, tuned_options
+from allocator.scenarios.outcome import ScenarioOutcome, from_scratch, outcome
+from allocator.scenarios.regions import STEP, by_step, prove_region
 from allocator.scenarios.spec import Scenario
+from allocator.scenarios.unique import TieTest, other_portfolio
 from allocator.status import Status
 
-__all__ = ["PRESOLVE_OFF_MAX_COLS", "ScenarioOutcome", "SweepWorker", "run_chunk"]
+__all__ = ["MIN_HITS", "PRESOLVE_OFF_MAX_COLS", "REGION_BUDGET", "ScenarioOutcome", "SweepWorker"]
 
-PRESOLVE_OFF_MAX_COLS = 2000
-"""Models up to this many columns are solved with HiGHS presolve off (it dominates their time)."""
+MIN_HITS = 1
+"""A decision's region is proven once it has decided this many scenarios."""
 
-
-@dataclass(frozen=True)
-class ScenarioOutcome:
-    """What one scenario gave: status first, then the grants (input order) and the numbers."""
-
-    scenario: str
-    status: Status
-    granted: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    frame: int
-    runtime: float
-    solves: int
-    method: str
-    message: str = ""
-    tie_break: tuple[str, ...] = ()
-    tied: bool | None = None
+REGION_BUDGET = 1.0
+"""A region's proof may cost this times what its decision's expected scenarios to come would
+cost without it (:meth:`SweepWorker.expect`)."""
 
 
 class SweepWorker:
@@ -95,6 +70,10 @@ class SweepWorker:
         :data:`PRESOLVE_OFF_MAX_COLS` columns; no feasibility-jump heuristic, no heuristic
         effort and no symmetry detection, since a good start is given). They change the
         path, never the optimum.
+    regions, min_hits, region_budget
+        Prove the weight regions of decisions met at least ``min_hits`` times, when the proof
+        costs at most ``region_budget`` times what the decision's expected scenarios to come
+        would cost without it (``regions=False``: no proofs, no steps).
     """
 
     def __init__(
@@ -108,6 +87,9 @@ class SweepWorker:
         tie_break: bool = True,
         knapsack: bool = True,
         tuned: bool = True,
+        regions: bool = True,
+        min_hits: int = MIN_HITS,
+        region_budget: float = REGION_BUDGET,
     ) -> None:
         self.base = problem
         self.solver = solver
@@ -117,12 +99,21 @@ class SweepWorker:
         self.rule = TieBreak.of(problem) if tie_break else None
         self.use_knapsack = knapsack
         self.tuned = tuned
+        self.regions = regions
+        self.min_hits = min_hits
+        self.region_budget = region_budget
+        self._expected = 0
+        self._seen = 0
+        self._cost = (0, 0)  # solves and scenarios, of the scenarios not certified
         self.parts = integer_parts(problem)
         self.engine: Engine | None = None
         self._base_like = False  # the engine holds the base problem (any weights, frame)
         self._prev: np.ndarray | None = None
         self._pools: dict[bytes, PortfolioPool] = {}
         self._keys: tuple[Formulation, list[Key]] | None = None
+        self._ties: list[TieTest] = []
+        self._weights: tuple[Fraction, ...] | None = None  # of the objective loaded now
+        self.totals = Totals(problem, self.parts) if self.parts is not None else None
 
     # ------------------------------------------------------------------ public
     def run(self, scenario: Scenario) -> ScenarioOutcome:
@@ -131,20 +122,57 @@ class SweepWorker:
         try:
             if self.solver not in (None, "highs"):
                 return self._from_scratch(scenario, t0)
-            weights = self._reweight(scenario)
+            weights = self._prepare(scenario)
             if weights is None:
                 variant = scenario.apply(self.base)
                 self._load(build(variant), base_like=False)
             return self._solve(scenario, weights, t0)
         except AllocatorError as exc:
-            return ScenarioOutcome(scenario.name, Status.ERROR, None, None, None, None, 0, time.perf_counter() - t0, 0, "none", str(exc))
+            return ScenarioOutcome(
+                scenario.name, Status.ERROR, None, None, None, None, 0, time.perf_counter() - t0, 0, "none", str(exc)
+            )
 
     # ------------------------------------------------------------ preparation
+    def _options(self, n_cols: int) -> dict[str, Any]:
+        """The HiGHS options for a model of ``n_cols`` columns (see ``tuned``)."""
+        return tuned_options(n_cols) if self.tuned else {}
+
+    def _outcome(
+        self,
+        scenario: Scenario,
+        x: np.ndarray,
+        value: Fraction,
+        status: Status,
+        bound: float | None,
+        frame: int,
+        t0: float,
+        solves: int,
+        method: str,
+        keys: tuple[str, ...],
+        tied: bool | None,
+    ) -> ScenarioOutcome:
+        assert self.engine is not None
+        self._prev = x
+        grants = self.engine.f.grants(x)
+        return outcome(scenario.name, grants, value, status, bound, frame, t0, solves, method, keys, tied)
+
+    def _from_scratch(self, scenario: Scenario, t0: float) -> ScenarioOutcome:
+        return from_scratch(
+            scenario,
+            self.base,
+            t0,
+            solver=self.solver,
+            time_limit=self.time_limit,
+            rel_gap=self.rel_gap,
+            threads=self.threads,
+            tie_break=self.rule is not None,
+        )
+
     def _load(self, f: Formulation, *, base_like: bool) -> None:
         """Load ``f``: into the engine in place when only bounds and the objective differ."""
         e = self.engine
         m = f.model
-        if e is not None and e.n_rows == e.model.n_rows and _same_matrix(e.model, m):
+        if e is not None and e.n_rows == e.model.n_rows and same_matrix(e.model, m):
             e.f = f
             e.set_values(m.objective, f.scale, f.scores.exact)
             for r in np.flatnonzero((e.row_lower != m.row_lower) | (e.row_upper != m.row_upper)).tolist():
@@ -153,30 +181,40 @@ class SweepWorker:
             e.set_col_bounds(changed, m.col_lower[changed], m.col_upper[changed])
             e.amount = np.where(f.col_app >= 0, f.col_amount, 0.0)
         else:
-            options: dict[str, Any] = {}
-            if self.tuned:  # warm starts make the start heuristics moot
-                options = {"mip_heuristic_run_feasibility_jump": False, "mip_heuristic_effort": 0.0, "mip_detect_symmetry": False}
-                if m.n_cols <= PRESOLVE_OFF_MAX_COLS:
-                    options["presolve"] = "off"
-            self.engine = Engine(f, solver=self.solver, threads=self.threads, options=options, knapsack=self.use_knapsack)
+            options = self._options(m.n_cols)
+            self.engine = Engine(
+                f, solver=self.solver, threads=self.threads, options=options, knapsack=self.use_knapsack
+            )
             self._prev = None
+        self._weights = None
         self._base_like = base_like
 
-    def _reweight(self, scenario: Scenario) -> tuple[Fraction, ...] | None:
-        """Set the objective of a weights/frame scenario on the loaded base model; the exact
+    def _prepare(self, scenario: Scenario) -> tuple[Fraction, ...] | None:
+        """Load the base model and set the frame of a weights/frame scenario; the exact
         weights, or None when the scenario needs the variant formulated again."""
         if self.parts is None or scenario.changes_structure:
             return None
         scenario.check(self.base)
         frame = scenario.frame if scenario.frame is not None else self.base.frame
         by_name = {c.name: c.weight for c in self.base.criteria} | dict(scenario.weights or {})
-        weights = tuple(exact(float(by_name[c.name])) for c in self.base.criteria)
+        weights = tuple(_exact(float(by_name[c.name])) for c in self.base.criteria)
         if self.base.options.min_total_score is not None or (frame != self.base.frame and self.base.rules):
             return None  # eligibility depends on the weights, or rules on the frame: formulate again
         if self.engine is None or not self._base_like:
             self._load(build(self.base), base_like=True)
         e = self.engine
         assert e is not None
+        r = e.f.frame_row
+        if e.row_upper[r] != float(frame):
+            e.set_row_bounds(r, e.row_lower[r], float(frame))
+        return weights
+
+    def _set_objective(self, weights: tuple[Fraction, ...]) -> int | None:
+        """The value objective for exact ``weights`` on the loaded base model; its scale."""
+        e = self.engine
+        assert e is not None and self.parts is not None
+        if self._weights == weights:
+            return e.scale
         totals, common, _ = integer_totals(self.parts, list(weights))
         if totals.dtype != object and common < 2**53 and int(np.abs(totals).max(initial=0)) < 2**53:
             weighted = totals.astype(float) / float(common)
@@ -185,126 +223,159 @@ class SweepWorker:
         f = e.f
         c, scale = value_objective(f.problem, f.col_app, f.col_amount, totals, common, weighted)
         e.set_values(c, scale, lambda: tuple(Fraction(int(t), common) for t in totals.tolist()))
-        e.set_row_bounds(f.frame_row, e.row_lower[f.frame_row], float(frame))
-        return weights
+        self._weights = weights
+        return scale
 
     # ----------------------------------------------------------------- solving
     def _solve(self, scenario: Scenario, weights: tuple[Fraction, ...] | None, t0: float) -> ScenarioOutcome:
         e = self.engine
         assert e is not None
-        f, c = e.f, e.c
         frame = int(e.frame)
-        exact_ties = self.rule is not None and self.rel_gap == 0
-        binary = not f.problem.options.partial
         before = e.solves
-        pool = self._pool(e) if weights is not None else None
-        x, method, status, bound, tied = None, "mip", Status.OPTIMAL, None, None
+        pool = self._pool(e) if weights is not None and self.rel_gap == 0 else None
         start = None
         if pool is not None and weights is not None:
-            k = pool.best(np.array([float(w) for w in weights]))
+            ray = integer_ray(weights)
+            wf = np.array(ray, dtype=float)
+            wf /= max(float(wf.sum()), 1e-300)
+            k, method = self._certify(pool, ray, wf)
             if k is not None:
-                cand = pool.portfolio(k)
-                if pool.certified(k, weights):
-                    x, method = cand, "certificate"
-                elif e.feasible(cand):
-                    start = cand
-        if x is None and self.rel_gap == 0 and e.uses_knapsack:
-            x, unique = knapsack.optimum(f, c, e.col_lower, e.col_upper, e.frame)
-            if x is not None:
-                method, tied = "knapsack", not unique
-        if x is None and self.rel_gap > 0 and binary and f.model.n_cols >= LARGE_COLS:
-            r = near_optimal(e.current(c), rel_gap=self.rel_gap, time_limit=self.time_limit)
-            if r is not None and r.gap <= self.rel_gap:
-                x, method, status, bound = e.clean(r.x), "lagrange", Status.FEASIBLE, r.bound / (e.scale or 1)
-        if x is None:
-            start = start if start is not None else self._start(e)
-            x, status, bound, tied = self._mip(e, start, binary and exact_ties)
-            if x is None:
-                self._prev = None
-                return ScenarioOutcome(scenario.name, status, None, None, None, None, frame, time.perf_counter() - t0, e.solves - before, method, "no portfolio")
-        keys: tuple[str, ...] = ()
-        if exact_ties and status is Status.OPTIMAL and method != "certificate":
-            assert self.rule is not None
-            if tied is None and binary and e.scale is not None:
-                tied = self._other_optimum(e, x)
-            settled = self.rule.settle(e, f, c, x, unique=tied is False, keys=self._key_vectors(f))
-            x, keys, tied = settled.x, settled.keys, settled.tied
-        elif exact_ties and method == "certificate":
-            assert self.rule is not None
-            keys = (*(k.name for k in self._key_vectors(f)), "id")
-        if pool is not None and weights is not None and status is Status.OPTIMAL and method != "certificate" and self.rel_gap == 0:
-            pool.add(x, self._totals(f, x), weights)
-        self._prev = x
-        grants = f.grants(x)
-        if int(grants.sum()) > frame:
-            raise SolverError(f"scenario {scenario.name!r}: grants of {int(grants.sum())} over the frame {frame}; this is a bug")
-        value = float(e.value_of(x))
-        gap = 0.0 if status is Status.OPTIMAL else (max(0.0, (bound - value) / max(abs(bound), 1e-12)) if bound is not None else None)
-        return ScenarioOutcome(
-            scenario.name, status, grants, value, value if status is Status.OPTIMAL else bound, gap,
-            frame, time.perf_counter() - t0, e.solves - before, method, "", keys, tied,
+                assert self.totals is not None
+                i = next(i for i, v in enumerate(ray) if v)  # weights = ray * weights[i] / ray[i]
+                value = Fraction(
+                    pool.value(k, ray) * weights[i].numerator, ray[i] * weights[i].denominator * self.totals.denominator
+                )
+                self._spent(e.solves - before, certified=method == "certificate")
+                return self._outcome(
+                    scenario,
+                    pool.portfolio(k),
+                    value,
+                    Status.OPTIMAL,
+                    None,
+                    frame,
+                    t0,
+                    e.solves - before,
+                    method,
+                    self._names(),
+                    None,
+                )
+            best = pool.best(wf)
+            if best is not None and e.feasible(pool.portfolio(best)):
+                start = pool.portfolio(best)
+        if weights is not None:
+            self._set_objective(weights)
+        f = e.f
+        d = decide(
+            e,
+            rule=self.rule,
+            keys=self._key_vectors(f) if self.rule is not None else None,
+            start=start if start is not None else greedy_start(e, self._prev),
+            rel_gap=self.rel_gap,
+            time_limit=self.time_limit,
+            other=self._other,
+        )
+        if d.x is None:
+            self._prev = None
+            return ScenarioOutcome(
+                scenario.name,
+                d.status,
+                None,
+                None,
+                None,
+                None,
+                frame,
+                time.perf_counter() - t0,
+                e.solves - before,
+                d.method,
+                d.message,
+            )
+        if pool is not None and d.status is Status.OPTIMAL:
+            pool.decided(pool.add(d.x, self._totals(e, d.x)), integer_ray(weights or ()))
+        solves = e.solves - before + d.solves
+        self._spent(solves, certified=False)
+        return self._outcome(
+            scenario, d.x, e.value_of(d.x), d.status, d.bound, frame, t0, solves, d.method, d.keys, d.tied
         )
 
-    def _start(self, e: Engine) -> np.ndarray | None:
-        """The previous scenario's portfolio if still feasible, else a greedy one by value for money."""
-        if self._prev is not None and e.feasible(self._prev):
-            return self._prev
-        f = e.f
-        if f.problem.options.partial:
+    def _names(self) -> tuple[str, ...]:
+        """The tie-break keys in force (a certified decision won every tie)."""
+        if self.rule is None or self.engine is None:
+            return ()
+        return (*(k.name for k in self._key_vectors(self.engine.f)), "id")
+
+    def _other(self, x: np.ndarray) -> bool | None:
+        e = self.engine
+        assert e is not None
+        return other_portfolio(
+            e, x, time_limit=self.time_limit, cache=self._ties, options=self._options(2 * e.model.n_cols)
+        )
+
+    # ----------------------------------------------------------------- regions
+    def expect(self, n: int) -> None:
+        """Say that about ``n`` scenarios will be run (in all): region proofs are budgeted
+        against the scenarios still to come (unknown: as many as have been run)."""
+        self._expected = n
+
+    def _spent(self, solves: int, *, certified: bool) -> None:
+        self._seen += 1
+        if not certified:
+            self._cost = (self._cost[0] + solves, self._cost[1] + 1)
+
+    def _budget(self, pool: PortfolioPool, k: int) -> int:
+        """Solves the region of ``k`` may cost in all: what its expected scenarios to come
+        would cost without it (solves per scenario not certified, measured so far), times
+        ``region_budget``."""
+        seen = max(self._seen, 1)
+        future = max(self._expected - seen, 0) / seen if self._expected else 1.0
+        per = self._cost[0] / self._cost[1] if self._cost[1] else 1.0
+        return int(self.region_budget * per * pool.hits(k) * future)
+
+    def _certify(self, pool: PortfolioPool, ray: tuple[int, ...], wf: np.ndarray) -> tuple[int | None, str]:
+        """The decision at ``ray`` proven without deciding: a certified region (its proof
+        completed now if worth it), or one solve at a step beyond ``ray``."""
+        e = self.engine
+        assert e is not None
+        k = pool.certified(ray)
+        best = pool.best(wf)
+        if k is None and self.regions and best is not None:
+            if not pool.is_certified(best) and pool.hits(best) >= self.min_hits:
+                prove_region(pool, best, self._optimum, self._budget(pool, best))
+                k = pool.certified(ray)
+            # one solve of the value where deciding costs more (partial funding, floats)
+            step = e.f.problem.options.partial or e.f.scale is None
+            if k is None and step and by_step(pool, best, ray, self._optimum, step=STEP if e.f.scale else 10**6):
+                pool.decided(best, ray)
+                return best, "mip"
+        if k is not None:
+            pool.count(k)
+        return k, "certificate"
+
+    def _optimum(self, pool: PortfolioPool, ray: tuple[int, ...]) -> int | None:
+        """A portfolio proven value-optimal at the integer weights ``ray`` (one solve, warm
+        started from the best known there), added to ``pool``; None when not proven (or, on
+        an integer-scaled call, when the objective at ``ray`` cannot be held exactly)."""
+        e = self.engine
+        assert e is not None
+        big = max(ray) >= 2**20  # small integer weights keep the objective integer-scaled
+        weights = tuple(Fraction(v, sum(ray)) if big else Fraction(v) for v in ray)
+        if self._set_objective(weights) is None and e.f.scale is not None:
             return None
-        sel = f.select
-        amount = f.col_amount[sel]
-        ratio = np.where(e.col_upper[sel] > 0, e.c[sel] / amount, -np.inf)
-        x = np.where(e.col_lower > 0, e.col_lower, 0.0)
-        left = e.frame - float(np.dot(x, e.amount))
-        for k in np.argsort(-ratio, kind="stable").tolist():
-            if ratio[k] == -np.inf:
-                break
-            if x[sel[k]] == 0 and amount[k] <= left:
-                x[sel[k]] = 1.0
-                left -= amount[k]
-        return x if e.feasible(x) else None
+        wf = np.array(ray, dtype=float) / float(sum(ray))
+        res = e.run(e.c, start=pool.portfolio(int(pool.best(wf) or 0)), time_limit=self.time_limit)
+        if res.status is not Status.OPTIMAL or res.x is None:
+            return None
+        x = e.clean(res.x)
+        j = pool.add(x, self._totals(e, x))
+        pool.record(ray, j)
+        return j
 
-    def _mip(self, e: Engine, start: np.ndarray | None, combined: bool) -> tuple[np.ndarray | None, Status, float | None, bool | None]:
-        """The MIP from ``start``; with ``combined`` one solve also says whether the optimum is unique."""
-        f, c = e.f, e.c
-        K = float(len(f.select) + 1)
-        if combined and start is not None and e.scale is not None and K * (float(np.abs(c).sum()) + 1.0) < EXACT:
-            dist = np.zeros(len(c))
-            dist[f.select] = np.where(start[f.select] > 0.5, -1.0, 1.0)
-            res = e.run(K * c + dist, gap=0.999, start=start, time_limit=self.time_limit)
-            if res.status is Status.OPTIMAL and res.x is not None:
-                x = e.clean(res.x)
-                if np.array_equal(x[f.select] > 0.5, start[f.select] > 0.5):
-                    return x, Status.OPTIMAL, None, False  # nothing else reaches its value
-                tied = True if float(np.dot(c, x)) == float(np.dot(c, start)) else None
-                return x, Status.OPTIMAL, None, tied
-        res = e.run(c, rel_gap=self.rel_gap, start=start, time_limit=self.time_limit)
-        if not res.status.has_solution or res.x is None:
-            return None, res.status, None, None
-        bound = None if res.bound is None else res.bound / (e.scale or 1)
-        return e.clean(res.x), res.status, bound, None
-
+    # ----------------------------------------------------------------- helpers
     def _key_vectors(self, f: Formulation) -> list[Key]:
         """The tie-break keys on the loaded formulation's columns (computed once per formulation)."""
         assert self.rule is not None
         if self._keys is None or self._keys[0] is not f:
             self._keys = (f, self.rule.vectors(f))
         return self._keys[1]
-
-    def _other_optimum(self, e: Engine, x: np.ndarray) -> bool | None:
-        """Whether another selection reaches the value of the optimum ``x``: one solve of
-        ``K * value + distance to x`` (None when that cannot be held exactly)."""
-        f, c = e.f, e.c
-        K = float(len(f.select) + 1)
-        if K * (float(np.abs(c).sum()) + 1.0) >= EXACT:
-            return None
-        dist = np.zeros(len(c))
-        dist[f.select] = np.where(x[f.select] > 0.5, -1.0, 1.0)
-        res = e.run(K * c + dist, gap=0.999, start=x, time_limit=self.time_limit)
-        if res.status is not Status.OPTIMAL or res.x is None:
-            return None
-        return not np.array_equal(e.clean(res.x)[f.select] > 0.5, x[f.select] > 0.5)
 
     def _pool(self, e: Engine) -> PortfolioPool:
         """The certificate pool of the feasible set loaded now (frame, bounds, rows)."""
@@ -314,56 +385,9 @@ class SweepWorker:
             pool = self._pools[key] = PortfolioPool(len(self.base.criteria))
         return pool
 
-    def _totals(self, f: Formulation, x: np.ndarray) -> np.ndarray:
-        """Per criterion, the normalised score of the portfolio (warm-start ranking only)."""
-        share = f.grants(x) / np.array([a.requested for a in f.problem.applications], dtype=float)
-        return np.asarray(share @ f.scores.normalised, dtype=float)
-
-    def _from_scratch(self, scenario: Scenario, t0: float) -> ScenarioOutcome:
-        variant = scenario.apply(self.base)
-        sol = solve(variant, solver=self.solver, time_limit=self.time_limit, rel_gap=self.rel_gap,
-                    threads=self.threads, tie_break=self.rule is not None, raise_on_failure=False)
-        granted = np.array([d.granted for d in sol.decisions], dtype=np.int64) if sol.status.has_solution else None
-        return ScenarioOutcome(scenario.name, sol.status, granted, sol.objective, sol.bound, sol.gap, variant.frame,
-                               time.perf_counter() - t0, sol.solves, "solve", sol.message, sol.tie_break, sol.tied)
+    def _totals(self, e: Engine, x: np.ndarray) -> tuple[int, ...]:
+        assert self.totals is not None
+        return self.totals.of(e.f.grants(x))
 
 
-def _same_matrix(a: Any, b: Any) -> bool:
-    return bool(
-        a.n_cols == b.n_cols
-        and a.n_rows == b.n_rows
-        and np.array_equal(a.start, b.start)
-        and np.array_equal(a.index, b.index)
-        and np.array_equal(a.value, b.value)
-        and np.array_equal(a.integer, b.integer)
-    )
-
-
-_LOCAL = threading.local()
-"""Per-thread cache of workers by run token: a worker (one loaded HiGHS model) is never shared
-by two threads, so executors with several threads per process (Dask workers, thread pools)
-are safe."""
-
-
-def _workers() -> dict[str, SweepWorker]:
-    cache: dict[str, SweepWorker] | None = getattr(_LOCAL, "workers", None)
-    if cache is None:
-        cache = _LOCAL.workers = {}
-    return cache
-
-
-def run_chunk(problem: Problem, scenarios: list[Scenario], options: dict[str, Any], token: str | None = None) -> list[ScenarioOutcome]:
-    """Solve a list of scenarios in one worker (the unit of work sent to executors).
-
-    Chunks of the same run (same ``token``) that land in the same thread of a process
-    reuse its worker: the loaded model, the last portfolio and the certificates carry over.
-    """
-    cache = _workers()
-    worker = cache.get(token) if token is not None else None
-    if worker is None:
-        worker = SweepWorker(problem, **options)
-        if token is not None:
-            while len(cache) >= 2:
-                cache.pop(next(iter(cache)))
-            cache[token] = worker
-    return [worker.run(s) for s in scenarios]
+_exact = functools.lru_cache(maxsize=4096)(exact)
