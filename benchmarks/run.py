@@ -23,6 +23,8 @@ Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
     The HTTP service under load, on loopback (:mod:`benchmarks.bench_service`; needs the
     server extra): overhead against an in-process solve, 1 000 requests at concurrency 16,
     20 jobs of 10 000 applications, a 200 MiB body refused with 413.
+``robust``
+    Runs ``benchmarks/bench_robust.py`` (robustness and the draw) in a child process.
 
 Every case runs in its own child process (``python -m benchmarks.run --child ...``) so that
 its time and its **peak memory** (``ru_maxrss`` of that child: the whole process, Python
@@ -232,7 +234,7 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service (comma-separated) or all")
+    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service, robust (comma-separated) or all")
     ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
     ap.add_argument("--sweep-verify", choices=["some", "all", "none"], default="some",
                     help="compare sweep decisions with allocator.solve: all at 300 and 1000 scenarios and every tenth at 10000 (some), all, or none")
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_child(json.loads(args.child)), default=str))
         return 0
-    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service"} if args.suite == "all" else set(args.suite.split(","))
+    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service", "robust"} if args.suite == "all" else set(args.suite.split(","))
     idle = _run_child({"kind": "idle"})
     print(f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB.")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -285,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum")
         else:
             print("\nPabulib: run benchmarks/bench_pabulib.py first")
+    if "robust" in suites:
+        print("\nRobustness and the draw (benchmarks/bench_robust.py):", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_robust.py")], cwd=ROOT, check=False)
     return 0
 
 

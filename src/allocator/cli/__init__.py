@@ -45,7 +45,16 @@ __all__ = [
 
 PROG = "allocator"
 
-SUBCOMMANDS: list[Callable[[Any, Any], None]] = [add_demo, add_solve, add_serve]
+
+def add_robust(sub: Any, common: Any) -> None:
+    """``allocator robust`` and ``allocator draw`` (:mod:`allocator.cli_robust`), reading the call as ``solve`` does."""
+    from allocator.cli.commands import _load_problem, _load_with_policy
+    from allocator.cli_robust import add_commands
+
+    add_commands(sub, lambda args: _load_with_policy(args) if args.policy else _load_problem(args))
+
+
+SUBCOMMANDS: list[Callable[[Any, Any], None]] = [add_demo, add_solve, add_serve, add_robust]
 """The subcommands, in the order of ``--help``: each ``add_x(sub, common)`` adds its parser."""
 
 

@@ -89,6 +89,8 @@ class Policy(BaseModel):
         :class:`~allocator.model.problem.Options` fields (``partial``, ``step``, ``tie_break`` ...).
     rules
         The call's rules; they replace any rules of a problem the policy is applied to.
+    robustness
+        The ``[robustness]`` table as written (read by :func:`allocator.robust.uncertainty_from_policy`).
     source
         The file the policy was read from.
     """
@@ -106,6 +108,7 @@ class Policy(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    robustness: dict[str, Any] = Field(default_factory=dict)
     source: str = "policy"
 
     def _where(self, k: int) -> str:

@@ -34,6 +34,7 @@ POLICY_KEYS = (
     "columns",
     "options",
     "rules",
+    "robustness",
 )
 """The top-level keys of a policy file."""
 
@@ -164,6 +165,13 @@ def policy_fields(raw: dict[str, Any], lines: Lines, source: str, base: Path | d
                 raise PolicyError(f"{at}: {exc}") from None
     if "options" in tables:
         out["options"] = _options(tables["options"], lines, source)
+    if "robustness" in raw:
+        if not isinstance(raw["robustness"], dict):
+            raise PolicyError(
+                f"{_at(source, lines.of(None, 'robustness'))}, key 'robustness': must be a table "
+                "([robustness] with key = value lines)"
+            )
+        out["robustness"] = raw["robustness"]
     if "rules" in raw:
         rules = raw["rules"]
         if isinstance(rules, dict):

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from allocator.server import page, routes, routes_jobs
+from allocator.server import page, routes, routes_jobs, routes_robust
 from allocator.server.errors import (
     PROBLEM_JSON,
     ApiError,
@@ -141,7 +141,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     comps = schema.setdefault("components", {}).setdefault("schemas", {})
     _, defs = models_json_schema(
-        [(m, "validation") for m in (SolveRequest, CheckRequest, ExplainRequest, RankAndFundRequest)],
+        [
+            (m, "validation")
+            for m in (SolveRequest, CheckRequest, ExplainRequest, RankAndFundRequest, routes_robust.RobustRequest)
+        ],
         ref_template="#/components/schemas/{model}",
     )
     for name, s in defs.get("$defs", {}).items():
@@ -223,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(routes.router, tags=["synchronous"])
     app.include_router(routes_jobs.router, tags=["jobs"])
+    app.include_router(routes_robust.router, tags=["robustness"])
     app.include_router(page.router, tags=["tables"])
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     _docs(app)
