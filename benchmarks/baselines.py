@@ -52,11 +52,18 @@ def float_values(problem: Problem, weights: dict[str, float] | None = None) -> n
     w = {c.name: c.weight for c in problem.criteria} | dict(weights or {})
     crit = problem.criteria
     if problem.options.normalisation == "range":
-        return np.array([sum(w[c.name] * (a.scores[c.name] - c.scale_min) / (c.scale_max - c.scale_min) for c in crit) for a in problem.applications])
+        return np.array(
+            [
+                sum(w[c.name] * (a.scores[c.name] - c.scale_min) / (c.scale_max - c.scale_min) for c in crit)
+                for a in problem.applications
+            ]
+        )
     return np.array([sum(w[c.name] * a.scores[c.name] / c.scale_max for c in crit) for a in problem.applications])
 
 
-def plain_pulp(rows: Rows, values: np.ndarray, *, time_limit: float | None = None) -> tuple[str, np.ndarray | None, float]:
+def plain_pulp(
+    rows: Rows, values: np.ndarray, *, time_limit: float | None = None
+) -> tuple[str, np.ndarray | None, float]:
     """Build and solve the plain PuLP model; returns (status, column values, seconds)."""
     import pulp
 
@@ -83,7 +90,9 @@ def plain_pulp(rows: Rows, values: np.ndarray, *, time_limit: float | None = Non
     with quiet_stdout():
         res = prob.solve(pulp.HiGHS(**kw))
     elapsed = time.perf_counter() - t0
-    status_name = getattr(getattr(res, "status", None), "name", None) or pulp.LpStatus.get(prob.status, str(prob.status))
+    status_name = getattr(getattr(res, "status", None), "name", None) or pulp.LpStatus.get(
+        prob.status, str(prob.status)
+    )
     values_out = [v.varValue for v in x]
     if any(v is None for v in values_out):
         return str(status_name), None, elapsed
@@ -91,7 +100,12 @@ def plain_pulp(rows: Rows, values: np.ndarray, *, time_limit: float | None = Non
 
 
 def highspy_direct(
-    model: LinearModel, *, threads: int = 1, abs_gap: float = 0.999, rel_gap: float = 0.0, time_limit: float | None = None
+    model: LinearModel,
+    *,
+    threads: int = 1,
+    abs_gap: float = 0.999,
+    rel_gap: float = 0.0,
+    time_limit: float | None = None,
 ) -> tuple[str, np.ndarray | None, float, float | None, float | None]:
     """Pass ``model`` to highspy and solve; returns (status, x, seconds, objective, bound)."""
     import highspy

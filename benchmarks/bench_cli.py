@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     df = table(args.n)
     scales = {c: (1, 7) for c in WEIGHTS}
     problem = allocator.Problem.from_frame(df, frame=args.frame, weights=WEIGHTS, scales=scales)
-    allocator.solve(allocator.Problem.from_frame(table(50, 1), frame=1_000_000, weights=WEIGHTS, scales=scales))  # warm imports
+    allocator.solve(
+        allocator.Problem.from_frame(table(50, 1), frame=1_000_000, weights=WEIGHTS, scales=scales)
+    )  # warm imports
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "applications.csv", Path(tmp) / "decisions.csv"
         df.to_csv(src, index=False)
@@ -86,10 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         rows = [
             ("command line: allocator solve ... --out decisions.csv", *_times(cli, args.repeat)),
             ("solve(problem) in process", *_times(lambda: allocator.solve(problem), args.repeat)),
-            ("solve(problem, tie_break=False) in process", *_times(lambda: allocator.solve(problem, tie_break=False), args.repeat)),
+            (
+                "solve(problem, tie_break=False) in process",
+                *_times(lambda: allocator.solve(problem, tie_break=False), args.repeat),
+            ),
         ]
     floor = statistics.median(rows[2][1])
-    print(f"{args.n} applications, integer 1-7 scores on {len(WEIGHTS)} criteria, frame only ({args.frame:,} kr), {args.repeat} runs each\n")
+    print(
+        f"{args.n} applications, integer 1-7 scores on {len(WEIGHTS)} criteria, frame only ({args.frame:,} kr), {args.repeat} runs each\n"
+    )
     print("| path | min s | median s | vs solve(tie_break=False) |")
     print("|---|---|---|---|")
     for name, ts, _ in rows:
@@ -99,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     cli_grants = dict(zip(cli_frame["id"].astype(str), cli_frame["granted"].astype(int), strict=True))
     same = cli_grants == mine
     value_free = rows[2][2].objective
-    print(f"\ncommand line and solve(): {'identical decisions' if same else 'DIFFERENT decisions'}; "
-          f"value {solution.objective:.6f} (without the tie-break {value_free:.6f})")
+    print(
+        f"\ncommand line and solve(): {'identical decisions' if same else 'DIFFERENT decisions'}; "
+        f"value {solution.objective:.6f} (without the tie-break {value_free:.6f})"
+    )
     return 0 if same else 1
 
 

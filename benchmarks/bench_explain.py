@@ -70,41 +70,75 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("solve", lambda: allocator.solve(problem), "lexicographic, for reference"),
         ("explain", lambda: allocator.explain(problem, solution), "26 rows, margins, max grant, sentences"),
         ("frame_curve", lambda: allocator.analysis.frame_curve(problem), "25 frames + the call's, with rank-and-fund"),
-        ("explain, with the policy", lambda: allocator.explain(policy, policy_solution), "partial funding, 8 rules: target under 1 s"),
+        (
+            "explain, with the policy",
+            lambda: allocator.explain(policy, policy_solution),
+            "partial funding, 8 rules: target under 1 s",
+        ),
     ]
     if not args.no_extras:
         tasks += [
-            ("explain (HiGHS only)", lambda: allocator.explain(problem, solution, method="mip"), "no knapsack fast path"),
-            ("frame_curve (HiGHS only)", lambda: allocator.analysis.frame_curve(problem, method="mip"), "no knapsack fast path"),
+            (
+                "explain (HiGHS only)",
+                lambda: allocator.explain(problem, solution, method="mip"),
+                "no knapsack fast path",
+            ),
+            (
+                "frame_curve (HiGHS only)",
+                lambda: allocator.analysis.frame_curve(problem, method="mip"),
+                "no knapsack fast path",
+            ),
             ("frame_breakpoints", lambda: allocator.analysis.frame_breakpoints(problem), "0 to all requested"),
             ("k_best(10)", lambda: allocator.analysis.k_best(problem, 10), "no-good cuts"),
             ("all_optima", lambda: allocator.analysis.all_optima(problem), "value held at the optimum"),
-            ("diverse(5, d=3, 5 %)", lambda: allocator.analysis.diverse(problem, 5, min_difference=3, within=5.0), "distance rows"),
+            (
+                "diverse(5, d=3, 5 %)",
+                lambda: allocator.analysis.diverse(problem, 5, min_difference=3, within=5.0),
+                "distance rows",
+            ),
         ]
     rows: list[dict[str, Any]] = []
     results: dict[str, Any] = {}
     for name, fn, note in tasks:
         times, out = measure(fn, repeat)
         results[name] = out
-        rows.append({"task": name, "median_s": statistics.median(times), "min_s": min(times), "repeat": repeat, "note": note})
+        rows.append(
+            {"task": name, "median_s": statistics.median(times), "min_s": min(times), "repeat": repeat, "note": note}
+        )
 
     # the two required tasks in one go, as a user would run them
     both, _ = measure(lambda: (allocator.explain(problem, solution), allocator.analysis.frame_curve(problem)), repeat)
     required = statistics.median(both)
-    rows.append({"task": "explain + frame_curve", "median_s": required, "min_s": min(both), "repeat": repeat,
-                 "note": f"requirement: under {LIMIT_S:g} s"})
+    rows.append(
+        {
+            "task": "explain + frame_curve",
+            "median_s": required,
+            "min_s": min(both),
+            "repeat": repeat,
+            "note": f"requirement: under {LIMIT_S:g} s",
+        }
+    )
     if "explain (HiGHS only)" in results:  # the fast path and HiGHS give the same answers
         cols = ["margin_up", "margin_down", "max_grant", "reason"]
         same = results["explain"][cols].fillna(-1).equals(results["explain (HiGHS only)"][cols].fillna(-1))
         same_curve = results["frame_curve"]["value"].equals(results["frame_curve (HiGHS only)"]["value"])
-        rows.append({"task": "fast path == HiGHS", "median_s": float("nan"), "min_s": float("nan"), "repeat": 1,
-                     "note": f"explanations {'equal' if same else 'DIFFER'}, curve {'equal' if same_curve else 'DIFFERS'}"})
+        rows.append(
+            {
+                "task": "fast path == HiGHS",
+                "median_s": float("nan"),
+                "min_s": float("nan"),
+                "repeat": 1,
+                "note": f"explanations {'equal' if same else 'DIFFER'}, curve {'equal' if same_curve else 'DIFFERS'}",
+            }
+        )
     for r in rows:
         if r["task"] == "frame_breakpoints":
             r["note"] += f": {int(results['frame_breakpoints']['breakpoint'].sum())} breakpoints"
 
     env = f"Python {platform.python_version()}, highspy {version('highspy')}, pandas {version('pandas')}, {platform.machine()}"
-    print(f"bench_explain: the example call ({len(problem.applications)} applications, frame {problem.frame:,} kr); {env}")
+    print(
+        f"bench_explain: the example call ({len(problem.applications)} applications, frame {problem.frame:,} kr); {env}"
+    )
     print(f"{'task':<26} {'median s':>9} {'min s':>8}  note")
     for r in rows:
         med = "" if r["median_s"] != r["median_s"] else f"{r['median_s']:.4f}"
@@ -112,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{r['task']:<26} {med:>9} {mn:>8}  {r['note']}")
     with_policy = next(r["median_s"] for r in rows if r["task"] == "explain, with the policy")
     ok = required < LIMIT_S and with_policy < LIMIT_S
-    print(f"explain + frame_curve: {required:.3f} s; explain with the policy: {with_policy:.3f} s (limit {LIMIT_S:g} s each): {'OK' if ok else 'TOO SLOW'}")
+    print(
+        f"explain + frame_curve: {required:.3f} s; explain with the policy: {with_policy:.3f} s (limit {LIMIT_S:g} s each): {'OK' if ok else 'TOO SLOW'}"
+    )
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="", encoding="utf-8") as fh:

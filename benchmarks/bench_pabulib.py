@@ -153,8 +153,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_s, solve_s, value, cost, frame, votes, parsed = run_allocator(path)
         target = int(ref["optimal_total_score"])
         row = Row(
-            file=ref["file"], vote_type=parsed.vote_type, n_projects=len(parsed.projects), n_voters=parsed.n_voters,
-            reference=target, load_s=load_s, solve_s=solve_s, value=value, cost=cost, budget=frame,
+            file=ref["file"],
+            vote_type=parsed.vote_type,
+            n_projects=len(parsed.projects),
+            n_voters=parsed.n_voters,
+            reference=target,
+            load_s=load_s,
+            solve_s=solve_s,
+            value=value,
+            cost=cost,
+            budget=frame,
             ok=value == target and cost <= frame,
         )
         if pabutools:
@@ -183,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     solve = sum(r.solve_s for r in rows)
     n_ok = sum(r.ok for r in rows)
     print("-" * len(head))
-    print(f"allocator: {n_ok}/{len(rows)} reference optima; load {load:.2f} s + solve {solve:.2f} s = {load + solve:.2f} s")
+    print(
+        f"allocator: {n_ok}/{len(rows)} reference optima; load {load:.2f} s + solve {solve:.2f} s = {load + solve:.2f} s"
+    )
     timed = [r for r in rows if r.pabutools_rule_s is not None]
     if timed:
         p_parse = sum(r.pabutools_parse_s or 0.0 for r in timed)
@@ -195,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"pabutools: {p_ok}/{len(timed)} reference optima; parse {p_parse:.2f} s + rule {p_rule:.2f} s = "
             f"{p_parse + p_rule:.2f} s"
         )
-        print(f"ratio pabutools / allocator, optimal rule vs solve:   {p_rule / a_solve:8.1f}x  (same {len(timed)} instances)")
+        print(
+            f"ratio pabutools / allocator, optimal rule vs solve:   {p_rule / a_solve:8.1f}x  (same {len(timed)} instances)"
+        )
         print(f"ratio pabutools / allocator, file to optimum:         {(p_parse + p_rule) / (a_load + a_solve):8.1f}x")
     failed = [r for r in rows if r.pabutools_error]
     if failed:

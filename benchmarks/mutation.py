@@ -50,7 +50,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "benchmarks" / "mutation_equivalent.txt"
 
-_FORMULATION = ["tests/optimize/test_solve_brute.py", "tests/model/test_ids.py", "tests/model/test_problem.py", "tests/rules/test_rows_brute.py"]
+_FORMULATION = [
+    "tests/optimize/test_solve_brute.py",
+    "tests/model/test_ids.py",
+    "tests/model/test_problem.py",
+    "tests/rules/test_rows_brute.py",
+]
 _SCORING = ["tests/model/test_problem.py", "tests/optimize/test_solve_brute.py", "tests/analysis/test_baseline.py"]
 _ROWS = ["tests/rules/test_rows_brute.py", "tests/rules/test_oracle.py", "tests/rules/test_check.py"]
 _BASELINE = ["tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
@@ -75,9 +80,23 @@ TESTS: dict[str, list[str]] = {
 }
 """The tests about each module (the default test selection)."""
 
-_STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-           37: "killed", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -11: "killed", -9: "killed",
-           None: "not checked"}
+_STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    37: "killed",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -11: "killed",
+    -9: "killed",
+    None: "not checked",
+}
 
 
 @dataclass
@@ -119,8 +138,12 @@ def _scratch(ref: str | None, workdir: Path) -> Path:
         with tarfile.open(fileobj=BytesIO(data)) as tar:
             tar.extractall(dest, filter="data")
     else:
-        files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"], check=True,
-                               capture_output=True, text=True).stdout.split("\n")
+        files = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
         for f in files:
             if f and (ROOT / f).is_file():
                 (dest / f).parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +176,9 @@ _settings.load_profile("mutation")
 """
 
 
-def run(module: str, tests: list[str], *, ref: str | None, jobs: int, examples: int, workdir: Path, log: Path) -> Report:
+def run(
+    module: str, tests: list[str], *, ref: str | None, jobs: int, examples: int, workdir: Path, log: Path
+) -> Report:
     dest = _scratch(ref, workdir)
     tests = [t for t in tests if (dest / t.split("::")[0]).exists()]  # a test file may be newer than ref
     _configure(dest, module, tests)
@@ -173,9 +198,13 @@ def run(module: str, tests: list[str], *, ref: str | None, jobs: int, examples: 
     for name, code in sorted(codes.items(), key=lambda kv: _natural(kv[0])):
         status = _STATUS.get(code, "suspicious")
         if status == "survived":
-            diff = subprocess.run([mutmut, "show", name], check=False, cwd=dest, env=env, capture_output=True, text=True).stdout
+            diff = subprocess.run(
+                [mutmut, "show", name], check=False, cwd=dest, env=env, capture_output=True, text=True
+            ).stdout
             func = name.rsplit(".", 1)[-1].split("__mutmut_")[0]
-            changed = " ".join(line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+            changed = " ".join(
+                line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")
+            )
             changed = " ".join(changed.split())
             if f"{func}|{changed}" in equivalent:
                 rep.equivalent.append((name, diff))
@@ -208,18 +237,30 @@ def main(argv: list[str] | None = None) -> int:
         log = args.workdir / f"{Path(module).stem}-{args.ref or 'worktree'}.log".replace("/", "_")
         args.workdir.mkdir(parents=True, exist_ok=True)
         print(f"mutating {module} (tests: {' '.join(tests)}; log {log}) ...", flush=True)
-        rep = run(module, tests, ref=args.ref, jobs=args.jobs, examples=args.examples, workdir=args.workdir / Path(module).stem, log=log)
+        rep = run(
+            module,
+            tests,
+            ref=args.ref,
+            jobs=args.jobs,
+            examples=args.examples,
+            workdir=args.workdir / Path(module).stem,
+            log=log,
+        )
         reports.append(rep)
         if not args.quiet:
             for name, diff in rep.survivors:
                 print(f"\nSURVIVED {name}\n{diff.rstrip()}")
-    print(f"\n| module | mutants | killed | survived | no tests | equivalent | score |{' (at ' + args.ref + ')' if args.ref else ''}")
+    print(
+        f"\n| module | mutants | killed | survived | no tests | equivalent | score |{' (at ' + args.ref + ')' if args.ref else ''}"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in reports:
         killed = r.counts.get("killed", 0) + r.counts.get("timeout", 0)
         total = killed + len(r.survivors) + r.counts.get("no tests", 0) + len(r.equivalent)
-        print(f"| {r.module} | {total} | {killed} | {len(r.survivors)} | {r.counts.get('no tests', 0)} | "
-              f"{len(r.equivalent)} | {r.score:.1%} |")
+        print(
+            f"| {r.module} | {total} | {killed} | {len(r.survivors)} | {r.counts.get('no tests', 0)} | "
+            f"{len(r.equivalent)} | {r.score:.1%} |"
+        )
     return 0
 
 

@@ -90,8 +90,7 @@ def best_known(path: Path | None = None) -> dict[tuple[str, int], tuple[Fraction
 def _problem(inst: Instance) -> Problem:
     top = max(float(p) for p in inst.profits)
     apps = [
-        Application(id=f"item-{j + 1}", requested=1, scores={"profit": float(p)})
-        for j, p in enumerate(inst.profits)
+        Application(id=f"item-{j + 1}", requested=1, scores={"profit": float(p)}) for j, p in enumerate(inst.profits)
     ]
     return Problem(
         name=f"{inst.file}#{inst.index}",

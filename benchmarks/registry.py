@@ -57,9 +57,7 @@ def _applications(n: int, rng: np.random.Generator) -> list[Application]:
     org = rng.integers(0, n_orgs, size=n)
     apps = []
     for i in range(n):
-        scores = {
-            c: float(np.clip(np.rint(4 + 1.2 * quality[i] + rng.normal()), 1, 7)) for c in CRITERIA
-        }
+        scores = {c: float(np.clip(np.rint(4 + 1.2 * quality[i] + rng.normal()), 1, 7)) for c in CRITERIA}
         requested = int(steps[i]) * 10_000
         apps.append(
             Application(
@@ -81,9 +79,15 @@ def call_rules(apps: list[Application], frame: int, n_rules: int, rng: np.random
     n = len(apps)
     median = int(np.median([a.requested for a in apps]))
     # Locks only on applications the other rules allow (co-financing, eligibility).
-    lockable = [a for a in apps if a.total_cost is not None and 2 * a.requested <= a.total_cost and a.scores["value_creation"] >= 2]
+    lockable = [
+        a
+        for a in apps
+        if a.total_cost is not None and 2 * a.requested <= a.total_cost and a.scores["value_creation"] >= 2
+    ]
     rules: list[Any] = [
-        GroupLimit(category="klynge*", per="category", max_share=0.4, label="at most 40 % of the frame per cluster theme"),
+        GroupLimit(
+            category="klynge*", per="category", max_share=0.4, label="at most 40 % of the frame per cluster theme"
+        ),
         GroupLimit(category=NETWORK, min_count=max(1, n // 100), label="business networks: a minimum number funded"),
         CoFinancing(share=0.5, label="at most 50 % of the project cost"),
         MaxGrant(per="applicant", amount=3 * median, label="at most three median grants per organisation"),

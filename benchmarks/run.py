@@ -88,7 +88,9 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             else:
                 sol = solve(p, time_limit=limit, tie_break=kind == "solve_allocator", raise_on_failure=False)
             out["time_s"] = time.perf_counter() - t0
-            out.update(status=sol.status.value, objective=sol.objective, bound=sol.bound, gap=sol.gap, solves=sol.solves)
+            out.update(
+                status=sol.status.value, objective=sol.objective, bound=sol.bound, gap=sol.gap, solves=sol.solves
+            )
             granted = np.array([d.granted for d in sol.decisions], dtype=np.int64) if sol.decisions else None
         else:
             from allocator.optimize.formulation import build
@@ -127,9 +129,16 @@ def _child(case: dict[str, Any]) -> dict[str, Any]:
             value = r["value"]
             rows.append(
                 {
-                    "file": inst.file, "index": inst.index, "n": inst.n, "m": inst.m,
-                    "best_known": str(bk), "proven_optimal": proven, "value": str(value) if value is not None else "",
-                    "status": r["status"], "bound": r["bound"], "time_s": r["time_s"],
+                    "file": inst.file,
+                    "index": inst.index,
+                    "n": inst.n,
+                    "m": inst.m,
+                    "best_known": str(bk),
+                    "proven_optimal": proven,
+                    "value": str(value) if value is not None else "",
+                    "status": r["status"],
+                    "bound": r["bound"],
+                    "time_s": r["time_s"],
                     "equal_best_known": value == bk if value is not None else False,
                     "below_best_known_pct": float((bk - value) / bk * 100) if value is not None else None,
                 }
@@ -175,12 +184,16 @@ def suite_solve(args: argparse.Namespace, tmp: Path, sizes: list[int], large: bo
 
     rows = []
     for n in sizes:
-        kinds = [("allocator (rel. gap 0.1 %, 60 s)", "solve_large")] if large else [
-            ("allocator", "solve_allocator"),
-            ("allocator, no tie-break", "solve_allocator_notie"),
-            ("highspy direct", "solve_highspy"),
-            ("plain PuLP", "solve_pulp"),
-        ]
+        kinds = (
+            [("allocator (rel. gap 0.1 %, 60 s)", "solve_large")]
+            if large
+            else [
+                ("allocator", "solve_allocator"),
+                ("allocator, no tie-break", "solve_allocator_notie"),
+                ("highspy direct", "solve_highspy"),
+                ("plain PuLP", "solve_pulp"),
+            ]
+        )
         if large and args.large_highspy:
             kinds.append(("highspy direct (rel. gap 0.1 %, 60 s)", "solve_highspy"))
         for label, kind in kinds:
@@ -196,8 +209,13 @@ def suite_solve(args: argparse.Namespace, tmp: Path, sizes: list[int], large: bo
                 row["error"] = r["error"][-300:]
             else:
                 row.update(
-                    status=r.get("status"), time_s=round(r["time_s"], 3), objective=r.get("objective"),
-                    bound=r.get("bound"), gap=r.get("gap"), solves=r.get("solves"), peak_rss_mib=round(r["peak_rss_mib"], 1),
+                    status=r.get("status"),
+                    time_s=round(r["time_s"], 3),
+                    objective=r.get("objective"),
+                    bound=r.get("bound"),
+                    gap=r.get("gap"),
+                    solves=r.get("solves"),
+                    peak_rss_mib=round(r["peak_rss_mib"], 1),
                 )
             rows.append(row)
     return rows
@@ -234,10 +252,18 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="sweep,solve,orlib", help="sweep, solve, large, orlib, pabulib, service, robust (comma-separated) or all")
+    ap.add_argument(
+        "--suite",
+        default="sweep,solve,orlib",
+        help="sweep, solve, large, orlib, pabulib, service, robust (comma-separated) or all",
+    )
     ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
-    ap.add_argument("--sweep-verify", choices=["some", "all", "none"], default="some",
-                    help="compare sweep decisions with allocator.solve: all at 300 and 1000 scenarios and every tenth at 10000 (some), all, or none")
+    ap.add_argument(
+        "--sweep-verify",
+        choices=["some", "all", "none"],
+        default="some",
+        help="compare sweep decisions with allocator.solve: all at 300 and 1000 scenarios and every tenth at 10000 (some), all, or none",
+    )
     ap.add_argument("--workers", type=int, default=2, help="processes for the parallel sweep (1: serial only)")
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve in the solve suite")
     ap.add_argument("--large-highspy", action="store_true", help="also run highspy direct on the 100 000 call")
@@ -249,9 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_child(json.loads(args.child)), default=str))
         return 0
-    suites = {"sweep", "solve", "large", "orlib", "pabulib", "service", "robust"} if args.suite == "all" else set(args.suite.split(","))
+    suites = (
+        {"sweep", "solve", "large", "orlib", "pabulib", "service", "robust"}
+        if args.suite == "all"
+        else set(args.suite.split(","))
+    )
     idle = _run_child({"kind": "idle"})
-    print(f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB.")
+    print(
+        f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB."
+    )
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         if "sweep" in suites:
@@ -263,16 +295,51 @@ def main(argv: list[str] | None = None) -> int:
         if "solve" in suites:
             rows = suite_solve(args, tmp, [int(s) for s in args.sizes.split(",")])
             print(f"\nOne solve per size -> {_write('solve', rows)}")
-            print(_table(rows, ["applications", "rules", "method", "status", "time_s", "objective", "solves", "peak_rss_mib"]))
+            print(
+                _table(
+                    rows, ["applications", "rules", "method", "status", "time_s", "objective", "solves", "peak_rss_mib"]
+                )
+            )
         if "large" in suites:
             rows = suite_solve(args, tmp, [100_000], large=True)
             print(f"\n100 000 applications -> {_write('large', rows)}")
-            print(_table(rows, ["applications", "rules", "method", "status", "time_s", "objective", "bound", "gap", "peak_rss_mib"]))
+            print(
+                _table(
+                    rows,
+                    [
+                        "applications",
+                        "rules",
+                        "method",
+                        "status",
+                        "time_s",
+                        "objective",
+                        "bound",
+                        "gap",
+                        "peak_rss_mib",
+                    ],
+                )
+            )
         if "orlib" in suites:
             rows = suite_orlib(args)
             if rows:
                 print(f"\nOR-Library -> {_write('orlib', rows)}")
-                print(_table(rows, ["file", "index", "n", "m", "best_known", "value", "status", "time_s", "equal_best_known", "below_best_known_pct"]))
+                print(
+                    _table(
+                        rows,
+                        [
+                            "file",
+                            "index",
+                            "n",
+                            "m",
+                            "best_known",
+                            "value",
+                            "status",
+                            "time_s",
+                            "equal_best_known",
+                            "below_best_known_pct",
+                        ],
+                    )
+                )
     if "service" in suites:
         from benchmarks.bench_service import main as bench_service
 
@@ -284,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             with path.open(newline="", encoding="utf-8") as fh:
                 pb = list(csv.DictReader(fh))
             ok = sum(r.get("ok") == "True" for r in pb)
-            print(f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum")
+            print(
+                f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum"
+            )
         else:
             print("\nPabulib: run benchmarks/bench_pabulib.py first")
     if "robust" in suites:

@@ -236,9 +236,7 @@ class _Scorer:
         self.denominators: list[int] = []
         rows: list[list[list[int]]] = []  # component -> app -> level -> scaled int
         for comp, sign in zip(per_app, signs, strict=True):
-            exact = [
-                [c * g / a.requested for g in grant_levels(problem, a)] for c, a in zip(comp, apps, strict=True)
-            ]
+            exact = [[c * g / a.requested for g in grant_levels(problem, a)] for c, a in zip(comp, apps, strict=True)]
             d = 1
             for row in exact:
                 for v in row:

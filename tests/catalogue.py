@@ -30,9 +30,33 @@ from allocator.model.cells import CellError
 __all__ = ["FIXES", "Case", "CliRefused", "check", "cli", "frame_equal", "has_fix"]
 
 FIXES = (
-    "give", "correct", "save", "unmerge", "write", "lower", "remove", "use", "add", "check", "map it",
-    "choose", "leave", "pass", "build", "divide", "multiply", "fill", "name the column", "quote",
-    "see", "a DataFrame of applications becomes", "run again", "create", "install", "fix", "did you mean",
+    "give",
+    "correct",
+    "save",
+    "unmerge",
+    "write",
+    "lower",
+    "remove",
+    "use",
+    "add",
+    "check",
+    "map it",
+    "choose",
+    "leave",
+    "pass",
+    "build",
+    "divide",
+    "multiply",
+    "fill",
+    "name the column",
+    "quote",
+    "see",
+    "a DataFrame of applications becomes",
+    "run again",
+    "create",
+    "install",
+    "fix",
+    "did you mean",
 )
 """Words with which a message tells the user what to do (matched as whole words)."""
 

@@ -51,7 +51,16 @@ def examples(k: int) -> settings:
 CRITERIA_NAMES = ("green", "smart", "innovation", "value_creation")
 _WEIGHTS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 1.0, 2.0)
 SCALES: tuple[tuple[float, float], ...] = (
-    (1, 7), (1, 7), (1, 7), (0, 10), (0, 5), (1, 5), (0, 100), (0.5, 4.5), (0, 2.5), (-2, 3),
+    (1, 7),
+    (1, 7),
+    (1, 7),
+    (0, 10),
+    (0, 5),
+    (1, 5),
+    (0, 100),
+    (0.5, 4.5),
+    (0, 2.5),
+    (-2, 3),
 )
 """Scales drawn by :func:`problems` (1-7 most often, as the county's)."""
 
@@ -62,7 +71,12 @@ def ids(n: int) -> st.SearchStrategy[list[str]]:
     one = st.one_of(
         st.builds(lambda p, k: f"{p}-{k}", st.sampled_from(["A", "B", "2022"]), st.integers(1, 30)),
         st.integers(1, 120).map(str),
-        st.builds(lambda p, k, w: f"{p}{k:0{w}d}", st.sampled_from(["A-", "A-0", "", "R2-"]), st.integers(0, 12), st.integers(1, 3)),
+        st.builds(
+            lambda p, k, w: f"{p}{k:0{w}d}",
+            st.sampled_from(["A-", "A-0", "", "R2-"]),
+            st.integers(0, 12),
+            st.integers(1, 3),
+        ),
     )
     return st.lists(one, min_size=n, max_size=n, unique=True)
 
@@ -133,7 +147,7 @@ def problems(
     is_partial = draw(st.booleans()) if partial is None else partial
     k = draw(st.integers(min_criteria, max_criteria))
     names = list(CRITERIA_NAMES[1:])
-    chosen = draw(st.permutations(names))[: k]
+    chosen = draw(st.permutations(names))[:k]
     has_green = draw(st.booleans()) if green is None else green
     if has_green:
         chosen = ["green", *chosen[: max(0, k - 1)]]
@@ -161,7 +175,9 @@ def problems(
     top = max_request_steps or (6 if is_partial else 30)
     round_amounts = st.integers(1, top).map(lambda s: s * 10_000)
     amounts = st.one_of(round_amounts, st.integers(1, top * 10_000)) if wide else round_amounts
-    profile = st.tuples(amounts, st.fixed_dictionaries({c.name: st.sampled_from(score_values[c.name]) for c in criteria}))
+    profile = st.tuples(
+        amounts, st.fixed_dictionaries({c.name: st.sampled_from(score_values[c.name]) for c in criteria})
+    )
     if ties:
         pool = draw(st.lists(profile, min_size=1, max_size=max(1, n // 2 + 1)))
         profiles = draw(st.lists(st.sampled_from(pool) | profile, min_size=n, max_size=n))
@@ -195,7 +211,9 @@ def problems(
         opts["min_share"] = share
     if thresholds:
         top_score = sum(c.weight for c in criteria)
-        opts["min_total_score"] = draw(st.one_of(st.none(), st.sampled_from([0.2, 0.35, 0.5, 0.6]), _decimals(0, top_score, 2)))
+        opts["min_total_score"] = draw(
+            st.one_of(st.none(), st.sampled_from([0.2, 0.35, 0.5, 0.6]), _decimals(0, top_score, 2))
+        )
     if tie_break:
         keys = [c.name for c in criteria] + ["granted", "-granted"] + [f"-{c.name}" for c in criteria]
         opts["tie_break"] = tuple(draw(st.lists(st.sampled_from(keys), max_size=3, unique=True)))
@@ -241,6 +259,12 @@ def small_problem() -> Problem:
         Criterion(name="green", weight=0.4, scale_min=1, scale_max=7),
         Criterion(name="smart", weight=0.6, scale_min=1, scale_max=7),
     ]
-    data = [("A-1", 300_000, 6, 5), ("A-2", 200_000, 4, 6), ("A-10", 200_000, 6, 4), ("B-3", 150_000, 2, 7), ("B-4", 400_000, 7, 7)]
+    data = [
+        ("A-1", 300_000, 6, 5),
+        ("A-2", 200_000, 4, 6),
+        ("A-10", 200_000, 6, 4),
+        ("B-3", 150_000, 2, 7),
+        ("B-4", 400_000, 7, 7),
+    ]
     apps = [Application(id=i, requested=r, scores={"green": g, "smart": s}) for i, r, g, s in data]
     return Problem(name="small", frame=625_000, criteria=crit, applications=apps)

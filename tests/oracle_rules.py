@@ -269,9 +269,11 @@ class RuleOracle:
                 unders.setdefault(_text(_column(apps[i], rule.undertaking)), []).append(ids[i])
             received = {
                 u: sum(
-                    (Fraction(e.amount) * (rate if e.currency.upper() == "EUR" else 1)
-                     for e in rule.ledger
-                     if _text(e.organisation) == u and de_minimis_counts(e.date, rule.decision_date, rule.window)),
+                    (
+                        Fraction(e.amount) * (rate if e.currency.upper() == "EUR" else 1)
+                        for e in rule.ledger
+                        if _text(e.organisation) == u and de_minimis_counts(e.date, rule.decision_date, rule.window)
+                    ),
                     Fraction(0),
                 )
                 for u in unders
@@ -308,7 +310,8 @@ class RuleOracle:
                 else:
                     shares[a.id] = {y: _exact(rule.split.get(y, 0.0)) for y in rule.frames}
             return lambda g: all(
-                sum((s[y] * g[i] for i, s in shares.items()), Fraction(0)) <= budget for y, budget in rule.frames.items()
+                sum((s[y] * g[i] for i, s in shares.items()), Fraction(0)) <= budget
+                for y, budget in rule.frames.items()
             )
         raise AssertionError(f"the oracle does not know rule kind {kind!r}")
 

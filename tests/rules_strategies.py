@@ -41,7 +41,8 @@ def decorated(draw: st.DrawFn, base: Problem) -> Problem:
                 category=draw(st.sampled_from(CATEGORIES)),
                 applicant=draw(st.sampled_from(ORGS)),
                 tags=tuple(draw(st.lists(st.sampled_from(["new", "green", "rural"]), max_size=2, unique=True))),
-                total_cost=a.requested * draw(st.sampled_from([1, 2, 2, 3])) + draw(st.sampled_from([0, 5_000, 15_000]) | st.integers(0, 20_000)),
+                total_cost=a.requested * draw(st.sampled_from([1, 2, 2, 3]))
+                + draw(st.sampled_from([0, 5_000, 15_000]) | st.integers(0, 20_000)),
                 attributes={
                     "region": draw(st.sampled_from(REGIONS)),
                     "other": draw(st.sampled_from([0, 0, 10_000, 20_000]) | st.integers(0, 30_000)),
@@ -61,7 +62,11 @@ def _present(p: Problem, column: str) -> list[Any]:
 
 @st.composite
 def _selector(draw: st.DrawFn, p: Problem, *, allow_all: bool = True) -> dict[str, Any]:
-    how = draw(st.sampled_from(["all", "category", "glob", "where", "ids", "tag"] if allow_all else ["category", "glob", "where", "ids"]))
+    how = draw(
+        st.sampled_from(
+            ["all", "category", "glob", "where", "ids", "tag"] if allow_all else ["category", "glob", "where", "ids"]
+        )
+    )
     if how == "category":
         return {"category": draw(st.sampled_from(_present(p, "category")))}
     if how == "glob":
@@ -101,9 +106,19 @@ def _edge_days(decision: dt.date) -> list[dt.date]:
     and a day either side, the first days of the fiscal years, the decision and the day after."""
     one = dt.timedelta(days=1)
     three, two = _years_back(decision, 3), _years_back(decision, 2)
-    return [three - one, three, three + one, two - one, two, two + one,
-            dt.date(decision.year - 3, 12, 31), dt.date(decision.year - 2, 1, 1), dt.date(decision.year - 1, 1, 1),
-            decision, decision + one]
+    return [
+        three - one,
+        three,
+        three + one,
+        two - one,
+        two,
+        two + one,
+        dt.date(decision.year - 3, 12, 31),
+        dt.date(decision.year - 2, 1, 1),
+        dt.date(decision.year - 1, 1, 1),
+        decision,
+        decision + one,
+    ]
 
 
 @st.composite
@@ -114,9 +129,18 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
     if kind == "group":
         r.update(draw(_selector(p)))
         r["per"] = draw(st.sampled_from([None, None, "category", "region", "applicant"]))
-        limits = draw(st.lists(st.sampled_from(["max_amount", "min_amount", "max_share", "min_share", "max_count", "min_count"]
-                                               if shares else ["max_amount", "min_amount", "max_count", "min_count"]),
-                               min_size=1, max_size=2, unique=True))
+        limits = draw(
+            st.lists(
+                st.sampled_from(
+                    ["max_amount", "min_amount", "max_share", "min_share", "max_count", "min_count"]
+                    if shares
+                    else ["max_amount", "min_amount", "max_count", "min_count"]
+                ),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
         for lim in limits:
             if lim.endswith("amount"):
                 r[lim] = _amount(draw, p, p.frame)
@@ -149,8 +173,18 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
         r["other_public"] = draw(st.sampled_from([None, "other"]))
     elif kind == "de_minimis":
         r.update(draw(_selector(p)))
-        decision = draw(st.sampled_from([dt.date(2022, 11, 15), dt.date(2023, 12, 31), dt.date(2024, 1, 1),
-                                         dt.date(2024, 6, 1), dt.date(2028, 2, 29), dt.date(2027, 3, 1)]))
+        decision = draw(
+            st.sampled_from(
+                [
+                    dt.date(2022, 11, 15),
+                    dt.date(2023, 12, 31),
+                    dt.date(2024, 1, 1),
+                    dt.date(2024, 6, 1),
+                    dt.date(2028, 2, 29),
+                    dt.date(2027, 3, 1),
+                ]
+            )
+        )
         r["decision_date"] = decision
         r["eur_nok"] = draw(st.sampled_from([10.0, 11.5, 11.37]))
         # ceilings and earlier aid of the size of the requests, so that every entry of the
@@ -165,12 +199,14 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
         r["ledger"] = []
         for _ in range(draw(st.integers(0, 4))):
             currency = draw(st.sampled_from(["EUR", "EUR", "NOK"]))
-            r["ledger"].append({
-                "organisation": draw(st.sampled_from(ORGS)),
-                "date": draw(st.sampled_from(_edge_days(decision))),
-                "amount": draw(amounts) * (1 if currency == "EUR" else 10),
-                "currency": currency,
-            })
+            r["ledger"].append(
+                {
+                    "organisation": draw(st.sampled_from(ORGS)),
+                    "date": draw(st.sampled_from(_edge_days(decision))),
+                    "amount": draw(amounts) * (1 if currency == "EUR" else 10),
+                    "currency": currency,
+                }
+            )
     elif kind == "must_fund":
         i = draw(st.sampled_from(ids))
         r["ids"] = [i]
@@ -179,7 +215,9 @@ def rule_of(draw: st.DrawFn, kind: str, p: Problem, *, shares: bool = True) -> d
     elif kind == "must_not_fund":
         r["ids"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))
     elif kind == "exclusive":
-        r["ids"] = draw(st.lists(st.sampled_from(ids), min_size=min(2, len(ids)), max_size=min(3, len(ids)), unique=True))
+        r["ids"] = draw(
+            st.lists(st.sampled_from(ids), min_size=min(2, len(ids)), max_size=min(3, len(ids)), unique=True)
+        )
         r["at_most"] = draw(st.integers(0, 2))
     elif kind == "requires":
         b = draw(st.sampled_from(ids))
@@ -213,10 +251,14 @@ def ruled_problems(
 ) -> Problem:
     """A small random problem with 1..max_rules rules drawn from ``kinds``."""
     base = draw(
-        problems(max_n=4 if partial else 7, partial=partial, thresholds=thresholds, max_request_steps=4 if partial else 30)
+        problems(
+            max_n=4 if partial else 7, partial=partial, thresholds=thresholds, max_request_steps=4 if partial else 30
+        )
     )
     p = draw(decorated(base))
-    rules = [draw(rule_of(draw(st.sampled_from(kinds)), p, shares=shares)) for _ in range(draw(st.integers(1, max_rules)))]
+    rules = [
+        draw(rule_of(draw(st.sampled_from(kinds)), p, shares=shares)) for _ in range(draw(st.integers(1, max_rules)))
+    ]
     for k, r in enumerate(rules):
         r["label"] = f"r{k}-{r['kind']}"
     return p._rebuilt(rules=rules)
@@ -255,7 +297,12 @@ def _in_kroner(rule: Any, frame: int) -> Any:
         if rule.min_share is not None:
             low = ceil(f(rule.min_share))
             upd |= {"min_share": None, "min_amount": low if rule.min_amount is None else max(low, rule.min_amount)}
-        if "max_amount" in upd and "min_amount" not in upd and rule.min_amount is not None and rule.min_amount > upd["max_amount"]:
+        if (
+            "max_amount" in upd
+            and "min_amount" not in upd
+            and rule.min_amount is not None
+            and rule.min_amount > upd["max_amount"]
+        ):
             pass  # a rule at odds with itself stays so
     elif rule.kind == "max_grant" and rule.share is not None:
         cap = floor(f(rule.share))

@@ -53,8 +53,20 @@ def reference_problem() -> Problem:
     )
 
 
-SOLVE_ARGS = ["--frame", str(FRAME), "--weight", "green=0.6", "--weight", "smart=0.4",
-              "--scale", "green=0:10", "--scale", "smart=1:7", "--threshold", "smart=2"]
+SOLVE_ARGS = [
+    "--frame",
+    str(FRAME),
+    "--weight",
+    "green=0.6",
+    "--weight",
+    "smart=0.4",
+    "--scale",
+    "green=0:10",
+    "--scale",
+    "smart=1:7",
+    "--threshold",
+    "smart=2",
+]
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
@@ -74,7 +86,10 @@ def csv_path(tmp_path: Path) -> Path:
 def norwegian_csv(tmp_path: Path) -> Path:
     """';'-separated, decimal comma, spaced thousands, Norwegian headers, as Excel saves it."""
     lines = ["Søknadsnr;Søknadsbeløp;Grønn omstilling;Smart spesialisering"]
-    lines += [f"{i};{r:,}".replace(",", " ") + f";{str(g).replace('.', ',')};{str(s).replace('.', ',')}" for i, r, g, s in ROWS]
+    lines += [
+        f"{i};{r:,}".replace(",", " ") + f";{str(g).replace('.', ',')};{str(s).replace('.', ',')}"
+        for i, r, g, s in ROWS
+    ]
     p = tmp_path / "søknader.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return p
@@ -104,8 +119,16 @@ def test_solve_csv_matches_brute_force(tmp_path: Path, csv_path: Path) -> None:
 
 
 def test_norwegian_csv_and_xlsx_give_the_same_decisions(tmp_path: Path, csv_path: Path, norwegian_csv: Path) -> None:
-    mapping = ["--column", "id=Søknadsnr", "--column", "requested=Søknadsbeløp",
-               "--column", "green=Grønn omstilling", "--column", "smart=Smart spesialisering"]
+    mapping = [
+        "--column",
+        "id=Søknadsnr",
+        "--column",
+        "requested=Søknadsbeløp",
+        "--column",
+        "green=Grønn omstilling",
+        "--column",
+        "smart=Smart spesialisering",
+    ]
     outs = {}
     for name, src, extra in (("plain", csv_path, []), ("norwegian", norwegian_csv, mapping)):
         outs[name] = tmp_path / f"{name}.json"
@@ -116,10 +139,16 @@ def test_norwegian_csv_and_xlsx_give_the_same_decisions(tmp_path: Path, csv_path
     outs["xlsx"] = tmp_path / "from-xlsx.xlsx"
     code, _, err = run(["solve", str(xlsx_in), *SOLVE_ARGS, "--sheet", "Søknader", "-q", "--out", str(outs["xlsx"])])
     assert code == 0, err
-    grants = [{d["id"]: d["granted"] for d in json.loads(outs[k].read_text())["decisions"]} for k in ("plain", "norwegian")]
+    grants = [
+        {d["id"]: d["granted"] for d in json.loads(outs[k].read_text())["decisions"]} for k in ("plain", "norwegian")
+    ]
     ws = openpyxl.load_workbook(outs["xlsx"])["Decisions"]
     header = [c.value for c in ws[1]]
-    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] is not None and r[header.index("Granted")] is not None]
+    rows = [
+        r
+        for r in ws.iter_rows(min_row=2, values_only=True)
+        if r[0] is not None and r[header.index("Granted")] is not None
+    ]
     grants.append({row[header.index("Id")]: row[header.index("Granted")] for row in rows[: len(ROWS)]})
     assert grants[0] == grants[1] == grants[2] == lexicographic_best(reference_problem()).grants  # type: ignore[union-attr]
 
@@ -169,7 +198,12 @@ def test_demo_as_a_process_prints_clean_json(tmp_path: Path) -> None:
     """A real process: the HiGHS banner (printed at C level) must not reach stdout."""
     proc = subprocess.run(
         [sys.executable, "-m", "allocator", "demo", "--partial", "-q", "--out", "-"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -192,7 +226,11 @@ def test_demo_as_a_process_prints_clean_json(tmp_path: Path) -> None:
         (["solve", "{csv}", "--frame", "100000", "--weight", "blue=1"], 1, "'blue'"),
         (["solve", "{bad}", "--frame", "100000", "--weight", "green=1"], 1, "row 2"),
         (["solve", "{csv}", "--frame", "100000", "--weight", "green=1", "--out", "x.txt"], 2, ".csv, .xlsx or .json"),
-        (["solve", "{csv}", "--frame", "100000", "--weight", "green=1", "--out", "{missing_dir}/d.csv"], 1, "does not exist"),
+        (
+            ["solve", "{csv}", "--frame", "100000", "--weight", "green=1", "--out", "{missing_dir}/d.csv"],
+            1,
+            "does not exist",
+        ),
         (["demo", "--time-limit", "-3"], 2, "positive"),
         (["frobnicate"], 2, "invalid choice"),
         ([], 2, "required"),
@@ -258,8 +296,21 @@ def test_policy_file_and_command_line_overrides(tmp_path: Path) -> None:
     assert "Compared with ranking by score" in err and "Rules broken by ranking by score" not in err
     assert check(problem, rank_and_fund(problem)).ok
     # --frame and --weight override the policy (weights key by key).
-    code, stdout, err = run(["solve", str(EXAMPLE_CSV), "--policy", str(EXAMPLE_POLICY), "--frame", "1500000",
-                             "--weight", "green=0.6", "-q", "--out", "-"])
+    code, stdout, err = run(
+        [
+            "solve",
+            str(EXAMPLE_CSV),
+            "--policy",
+            str(EXAMPLE_POLICY),
+            "--frame",
+            "1500000",
+            "--weight",
+            "green=0.6",
+            "-q",
+            "--out",
+            "-",
+        ]
+    )
     assert code == 0, err
     data = json.loads(stdout)
     assert data["frame"] == 1_500_000 and data["total_granted"] <= 1_500_000
@@ -292,7 +343,8 @@ def test_explain_prints_and_writes_the_sentences(tmp_path: Path, csv_path: Path)
     header = [c.value for c in ws[1]]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert {r[header.index("Søknadsnr.")]: r[header.index("Forklaring")] for r in rows} == dict(
-        zip(expected["id"], expected["sentence"], strict=True))
+        zip(expected["id"], expected["sentence"], strict=True)
+    )
     assert "Forklaring:" in stdout
     for first_words in (s.split(":")[0] for s in expected["sentence"]):
         assert first_words in stdout  # "Innvilget (...)", "Ikke innvilget", ...
@@ -304,12 +356,17 @@ def test_explain_prints_and_writes_the_sentences(tmp_path: Path, csv_path: Path)
         (["--weight", "innov=1"], None, "--column innov=HEADER"),
         (["--weight", "green=1", "--scale", "green=1:5"], None, "--scale green=1:5"),
         (["--weight", "green=1", "--scale", "green=0:10", "--threshold", "green=12"], None, "--scale green=MIN:MAX"),
-        (["--weight", "green=1"], {"Søknadsnr": ["A"], "Saksnr": ["B"], "requested": [1], "green": [1]}, "--column id=Søknadsnr"),
+        (
+            ["--weight", "green=1"],
+            {"Søknadsnr": ["A"], "Saksnr": ["B"], "requested": [1], "green": [1]},
+            "--column id=Søknadsnr",
+        ),
         (["--weight", "green=1", "--column", "requested=Beløp"], None, "--column requested=..."),
     ],
 )
-def test_errors_name_the_command_line_options(tmp_path: Path, csv_path: Path, extra: list[str], table: dict[str, Any] | None,
-                                              fragment: str) -> None:
+def test_errors_name_the_command_line_options(
+    tmp_path: Path, csv_path: Path, extra: list[str], table: dict[str, Any] | None, fragment: str
+) -> None:
     src = csv_path
     if table is not None:
         src = tmp_path / "t.csv"
@@ -330,7 +387,9 @@ def test_long_lists_are_cut_in_the_terminal(tmp_path: Path) -> None:
     src = tmp_path / "many.csv"
     pd.DataFrame(rows, columns=["id", "requested", "green"]).to_csv(src, index=False)
     out = tmp_path / "many.xlsx"
-    code, stdout, err = run(["solve", str(src), "--frame", "300000", "--weight", "green=1", "--scale", "green=1:7", "--out", str(out)])
+    code, stdout, err = run(
+        ["solve", str(src), "--frame", "300000", "--weight", "green=1", "--scale", "green=1:7", "--out", str(out)]
+    )
     assert code == 0, err
     line = next(x for x in stdout.splitlines() if x.strip().startswith("Funded only in the best portfolio"))
     assert line.endswith("... and 288 more (all in many.xlsx)") and line.count("S-") == 12

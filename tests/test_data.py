@@ -31,10 +31,20 @@ def test_loads_as_described(problem: allocator.Problem) -> None:
     assert problem.frame == 2_300_000
     assert "illustrative" in problem.name
     assert 24 <= len(problem.applications) <= 28
-    assert problem.weights == {"green": 0.30, "smart": 0.25, "innovation": 0.20, "value_creation": 0.15, "breadth": 0.10}
+    assert problem.weights == {
+        "green": 0.30,
+        "smart": 0.25,
+        "innovation": 0.20,
+        "value_creation": 0.15,
+        "breadth": 0.10,
+    }
     assert all((c.scale_min, c.scale_max) == (1, 7) for c in problem.criteria)
     assert [c.label for c in problem.criteria] == [
-        "Green transition", "Smart specialisation", "Innovation", "Value creation", "Breadth of actor groups",
+        "Green transition",
+        "Smart specialisation",
+        "Innovation",
+        "Value creation",
+        "Breadth of actor groups",
     ]
     assert 1.9 <= problem.total_requested / problem.frame <= 2.1
 
@@ -49,8 +59,17 @@ def test_marked_illustrative() -> None:
 def test_table_is_shaped_like_a_real_round() -> None:
     df = example_frame()
     assert list(df.columns) == [
-        "Søknadsnr", "Tittel", "Søker", "Kategori", "Fylkesdel", "Søknadsbeløp", "Minimumsbeløp",
-        "Prosjektkostnad", "Annen offentlig støtte", *CRITERIA, "Stikkord",
+        "Søknadsnr",
+        "Tittel",
+        "Søker",
+        "Kategori",
+        "Fylkesdel",
+        "Søknadsbeløp",
+        "Minimumsbeløp",
+        "Prosjektkostnad",
+        "Annen offentlig støtte",
+        *CRITERIA,
+        "Stikkord",
     ]
     assert df["Søknadsnr"].is_unique
     assert set(df["Fylkesdel"]) == {"Vestfold", "Telemark"}
@@ -109,8 +128,14 @@ def test_csv_round_trips_through_read_table(tmp_path: Path, problem: allocator.P
     assert back.equals(raw)
     meta = example_metadata()
     again = read_problem(
-        path, frame=meta["frame"], weights=meta["weights"], scales=(1, 7), labels=meta["labels"], labels_nb=meta["labels_nb"],
-        name=meta["name"], **meta["columns"],
+        path,
+        frame=meta["frame"],
+        weights=meta["weights"],
+        scales=(1, 7),
+        labels=meta["labels"],
+        labels_nb=meta["labels_nb"],
+        name=meta["name"],
+        **meta["columns"],
     )
     assert again == problem
 

@@ -31,11 +31,52 @@ from allocator.model.cells import parse_number, parse_tags, parse_text, to_scala
 from allocator.model.limits import MAX_AMOUNT
 from tests.conftest import examples
 
-TEXTS = st.sampled_from([
-    "", " ", "150 000", "kr 2 300 000", "2_300_000", "2.300.000,00", "150,000", "1e400", "-5", "0", "nan", "inf", "4,5",
-    "2.3e6", "\u200b", "A\u030a", "Å", "²", "١٢", "1" * 30, "yes", "true", "Søknad", "A-1", "A-01", "\ufeffid", "€ 100",
-    "100 NOK", "1.5", "7", "3,5", "1 000,5", "\u00a0", "x;y", "a,b", "'", '"', "\n", "\t", "0x10", "1_0", "--5",
-])
+TEXTS = st.sampled_from(
+    [
+        "",
+        " ",
+        "150 000",
+        "kr 2 300 000",
+        "2_300_000",
+        "2.300.000,00",
+        "150,000",
+        "1e400",
+        "-5",
+        "0",
+        "nan",
+        "inf",
+        "4,5",
+        "2.3e6",
+        "\u200b",
+        "A\u030a",
+        "Å",
+        "²",
+        "١٢",
+        "1" * 30,
+        "yes",
+        "true",
+        "Søknad",
+        "A-1",
+        "A-01",
+        "\ufeffid",
+        "€ 100",
+        "100 NOK",
+        "1.5",
+        "7",
+        "3,5",
+        "1 000,5",
+        "\u00a0",
+        "x;y",
+        "a,b",
+        "'",
+        '"',
+        "\n",
+        "\t",
+        "0x10",
+        "1_0",
+        "--5",
+    ]
+)
 NUMBERS = st.one_of(
     st.integers(-(10**20), 10**20),
     st.sampled_from([0, 1, 7, 2**53, 2**53 - 1, 2**70, 10**400, -1, 10**13, 10**13 + 1]),
@@ -48,16 +89,42 @@ CELLS = st.one_of(
     st.text(max_size=12),
     st.none(),
     st.booleans(),
-    st.sampled_from([np.nan, np.int64(5), np.float32(2.5), np.bool_(True), Decimal("1e999"), Fraction(7, 2), pd.NA,
-                     pd.Timestamp("2022-09-16"), [1, 2], {"a": 1}]),
+    st.sampled_from(
+        [
+            np.nan,
+            np.int64(5),
+            np.float32(2.5),
+            np.bool_(True),
+            Decimal("1e999"),
+            Fraction(7, 2),
+            pd.NA,
+            pd.Timestamp("2022-09-16"),
+            [1, 2],
+            {"a": 1},
+        ]
+    ),
 )
+
+
 def budget(k: int) -> settings:
     """``k`` examples under the ci profile (scaled like tests.conftest.examples), no health checks
     (the strategies are wide on purpose, the examples slow because accepted problems are solved)."""
     return settings(examples(k), suppress_health_check=list(HealthCheck))
 
 
-HEADERS = ["id", "requested", "minimum", "total_cost", "green", "smart", "category", "tags", "Søknadsnr", "Tittel", "extra"]
+HEADERS = [
+    "id",
+    "requested",
+    "minimum",
+    "total_cost",
+    "green",
+    "smart",
+    "category",
+    "tags",
+    "Søknadsnr",
+    "Tittel",
+    "extra",
+]
 
 
 def _accepted_problem(p: Problem) -> None:
@@ -100,9 +167,14 @@ def test_cells_raise_only_cell_errors(value: Any) -> None:
 
 
 GOOD = {
-    "id": st.sampled_from(["A-1", "A-2", "A-10", "B", "10", "010", "Å-1", "A\u030a-1", "A-1\u200b", "x", " y ", "VT-078", 17, 17.0]),
-    "requested": st.one_of(st.integers(1, 10**7), st.integers(1, 10**7).map(lambda n: f"kr {n:,}".replace(",", " ")),
-                           st.sampled_from(["2_000", "90.000", "150 000,00", 50_000.0])),
+    "id": st.sampled_from(
+        ["A-1", "A-2", "A-10", "B", "10", "010", "Å-1", "A\u030a-1", "A-1\u200b", "x", " y ", "VT-078", 17, 17.0]
+    ),
+    "requested": st.one_of(
+        st.integers(1, 10**7),
+        st.integers(1, 10**7).map(lambda n: f"kr {n:,}".replace(",", " ")),
+        st.sampled_from(["2_000", "90.000", "150 000,00", 50_000.0]),
+    ),
     "minimum": st.one_of(st.none(), st.integers(1, 10**5)),
     "total_cost": st.one_of(st.none(), st.integers(10**5, 10**8)),
     "green": st.one_of(st.integers(0, 7), st.floats(0, 7), st.sampled_from(["4,5", "3"])),
@@ -132,24 +204,40 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
             data[c] = draw(st.lists(GOOD[c], min_size=n, max_size=n))
     if mode == "one bad cell" and n:
         data[draw(st.sampled_from(cols))][draw(st.integers(0, n - 1))] = draw(CELLS)
-    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()}) if data else pd.DataFrame(index=range(n))
+    return (
+        pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()}) if data else pd.DataFrame(index=range(n))
+    )
 
 
 ARGUMENTS = st.fixed_dictionaries(
     {
-        "frame": st.one_of(st.integers(1, 10**8), st.sampled_from([300_000, "2 300 000", 0, -1, 2**60, "mye", 1e400, 250_000.5]), NUMBERS),
+        "frame": st.one_of(
+            st.integers(1, 10**8),
+            st.sampled_from([300_000, "2 300 000", 0, -1, 2**60, "mye", 1e400, 250_000.5]),
+            NUMBERS,
+        ),
         "weights": st.one_of(
             st.just({"green": 1}),
             st.fixed_dictionaries({"green": st.floats(0, 10)}),
-            st.dictionaries(st.sampled_from(["green", "smart", "requested", "bad name", "x"]), st.one_of(NUMBERS, TEXTS), max_size=3),
+            st.dictionaries(
+                st.sampled_from(["green", "smart", "requested", "bad name", "x"]), st.one_of(NUMBERS, TEXTS), max_size=3
+            ),
         ),
     },
     optional={
-        "scales": st.one_of(st.none(), st.just((0, 10)), st.just((1, 7)), st.tuples(NUMBERS, NUMBERS), NUMBERS, st.just({"green": (0, 10)})),
+        "scales": st.one_of(
+            st.none(),
+            st.just((0, 10)),
+            st.just((1, 7)),
+            st.tuples(NUMBERS, NUMBERS),
+            NUMBERS,
+            st.just({"green": (0, 10)}),
+        ),
         "thresholds": st.dictionaries(st.just("green"), st.one_of(NUMBERS, TEXTS)),
         "options": st.dictionaries(
             st.sampled_from(["partial", "step", "min_share", "min_total_score", "normalisation"]),
-            st.one_of(st.booleans(), NUMBERS, TEXTS), max_size=2,
+            st.one_of(st.booleans(), NUMBERS, TEXTS),
+            max_size=2,
         ),
         "min_total_score": st.one_of(st.none(), NUMBERS),
     },
@@ -167,8 +255,13 @@ def test_random_tables_give_a_problem_or_an_allocator_error(df: pd.DataFrame, kw
 
 
 @budget(100)
-@given(tables(), st.sampled_from([",", ";", "\t"]), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "mac_roman"]),
-       st.binary(max_size=8), st.sampled_from([".csv", ".json"]))
+@given(
+    tables(),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "mac_roman"]),
+    st.binary(max_size=8),
+    st.sampled_from([".csv", ".json"]),
+)
 def test_random_files_give_a_problem_or_an_allocator_error(
     tmp_path_factory: Any, df: pd.DataFrame, sep: str, encoding: str, noise: bytes, suffix: str
 ) -> None:
@@ -188,8 +281,31 @@ def test_random_files_give_a_problem_or_an_allocator_error(
 
 
 TOML_VALUES = st.one_of(
-    st.sampled_from(["1", "0.5", "-1", "nan", "inf", "1e400", '"yes"', "true", "false", '"2 300 000"', '"kr 2.300.000"',
-                     '"2,3 MNOK"', "[1, 7]", "[7, 1]", "[]", "{}", '"Telemark"', "2_300_000", "9" * 30, '"\u200b"', "[[1]]"]),
+    st.sampled_from(
+        [
+            "1",
+            "0.5",
+            "-1",
+            "nan",
+            "inf",
+            "1e400",
+            '"yes"',
+            "true",
+            "false",
+            '"2 300 000"',
+            '"kr 2.300.000"',
+            '"2,3 MNOK"',
+            "[1, 7]",
+            "[7, 1]",
+            "[]",
+            "{}",
+            '"Telemark"',
+            "2_300_000",
+            "9" * 30,
+            '"\u200b"',
+            "[[1]]",
+        ]
+    ),
     st.integers(-(10**15), 10**15).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
 )
@@ -200,7 +316,19 @@ TOML_KEYS = {
     "thresholds": ["green"],
     "options": ["partial", "step", "min_share", "min_total_score", "tie_break", "normalisation"],
     "columns": ["id", "requested", "green"],
-    "[rules]": ["kind", "label", "category", "min_count", "max_count", "max_amount", "max_share", "share", "ids", "requires", "where"],
+    "[rules]": [
+        "kind",
+        "label",
+        "category",
+        "min_count",
+        "max_count",
+        "max_amount",
+        "max_share",
+        "share",
+        "ids",
+        "requires",
+        "where",
+    ],
 }
 KINDS = st.sampled_from(['"group"', '"co_financing"', '"lock"', '"requires"', '"exclusive"', '"de_minimis"', '"nope"'])
 
@@ -211,7 +339,9 @@ def policies(draw: st.DrawFn) -> str:
     wild = draw(st.booleans())
     lines: list[str] = [] if wild else ["frame = 300_000", "[weights]", "green = 1", "smart = 0.5"]
     tables = list(TOML_KEYS) if wild else [t for t in TOML_KEYS if t != "weights"]
-    for table in draw(st.lists(st.sampled_from(tables), min_size=0 if wild else 1, max_size=5 if wild else 2, unique=not wild)):
+    for table in draw(
+        st.lists(st.sampled_from(tables), min_size=0 if wild else 1, max_size=5 if wild else 2, unique=not wild)
+    ):
         if table == "[rules]":
             lines.append("[[rules]]")
             lines.append(f"kind = {draw(KINDS)}")
@@ -234,8 +364,16 @@ def policies(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-POLICY_TABLE = pd.DataFrame({"id": ["A-1", "A-2", "A-3"], "requested": [100_000, 150_000, 80_000], "green": [5, 3, 4],
-                             "smart": [2, 5, 3], "category": ["klynge", "nettverk", "klynge"], "total_cost": [300_000, 300_000, 160_000]})
+POLICY_TABLE = pd.DataFrame(
+    {
+        "id": ["A-1", "A-2", "A-3"],
+        "requested": [100_000, 150_000, 80_000],
+        "green": [5, 3, 4],
+        "smart": [2, 5, 3],
+        "category": ["klynge", "nettverk", "klynge"],
+        "total_cost": [300_000, 300_000, 160_000],
+    }
+)
 
 
 @budget(200)
@@ -253,13 +391,39 @@ def test_random_policies_give_a_problem_or_an_allocator_error(text: str) -> None
         assert sol.total_granted <= p.frame if sol.status.has_solution else True
 
 
-PB_NUMBERS = st.one_of(st.integers(1, 10**6).map(str), st.sampled_from(["150.5", "12,25"]), st.sampled_from(["100", "0", "-5", "1e400", "1e-400", "0.5", "1,5", "9" * 60, "nan", "inf", "1e999999999",
-                                        "0.0000001", "abc", ""]), st.decimals(allow_nan=False, allow_infinity=False).map(str))
+PB_NUMBERS = st.one_of(
+    st.integers(1, 10**6).map(str),
+    st.sampled_from(["150.5", "12,25"]),
+    st.sampled_from(
+        [
+            "100",
+            "0",
+            "-5",
+            "1e400",
+            "1e-400",
+            "0.5",
+            "1,5",
+            "9" * 60,
+            "nan",
+            "inf",
+            "1e999999999",
+            "0.0000001",
+            "abc",
+            "",
+        ]
+    ),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
 
 
 @budget(150)
-@given(PB_NUMBERS, st.lists(PB_NUMBERS, min_size=1, max_size=3), st.sampled_from(["approval", "cumulative", "x"]),
-       st.lists(st.sampled_from(["1", "2", "3", "1,2", "9", "", "1,1"]), max_size=4), st.sampled_from(["", "1", "2,1", "x"]))
+@given(
+    PB_NUMBERS,
+    st.lists(PB_NUMBERS, min_size=1, max_size=3),
+    st.sampled_from(["approval", "cumulative", "x"]),
+    st.lists(st.sampled_from(["1", "2", "3", "1,2", "9", "", "1,1"]), max_size=4),
+    st.sampled_from(["", "1", "2,1", "x"]),
+)
 def test_random_pabulib_files_give_a_problem_or_an_allocator_error(
     tmp_path_factory: Any, budget: str, costs: list[str], vote_type: str, votes: list[str], points: str
 ) -> None:

@@ -91,7 +91,12 @@ def _refs_and_texts(data: Any, texts: str, refs: str) -> Any:
     if data.get(refs) is None and data.get(texts):
         data = {**data, refs: tuple(RuleRef.parse(t) for t in data[texts])}
     elif data.get(refs) and not data.get(texts):
-        data = {**data, texts: tuple(str(RuleRef.model_validate(r) if isinstance(r, dict) else RuleRef.parse(r)) for r in data[refs])}
+        data = {
+            **data,
+            texts: tuple(
+                str(RuleRef.model_validate(r) if isinstance(r, dict) else RuleRef.parse(r)) for r in data[refs]
+            ),
+        }
     return data
 
 

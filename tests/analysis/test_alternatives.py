@@ -94,7 +94,9 @@ def test_all_optima_equal_brute_force(p: Problem) -> None:
 
 def test_all_optima_limit(small_problem: Problem) -> None:
     a = small_problem.applications[0]
-    same = [a.model_copy(update={"id": f"T-{k}", "requested": 50, "scores": {"green": 5.0, "smart": 5.0}}) for k in range(5)]
+    same = [
+        a.model_copy(update={"id": f"T-{k}", "requested": 50, "scores": {"green": 5.0, "smart": 5.0}}) for k in range(5)
+    ]
     ties = Problem(frame=100, criteria=small_problem.criteria, applications=same)
     assert len(all_optima(ties, limit=1000)) == 10  # every pair of five equal applications
     few = all_optima(ties, limit=3)
@@ -157,12 +159,21 @@ def test_k_best_is_in_value_order() -> None:
     where 0.406 was feasible, after four no-good cuts."""
     from allocator.rules import GroupLimit, Requires
 
-    data = [("A1", 60000, 30499, "klynge"), ("A2", 220000, 75414, "klynge"), ("A3", 50000, 57956, "nettverk"),
-            ("A4", 180000, 106183, "klynge"), ("A5", 180000, 62573, "nettverk"), ("A6", 160000, 135539, "nettverk"),
-            ("A7", 70000, 136651, "klynge")]
-    p = Problem(frame=540000, criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
-                applications=[Application(id=i, requested=r, scores={"g": s}, category=c) for i, r, s, c in data],
-                rules=[GroupLimit(category="nettverk", min_amount=90000), Requires(ids=["A5"], requires=["A1", "A6"])])
+    data = [
+        ("A1", 60000, 30499, "klynge"),
+        ("A2", 220000, 75414, "klynge"),
+        ("A3", 50000, 57956, "nettverk"),
+        ("A4", 180000, 106183, "klynge"),
+        ("A5", 180000, 62573, "nettverk"),
+        ("A6", 160000, 135539, "nettverk"),
+        ("A7", 70000, 136651, "klynge"),
+    ]
+    p = Problem(
+        frame=540000,
+        criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
+        applications=[Application(id=i, requested=r, scores={"g": s}, category=c) for i, r, s, c in data],
+        rules=[GroupLimit(category="nettverk", min_amount=90000), Requires(ids=["A5"], requires=["A1", "A6"])],
+    )
     values = [q.value_exact for q in k_best(p, 10).portfolios]
     assert values == sorted(values, reverse=True)
     assert values[4] == Fraction(405560, 10**6)

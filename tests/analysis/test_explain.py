@@ -33,8 +33,16 @@ from tests.conftest import examples, problems
 
 def single(scores: list[float], requests: list[int], frame: int, **options: object) -> Problem:
     """Weighted score == raw score: one criterion, weight 1000, scale 0-1000."""
-    apps = [Application(id=f"A-{k + 1}", requested=r, scores={"v": float(s)}) for k, (s, r) in enumerate(zip(scores, requests, strict=True))]
-    return Problem(frame=frame, criteria=[Criterion(name="v", weight=1000, scale_max=1000)], applications=apps, options=Options(**options))
+    apps = [
+        Application(id=f"A-{k + 1}", requested=r, scores={"v": float(s)})
+        for k, (s, r) in enumerate(zip(scores, requests, strict=True))
+    ]
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="v", weight=1000, scale_max=1000)],
+        applications=apps,
+        options=Options(**options),
+    )
 
 
 def with_score(problem: Problem, i: int, raw: float) -> Problem:
@@ -64,7 +72,9 @@ def solved_ids(problem: Problem) -> set[str]:
 
 single_problems = st.builds(
     lambda data, frame_share: single(
-        [s for s, _ in data], [r * 10_000 for _, r in data], max(10_000, round(sum(r for _, r in data) * frame_share) * 10_000)
+        [s for s, _ in data],
+        [r * 10_000 for _, r in data],
+        max(10_000, round(sum(r for _, r in data) * frame_share) * 10_000),
     ),
     st.lists(st.tuples(st.integers(1, 100), st.integers(1, 12)), min_size=2, max_size=8),
     st.floats(0.25, 0.75),
@@ -157,17 +167,30 @@ def test_max_grant_is_the_largest_request_at_which_funding_is_optimal(p: Problem
 
 @examples(15)
 @given(
-    st.lists(st.tuples(st.integers(1, 100), st.integers(2, 5), st.sampled_from([None, 10_000, 20_000])), min_size=2, max_size=4),
+    st.lists(
+        st.tuples(st.integers(1, 100), st.integers(2, 5), st.sampled_from([None, 10_000, 20_000])),
+        min_size=2,
+        max_size=4,
+    ),
     st.floats(0.3, 0.7),
 )
 def test_partial_margins_flip_the_decision(data: list[tuple[int, int, int | None]], share: float) -> None:
     apps = [
-        Application(id=f"P-{k}", requested=r * 10_000, minimum=m if m is None or m <= r * 10_000 else None, scores={"v": float(s)})
+        Application(
+            id=f"P-{k}",
+            requested=r * 10_000,
+            minimum=m if m is None or m <= r * 10_000 else None,
+            scores={"v": float(s)},
+        )
         for k, (s, r, m) in enumerate(data)
     ]
     total = sum(a.requested for a in apps)
-    p = Problem(frame=max(10_000, round(total * share / 5_000) * 5_000), criteria=[Criterion(name="v", weight=1000, scale_max=1000)],
-                applications=apps, options=Options(partial=True, step=10_000))
+    p = Problem(
+        frame=max(10_000, round(total * share / 5_000) * 5_000),
+        criteria=[Criterion(name="v", weight=1000, scale_max=1000)],
+        applications=apps,
+        options=Options(partial=True, step=10_000),
+    )
     best = best_value(p)
     for i, e in enumerate(explanations(p, max_grant=False)):
         raw = p.applications[i].scores["v"]
@@ -181,21 +204,27 @@ def test_partial_margins_flip_the_decision(data: list[tuple[int, int, int | None
         elif e.margin_up is not None:
             # brute force: min over portfolios funding it of (V* - V(P)) / share
             request = p.applications[i].requested
-            ratios = [(best - portfolio_value(p, g)) / Fraction(g[i], request) for g in enumerate_portfolios(p) if g[i] > 0]
+            ratios = [
+                (best - portfolio_value(p, g)) / Fraction(g[i], request) for g in enumerate_portfolios(p) if g[i] > 0
+            ]
             assert e.margin_up == min(ratios)
             assert e.id in funded_ids(with_score(p, i, raw + float(e.margin_up) + 0.01))
             if e.margin_up > Fraction(1, 100):
                 assert e.id not in funded_ids(with_score(p, i, raw + float(e.margin_up) - 0.01))
 
 
-
 def test_partial_max_grant_by_bisection() -> None:
     # a lower request at the same weighted score buys more value per krone
-    p = Problem(frame=110_000, criteria=[Criterion(name="v", weight=1000, scale_max=1000)],
-                applications=[Application(id="A", requested=60_000, minimum=40_000, scores={"v": 50.0}),
-                              Application(id="B", requested=50_000, minimum=50_000, scores={"v": 60.0}),
-                              Application(id="C", requested=50_000, minimum=50_000, scores={"v": 55.0})],
-                options=Options(partial=True, step=10_000))
+    p = Problem(
+        frame=110_000,
+        criteria=[Criterion(name="v", weight=1000, scale_max=1000)],
+        applications=[
+            Application(id="A", requested=60_000, minimum=40_000, scores={"v": 50.0}),
+            Application(id="B", requested=50_000, minimum=50_000, scores={"v": 60.0}),
+            Application(id="C", requested=50_000, minimum=50_000, scores={"v": 55.0}),
+        ],
+        options=Options(partial=True, step=10_000),
+    )
     e = {x.id: x for x in explanations(p)}
     assert not e["A"].funded and e["A"].max_grant is not None
     without = best_value(p)
@@ -255,7 +284,10 @@ def test_example_frame_and_sentences() -> None:
         if row["funded"]:
             assert row["sentence_en"].startswith("Funded") and row["sentence_nb"].startswith("Innvilget")
             if "could fall by" in row["sentence_en"]:
-                assert f"{row['margin_down'] * 7 / total_weight:.2f}".replace(".", ",") + "\u00a0poeng" not in row["sentence_nb"]
+                assert (
+                    f"{row['margin_down'] * 7 / total_weight:.2f}".replace(".", ",") + "\u00a0poeng"
+                    not in row["sentence_nb"]
+                )
                 assert f"{row['margin_down'] * 7 / total_weight:.2f} points" in row["sentence_en"]
                 assert f"{row['margin_down'] * 7 / total_weight:.2f}".replace(".", ",") + " poeng" in row["sentence_nb"]
         else:
@@ -287,8 +319,11 @@ def test_rules_locks_blocks_and_margins_against_brute_force() -> None:
 
     def ok(g: dict[str, int]) -> bool:
         return (
-            g["A-6"] > 0 and g["A-2"] == 0 and all(v <= 55_000 for v in g.values())
-            and (g["A-3"] > 0) + (g["A-4"] > 0) <= 1 and sum(v > 0 for v in g.values()) <= 3
+            g["A-6"] > 0
+            and g["A-2"] == 0
+            and all(v <= 55_000 for v in g.values())
+            and (g["A-3"] > 0) + (g["A-4"] > 0) <= 1
+            and sum(v > 0 for v in g.values()) <= 3
         )
 
     exps = {e.id: e for e in explanations(p)}
@@ -304,7 +339,9 @@ def test_rules_locks_blocks_and_margins_against_brute_force() -> None:
         if not e.funded and e.reason is Reason.BLOCKED_BY_RULE:
             assert e.rules
     # a rule that binds the forced-in portfolio and alone keeps it out
-    blocked = [e for e in exps.values() if not e.funded and e.reason is Reason.BLOCKED_BY_RULE and e.margin_up is not None]
+    blocked = [
+        e for e in exps.values() if not e.funded and e.reason is Reason.BLOCKED_BY_RULE and e.margin_up is not None
+    ]
     for e in blocked:
         assert set(e.rules) <= {"at most three", "one of 3 and 4"}
 
@@ -314,6 +351,7 @@ def test_rules_locks_blocks_and_margins_against_brute_force() -> None:
 def test_max_grant_with_a_rule_is_exact(p: Problem) -> None:
     rule = FundedCount(max=max(1, len(p.applications) // 2), label="count")
     p = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")}, rules=[rule])
+
     def ok(g: dict[str, int]) -> bool:
         return sum(v > 0 for v in g.values()) <= rule.max
 
@@ -385,15 +423,19 @@ def test_does_not_mutate_and_explanation_serialises(small_problem: Problem) -> N
     assert np.isfinite(explain(small_problem)["score"]).all()
 
 
-
 def test_max_grant_counts_a_rule_redundant_at_the_request() -> None:
     """Issue 9, defect 4: co-financing caps A at 100 000 although it is redundant at 100 000."""
     from allocator.rules import CoFinancing
 
-    p = Problem(frame=300_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id="A", requested=100_000, total_cost=200_000, scores={"g": 9}),
-                              Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3})],
-                rules=[CoFinancing(share="50 %")])
+    p = Problem(
+        frame=300_000,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=100_000, total_cost=200_000, scores={"g": 9}),
+            Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3}),
+        ],
+        rules=[CoFinancing(share="50 %")],
+    )
     a = {e.id: e for e in explanations(p)}["A"]
     assert a.max_grant == 100_000
     assert solve(with_request(p, 0, 100_000)).grants["A"] == 100_000
@@ -404,10 +446,15 @@ def test_max_grant_of_an_application_blocked_at_its_request() -> None:
     """Issue 9, defect 5: blocked at 200 000 by 50 % co-financing of 300 000; 150 000 is funded."""
     from allocator.rules import CoFinancing
 
-    p = Problem(frame=500_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id="A", requested=200_000, total_cost=300_000, scores={"g": 9}),
-                              Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3})],
-                rules=[CoFinancing(share="50 %")])
+    p = Problem(
+        frame=500_000,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="A", requested=200_000, total_cost=300_000, scores={"g": 9}),
+            Application(id="B", requested=100_000, total_cost=400_000, scores={"g": 3}),
+        ],
+        rules=[CoFinancing(share="50 %")],
+    )
     a = {e.id: e for e in explanations(p)}["A"]
     assert a.reason is Reason.BLOCKED_BY_RULE and a.max_grant == 150_000
     assert solve(with_request(p, 0, 150_000)).grants["A"] == 150_000

@@ -27,6 +27,7 @@ from tests.conftest import examples, problems
 def staircase(p: Problem, hi: int, feasible: Feasible | None = None) -> list[tuple[int, Fraction]]:
     """Brute force: (frame, value) at every frame in (0, hi] where the best value rises."""
     per_krone = [weighted_score(p, a) / a.requested for a in p.applications]
+
     def value(g: tuple[int, ...]) -> Fraction:
         return sum((c * x for c, x in zip(per_krone, g, strict=True) if x), Fraction(0))
 
@@ -125,6 +126,7 @@ def test_example_curve_and_breakpoints_are_exact() -> None:
 def test_breakpoints_with_a_rule(p: Problem) -> None:
     limit = max(1, len(p.applications) // 2)
     q = with_rules(p, [FundedCount(max=limit, label="count")])
+
     def ok(g: dict[str, int]) -> bool:
         return sum(v > 0 for v in g.values()) <= limit
 
@@ -193,25 +195,37 @@ def test_a_share_rule_redundant_at_two_frames_still_counts() -> None:
     from allocator import solve
     from allocator.rules import GroupLimit
 
-    p = Problem(frame=600_000, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id="V1", requested=100_000, scores={"g": 9}, attributes={"Fylkesdel": "Vestfold"}),
-                              Application(id="T1", requested=100_000, scores={"g": 5}, attributes={"Fylkesdel": "Telemark"}),
-                              Application(id="T2", requested=100_000, scores={"g": 4}, attributes={"Fylkesdel": "Telemark"})],
-                rules=[GroupLimit(per="Fylkesdel", max_share="40 %")])
+    p = Problem(
+        frame=600_000,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[
+            Application(id="V1", requested=100_000, scores={"g": 9}, attributes={"Fylkesdel": "Vestfold"}),
+            Application(id="T1", requested=100_000, scores={"g": 5}, attributes={"Fylkesdel": "Telemark"}),
+            Application(id="T2", requested=100_000, scores={"g": 4}, attributes={"Fylkesdel": "Telemark"}),
+        ],
+        rules=[GroupLimit(per="Fylkesdel", max_share="40 %")],
+    )
     curve = frame_curve(p, frames=[0, 200_000, 300_000])
     expected = [0.0] + [solve(p.with_frame(F)).objective for F in (200_000, 300_000)]
     assert curve["value"].tolist() == pytest.approx(expected, abs=1e-12) == [0.0, 0.0, 1.4]
-    floors = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications")},
-                     rules=[GroupLimit(per="Fylkesdel", min_share="10 %")])
+    floors = Problem(
+        **{k: getattr(p, k) for k in ("frame", "criteria", "applications")},
+        rules=[GroupLimit(per="Fylkesdel", min_share="10 %")],
+    )
     assert frame_curve(floors, frames=[0])["value"].tolist() == [0.0]  # nothing funded meets 10 % of 0
 
 
 def test_breakpoints_under_partial_funding() -> None:
     """Issue 9, defect 7: the cheapest portfolio worth strictly more must be worth more."""
-    p = Problem(frame=220_000, criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
-                applications=[Application(id="A1", requested=130_000, scores={"g": 78425}),
-                              Application(id="A2", requested=140_000, minimum=100_000, scores={"g": 54337})],
-                options=Options(partial=True, step=20_000))
+    p = Problem(
+        frame=220_000,
+        criteria=[Criterion(name="g", weight=1, scale_max=10**6)],
+        applications=[
+            Application(id="A1", requested=130_000, scores={"g": 78425}),
+            Application(id="A2", requested=140_000, minimum=100_000, scores={"g": 54337}),
+        ],
+        options=Options(partial=True, step=20_000),
+    )
     bp = frame_breakpoints(p)
     assert bp["frame"].is_monotonic_increasing and bp["value"].is_monotonic_increasing
     assert (bp["gain"].iloc[1:] > 0).all()

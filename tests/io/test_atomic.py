@@ -35,7 +35,11 @@ def _fail_half_way(monkeypatch: pytest.MonkeyPatch, target: str, attr: str) -> N
     """Make ``target.attr`` write some bytes to the file it was given, then fail like a full disk."""
 
     def broken(*args: Any, **kwargs: Any) -> None:
-        path = next(a for a in (*args, *kwargs.values()) if isinstance(a, (str, Path)) and str(a).endswith(("xlsx", "csv", "json")))
+        path = next(
+            a
+            for a in (*args, *kwargs.values())
+            if isinstance(a, (str, Path)) and str(a).endswith(("xlsx", "csv", "json"))
+        )
         Path(path).write_bytes(b"half of the new file")
         raise OSError(28, "No space left on device")
 
@@ -51,7 +55,11 @@ def _fail_half_way(monkeypatch: pytest.MonkeyPatch, target: str, attr: str) -> N
 
 @pytest.mark.parametrize(
     ("suffix", "target", "attr"),
-    [(".csv", "pandas.DataFrame", "to_csv"), (".json", "pathlib.Path", "write_text"), (".xlsx", "allocator.io.tables", "write_xlsx")],
+    [
+        (".csv", "pandas.DataFrame", "to_csv"),
+        (".json", "pathlib.Path", "write_text"),
+        (".xlsx", "allocator.io.tables", "write_xlsx"),
+    ],
 )
 def test_write_decisions_failing_half_way_keeps_the_old_file(
     suffix: str, target: str, attr: str, solved: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -69,7 +77,9 @@ def test_write_decisions_failing_half_way_keeps_the_old_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left
 
 
-def test_write_report_failing_half_way_keeps_the_old_workbook(solved: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_report_failing_half_way_keeps_the_old_workbook(
+    solved: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p, sol = solved
     out = tmp_path / "report.xlsx"
     write_report(sol, out, problem=p)
@@ -120,7 +130,9 @@ def test_same_file_sees_paths_links_and_hard_links(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["same path", "relative path", "hard link"])
-def test_cli_out_never_replaces_the_applications_table(how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_out_never_replaces_the_applications_table(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # defect 19: `allocator solve self.csv ... --out self.csv` replaced the table by the decisions
     monkeypatch.chdir(tmp_path)
     table = tmp_path / "self.csv"
@@ -130,7 +142,9 @@ def test_cli_out_never_replaces_the_applications_table(how: str, tmp_path: Path,
     if how == "hard link":
         os.link(table, tmp_path / "twin.csv")
     err = io.StringIO()
-    code = main(["solve", str(table), "--frame", "150", "--weight", "g=1", "--out", out], stdout=io.StringIO(), stderr=err)
+    code = main(
+        ["solve", str(table), "--frame", "150", "--weight", "g=1", "--out", out], stdout=io.StringIO(), stderr=err
+    )
     assert code == 1 and "applications table" in err.getvalue()
     assert digest(table) == before
 
@@ -138,6 +152,9 @@ def test_cli_out_never_replaces_the_applications_table(how: str, tmp_path: Path,
 def test_cli_out_elsewhere_still_writes(tmp_path: Path) -> None:
     table = tmp_path / "a.csv"
     pd.DataFrame({"id": ["A", "B"], "requested": [100, 200], "g": [1, 2]}).to_csv(table, index=False)
-    code = main(["solve", str(table), "--frame", "150", "--weight", "g=1", "--out", str(tmp_path / "d.csv"), "-q"],
-                stdout=io.StringIO(), stderr=io.StringIO())
+    code = main(
+        ["solve", str(table), "--frame", "150", "--weight", "g=1", "--out", str(tmp_path / "d.csv"), "-q"],
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     assert code == 0 and pd.read_csv(tmp_path / "d.csv")["granted"].sum() == 100

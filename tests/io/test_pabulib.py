@@ -33,8 +33,15 @@ def write(tmp_path: Path, text: str, name: str = "t.pb", newline: str = "\n") ->
     return path
 
 
-def pb(votes: str, *, vote_type: str = "approval", budget: str = "100", projects: str | None = None,
-       votes_header: str = "voter_id;vote", meta_extra: str = "") -> str:
+def pb(
+    votes: str,
+    *,
+    vote_type: str = "approval",
+    budget: str = "100",
+    projects: str | None = None,
+    votes_header: str = "voter_id;vote",
+    meta_extra: str = "",
+) -> str:
     projects = projects or "1;60;Park\n2;50;Library\n3;50;Bikes\n4;30;Bench"
     return (
         f"META\nkey;value\ncountry;Norway\nunit;Skien\ninstance;2024\nbudget;{budget}\n"
@@ -180,7 +187,7 @@ def test_quoted_fields_bom_crlf_blank_lines_and_extra_columns(tmp_path: Path) ->
         '1;60;"Park; with ""quotes""";"culture,sport";seniors;2\n'
         "2;50;Library;education;none;1\n\n"
         "VOTES\nvoter_id;vote;age\n"
-        "a;1;33\nb;\"1,2\";none\n\n"
+        'a;1;33\nb;"1,2";none\n\n'
     )
     path = tmp_path / "q.pb"
     path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
@@ -239,10 +246,16 @@ def test_error_non_numeric_cost_names_line_section_and_fix(tmp_path: Path) -> No
         (pb("a;1", votes_header="voter_id;ballot"), ["line 16 (VOTES)", "no 'vote' column"]),
         (pb("a;1\nb"), ["line 18 (VOTES)", "1 fields", "voter_id;vote"]),
         ("PROJECTS\nproject_id;cost\n1;5\nVOTES\nvoter_id;vote\na;1\n", ["(META)", "no vote_type"]),
-        ("META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;5\n", ["(VOTES)", "no VOTES section"]),
+        (
+            "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;5\n",
+            ["(VOTES)", "no VOTES section"],
+        ),
         ("hello\nMETA\nkey;value\n", ["line 1", "before any section", "starts with a line 'META'"]),
         (pb("a;1").replace("project_id;cost;name", "id;cost;name"), ["line 10 (PROJECTS)", "'project_id'"]),
-        (pb("a;1").replace("project_id;cost;name", "project_id;price;name"), ["line 10 (PROJECTS)", "no 'cost' column"]),
+        (
+            pb("a;1").replace("project_id;cost;name", "project_id;price;name"),
+            ["line 10 (PROJECTS)", "no 'cost' column"],
+        ),
         (pb("a;1").replace("country;Norway", "country"), ["line 3 (META)", "has no value", "key;value"]),
         (pb("a;1") + "PROJECTS\n", ["(PROJECTS)", "a section after VOTES"]),
     ],
@@ -316,7 +329,9 @@ def test_published_instance(row: dict[str, str]) -> None:
     p = f.to_problem()
     v = votes_of(p)
     assert (f.vote_type, len(p.applications), f.n_voters) == (
-        row["ballot_type"], int(row["n_projects"]), int(row["n_voters"])
+        row["ballot_type"],
+        int(row["n_projects"]),
+        int(row["n_voters"]),
     )
     assert p.frame == int(Fraction(row["budget"]))  # floored (Kraków 2023: 2458488.22)
     # the file's own tally (PROJECTS 'votes', or 'score' for points) agrees with the ballots
@@ -335,4 +350,6 @@ def test_published_instance(row: dict[str, str]) -> None:
     # this total: projects tied on score AND cost are interchangeable. Two files have such
     # pairs whose order differs between the two (Zurich S5R: '7'/'13'; Wroclaw 2019: '88'/'184');
     # both orders give the reference total, so reference.csv cannot tell them apart.
-    assert _rank_and_fund_total(p, id_order_key) == _rank_and_fund_total(p, str) == int(row["rank_and_fund_total_score"])
+    assert (
+        _rank_and_fund_total(p, id_order_key) == _rank_and_fund_total(p, str) == int(row["rank_and_fund_total_score"])
+    )

@@ -93,7 +93,11 @@ def test_norwegian_headers_are_recognised_and_the_frame_is_untouched() -> None:
     df = norwegian()
     before = df.copy(deep=True)
     p = Problem.from_frame(
-        df, frame="2 300 000", weights={"green": 0.5, "smart": 0.3, "innovation": 0.2}, scales=(1, 7), name="t"  # type: ignore[arg-type]
+        df,
+        frame="2 300 000",
+        weights={"green": 0.5, "smart": 0.3, "innovation": 0.2},
+        scales=(1, 7),
+        name="t",  # type: ignore[arg-type]
     )
     assert df.equals(before) and df.dtypes.equals(before.dtypes)
     a, b, c = p.applications
@@ -174,8 +178,12 @@ def test_to_frame_round_trip() -> None:
     df = p.to_frame()
     assert df["minimum"].dtype == "Int64" and df["requested"].dtype == "int64"
     q = Problem.from_frame(
-        df, frame=p.frame, weights=p.weights, scales={c.name: (c.scale_min, c.scale_max) for c in p.criteria},
-        labels={c.name: c.label for c in p.criteria}, name="x",
+        df,
+        frame=p.frame,
+        weights=p.weights,
+        scales={c.name: (c.scale_min, c.scale_max) for c in p.criteria},
+        labels={c.name: c.label for c in p.criteria},
+        name="x",
     )
     assert q == p
 

@@ -30,10 +30,19 @@ def _write(folder: Path, tag: str, data: bytes, name: str | None = None) -> Path
 
 @pytest.mark.parametrize(
     ("codec", "mark"),
-    [("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
-     ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE), ("utf-8", b""), ("cp1252", b"")],
+    [
+        ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+        ("utf-32-be", codecs.BOM_UTF32_BE),
+        ("utf-8", b""),
+        ("cp1252", b""),
+    ],
 )
-def test_a_table_reads_the_same_in_every_encoding_with_a_mark_utf8_or_windows_1252(codec: str, mark: bytes, tmp_path: Path) -> None:
+def test_a_table_reads_the_same_in_every_encoding_with_a_mark_utf8_or_windows_1252(
+    codec: str, mark: bytes, tmp_path: Path
+) -> None:
     path = _write(tmp_path, codec, mark + TABLE.encode(codec))
     df = read_table(path)
     pd.testing.assert_frame_equal(df, read_table(_write(tmp_path, "plain", TABLE.encode("utf-8"), "plain.csv")))
@@ -59,7 +68,9 @@ def test_mac_roman_is_refused_naming_the_garbage_and_what_it_would_read(tmp_path
     assert df.columns[0] == "Søknadsnr"
 
 
-@pytest.mark.parametrize("word", ["Grønn", "Ærlig", "Åsgård", "Øst", "Café", "Bär", "Söderberg", "Müller", "Asunción", "Muñoz", "Noël"])
+@pytest.mark.parametrize(
+    "word", ["Grønn", "Ærlig", "Åsgård", "Øst", "Café", "Bär", "Söderberg", "Müller", "Asunción", "Muñoz", "Noël"]
+)
 def test_every_norwegian_or_common_letter_in_mac_roman_is_caught(word: str, tmp_path: Path) -> None:
     text = f"id,title\nA,Prosjekt {word}\n"
     with pytest.raises(InputError, match="not UTF-8"):
@@ -67,7 +78,14 @@ def test_every_norwegian_or_common_letter_in_mac_roman_is_caught(word: str, tmp_
 
 
 @pytest.mark.parametrize(
-    "title", ["Kr. 2 300 000 – «grønn» omstilling", "Bjørn’s nettverk • 50 %", "m² og m³ · 5 °C", "€ 1 200 … § 3", "Ærlig og ÅPEN øvd"]
+    "title",
+    [
+        "Kr. 2 300 000 – «grønn» omstilling",
+        "Bjørn’s nettverk • 50 %",
+        "m² og m³ · 5 °C",
+        "€ 1 200 … § 3",
+        "Ærlig og ÅPEN øvd",
+    ],
 )
 def test_ordinary_windows_1252_text_is_accepted(title: str, tmp_path: Path) -> None:
     path = _write(tmp_path, "w", f"id,title\nA,{title}\n".encode("cp1252"))
@@ -79,7 +97,11 @@ def test_norwegian_text_in_windows_1252_reads_back(text: str) -> None:
     assert decode(("id\n" + text).encode("cp1252"), "x.csv") == "id\n" + text
 
 
-@given(st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz ;æøåÆØÅ"), min_size=1, max_size=40).filter(lambda t: any(c in t for c in "æøåÆØÅ")))
+@given(
+    st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz ;æøåÆØÅ"), min_size=1, max_size=40).filter(
+        lambda t: any(c in t for c in "æøåÆØÅ")
+    )
+)
 def test_norwegian_text_in_mac_roman_is_never_read_as_windows_1252(text: str) -> None:
     with pytest.raises(InputError):
         decode(text.encode("mac_roman"), "x.csv")
@@ -103,5 +125,9 @@ def test_json_toml_and_pabulib_accept_a_mark_and_refuse_what_is_not_utf8(tmp_pat
     with pytest.raises(PolicyError, match="line 1, column 10"):
         load_policy(toml)
     pb = tmp_path / "a.pb"
-    pb.write_bytes("META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost;name\n1;60;Bålplass\nVOTES\nvoter_id;vote\nv;1\n".encode("utf-16"))
+    pb.write_bytes(
+        "META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost;name\n1;60;Bålplass\nVOTES\nvoter_id;vote\nv;1\n".encode(
+            "utf-16"
+        )
+    )
     assert read_pabulib(pb).applications[0].title == "Bålplass"

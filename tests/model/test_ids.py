@@ -28,7 +28,20 @@ def _tied(ids: list[str], frame: int) -> Problem:
 def test_hand_coded_order() -> None:
     ids = ["A-10", "A-2", "A-01", "A-1", "a-1", "B", "10", "9", "09", "²", "A-1①", "A-1 ", "A1", ""]
     assert sorted(ids, key=id_order_key) == [
-        "", "09", "9", "10", "A1", "A-01", "A-1", "A-1 ", "A-1①", "A-2", "A-10", "B", "a-1", "²",
+        "",
+        "09",
+        "9",
+        "10",
+        "A1",
+        "A-01",
+        "A-1",
+        "A-1 ",
+        "A-1①",
+        "A-2",
+        "A-10",
+        "B",
+        "a-1",
+        "²",
     ]
 
 
@@ -42,7 +55,9 @@ def test_ids_equal_as_numbers_do_not_depend_on_row_order(order: list[int]) -> No
     assert rank_and_fund(p).funded_ids == ["A-01"]
 
 
-@pytest.mark.parametrize("ids", [["²", "1"], ["A-1①", "A-1"], ["①", "②", "x"], ["٣", "3"], ["X-2", "X-10", "XX"], ["9", "A"]])
+@pytest.mark.parametrize(
+    "ids", [["²", "1"], ["A-1①", "A-1"], ["①", "②", "x"], ["٣", "3"], ["X-2", "X-10", "XX"], ["9", "A"]]
+)
 def test_unicode_digits_are_text(ids: list[str]) -> None:
     p = _tied(ids, 100)
     first = min(ids, key=id_order_key)

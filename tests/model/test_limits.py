@@ -25,7 +25,12 @@ def brute_value(p: Problem) -> Fraction:
         if sum(a.requested for a, x in zip(p.applications, pick, strict=True) if x) > p.frame:
             continue
         v = sum(
-            (Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for a, x in zip(p.applications, pick, strict=True) if x for c in crit),
+            (
+                Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max)
+                for a, x in zip(p.applications, pick, strict=True)
+                if x
+                for c in crit
+            ),
             Fraction(0),
         )
         best = max(best, v)
@@ -34,7 +39,12 @@ def brute_value(p: Problem) -> Fraction:
 
 def value_of(p: Problem, funded: list[str]) -> Fraction:
     return sum(
-        (Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for a in p.applications if a.id in funded for c in p.criteria),
+        (
+            Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max)
+            for a in p.applications
+            if a.id in funded
+            for c in p.criteria
+        ),
         Fraction(0),
     )
 
@@ -44,14 +54,29 @@ def value_of(p: Problem, funded: list[str]) -> Fraction:
     st.lists(st.integers(1, MAX_AMOUNT), min_size=2, max_size=6),
     st.lists(st.integers(0, 10**6), min_size=6, max_size=6),
     st.floats(0.2, 0.8),
-    st.sampled_from([(1.0, 1.0), (MAX_WEIGHT, MAX_WEIGHT), (MIN_WEIGHT, MIN_WEIGHT), (MIN_WEIGHT, 0.0), (MAX_WEIGHT, MAX_WEIGHT / 1000), (MIN_WEIGHT, MAX_WEIGHT)]),
+    st.sampled_from(
+        [
+            (1.0, 1.0),
+            (MAX_WEIGHT, MAX_WEIGHT),
+            (MIN_WEIGHT, MIN_WEIGHT),
+            (MIN_WEIGHT, 0.0),
+            (MAX_WEIGHT, MAX_WEIGHT / 1000),
+            (MIN_WEIGHT, MAX_WEIGHT),
+        ]
+    ),
 )
 def test_the_edges_of_the_ranges_solve_to_the_brute_force_optimum(
     requests: list[int], scores: list[int], share: float, weights: tuple[float, float]
 ) -> None:
     frame = max(1, min(MAX_AMOUNT, int(sum(requests) * share)))
-    crit = [Criterion(name="g", weight=weights[0], scale_max=10**6), Criterion(name="s", weight=weights[1], scale_max=MAX_SCORE)]
-    apps = [Application(id=f"A{k}", requested=r, scores={"g": scores[k], "s": scores[-k - 1] * 1000}) for k, r in enumerate(requests)]
+    crit = [
+        Criterion(name="g", weight=weights[0], scale_max=10**6),
+        Criterion(name="s", weight=weights[1], scale_max=MAX_SCORE),
+    ]
+    apps = [
+        Application(id=f"A{k}", requested=r, scores={"g": scores[k], "s": scores[-k - 1] * 1000})
+        for k, r in enumerate(requests)
+    ]
     try:
         p = Problem(frame=frame, criteria=crit, applications=apps)
     except InputError as exc:  # only values no solver can tell apart are refused
@@ -68,7 +93,10 @@ def test_the_edges_of_the_ranges_solve_to_the_brute_force_optimum(
 
 def spread(crit: list[Criterion], apps: list[Application]) -> Fraction:
     """The smallest non-zero application value over the sum of all values (exact, by hand)."""
-    vals = [abs(sum((Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for c in crit), Fraction(0))) for a in apps]
+    vals = [
+        abs(sum((Fraction(c.weight) * Fraction(a.scores[c.name]) / Fraction(c.scale_max) for c in crit), Fraction(0)))
+        for a in apps
+    ]
     vals = [v for v in vals if v]
     return min(vals) / sum(vals) if vals else Fraction(1)
 
@@ -77,7 +105,10 @@ def test_weights_at_both_ends_of_the_range_on_one_call() -> None:
     """Values of 1e-12 next to 1 (weights 1e-6 and 1e6, scales 1e6 and 1e9): the tie-break held
     the value within 1e-9 and funded nothing, CBC read 1e-12 as 0. Such a call is refused at
     input, naming the application; values within reach are solved to the optimum."""
-    crit = [Criterion(name="g", weight=MIN_WEIGHT, scale_max=10**6), Criterion(name="s", weight=MAX_WEIGHT, scale_max=10**9)]
+    crit = [
+        Criterion(name="g", weight=MIN_WEIGHT, scale_max=10**6),
+        Criterion(name="s", weight=MAX_WEIGHT, scale_max=10**9),
+    ]
     apps = [
         Application(id="A", requested=1, scores={"g": 1, "s": 0}),
         Application(id="B", requested=5, scores={"g": 0, "s": 1000}),

@@ -89,12 +89,16 @@ def test_json_schema() -> None:
         (lambda: _problem().with_weights(green=-1), "weight", "-1"),
         (lambda: _problem().with_weights(green=math.nan), "weight", "nan"),
         (
-            lambda: Problem(frame=10, criteria=[GREEN], applications=[Application(id="A", requested=5, scores={"green": 9})]),
+            lambda: Problem(
+                frame=10, criteria=[GREEN], applications=[Application(id="A", requested=5, scores={"green": 9})]
+            ),
             "green",
             "9",
         ),
         (
-            lambda: Problem(frame=10, criteria=[GREEN], applications=[Application(id="A", requested=5, scores={"smart": 3})]),
+            lambda: Problem(
+                frame=10, criteria=[GREEN], applications=[Application(id="A", requested=5, scores={"smart": 3})]
+            ),
             "green",
             "'A'",
         ),
@@ -109,7 +113,9 @@ def test_json_schema() -> None:
         ),
         (lambda: Problem(frame=10, criteria=[GREEN], applications=[]), "applications", ""),
         (
-            lambda: Problem(frame=10, criteria=[GREEN, GREEN], applications=[Application(id="A", requested=5, scores={"green": 3})]),
+            lambda: Problem(
+                frame=10, criteria=[GREEN, GREEN], applications=[Application(id="A", requested=5, scores={"green": 3})]
+            ),
             "criterion",
             "'green'",
         ),
@@ -137,7 +143,9 @@ def test_validation_errors_are_input_errors_naming_field_and_value(make: object,
 @pytest.mark.parametrize("amount", [2_300_000, 2_300_000.0, 2.3e6])
 def test_whole_money_in_float_form_is_accepted_as_int(amount: float) -> None:
     a = Application(id="A", requested=amount, minimum=amount, total_cost=amount)
-    p = Problem(frame=amount, criteria=[GREEN], applications=[Application(id="B", requested=amount, scores={"green": 3})])
+    p = Problem(
+        frame=amount, criteria=[GREEN], applications=[Application(id="B", requested=amount, scores={"green": 3})]
+    )
     for v in (a.requested, a.minimum, a.total_cost, p.frame):
         assert v == 2_300_000 and type(v) is int
 

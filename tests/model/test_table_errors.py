@@ -254,8 +254,14 @@ def test_weights_naming_a_field() -> None:
 
 @pytest.mark.parametrize(
     ("frame", "shown"),
-    [(0, "frame 0 "), (-100_000, "frame -100000 "), (2_300_000.5, "frame 2300000.5 "), ("many", "frame 'many' "),
-     (None, "frame is missing"), (True, "frame True ")],
+    [
+        (0, "frame 0 "),
+        (-100_000, "frame -100000 "),
+        (2_300_000.5, "frame 2300000.5 "),
+        ("many", "frame 'many' "),
+        (None, "frame is missing"),
+        (True, "frame True "),
+    ],
 )
 def test_bad_frame(frame: Any, shown: str) -> None:
     err = run(table(), frame=frame)

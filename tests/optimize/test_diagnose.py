@@ -36,15 +36,33 @@ def call(**options: object) -> Problem:
         ("X1", "other", "Diverse AS", "Vestfold", 90_000, 50_000, 200_000, 0, 1, "nettverk"),
     ]
     apps = [
-        Application(id=i, category=c, applicant=o, requested=r, minimum=m, total_cost=t, scores={"g": s},
-                    attributes={"Fylkesdel": reg, "Annen offentlig støtte": other, "Pott": pot, "Andel 2023": 0.5, "Andel 2024": 0.5})
+        Application(
+            id=i,
+            category=c,
+            applicant=o,
+            requested=r,
+            minimum=m,
+            total_cost=t,
+            scores={"g": s},
+            attributes={
+                "Fylkesdel": reg,
+                "Annen offentlig støtte": other,
+                "Pott": pot,
+                "Andel 2023": 0.5,
+                "Andel 2024": 0.5,
+            },
+        )
         for i, c, o, reg, r, m, t, other, s, pot in rows
     ]
-    return Problem(frame=800_000, criteria=[Criterion(name="g", weight=1, scale_min=1, scale_max=7, threshold=2)],
-                   applications=apps, options=options or {})
+    return Problem(
+        frame=800_000,
+        criteria=[Criterion(name="g", weight=1, scale_min=1, scale_max=7, threshold=2)],
+        applications=apps,
+        options=options or {},
+    )
 
 
-DECOYS = '''
+DECOYS = """
 [[rules]]
 kind = "max_grant"
 label = "decoy: at most 400 000 per application"
@@ -55,10 +73,11 @@ kind = "group"
 label = "decoy: at most 5 networks"
 category = "network"
 max_count = 5
-'''
+"""
 
 CASES: dict[str, tuple[str, set[str], dict[str, object]]] = {
-    "floors exceed the frame": ('''
+    "floors exceed the frame": (
+        """
 frame = 500_000
 [[rules]]
 kind = "group"
@@ -70,8 +89,13 @@ kind = "group"
 label = "at least one network"
 category = "network"
 min_count = 1
-''' + DECOYS, {"clusters get at least 450 000", "at least one network", "frame"}, {}),
-    "locked in and out": ('''
+"""
+        + DECOYS,
+        {"clusters get at least 450 000", "at least one network", "frame"},
+        {},
+    ),
+    "locked in and out": (
+        """
 [[rules]]
 kind = "must_fund"
 label = "fund W2"
@@ -80,21 +104,36 @@ ids = ["W2"]
 kind = "must_not_fund"
 label = "never Vann AS"
 where = { applicant = "Vann AS" }
-''' + DECOYS, {"fund W2", "never Vann AS"}, {}),
-    "lock on an ineligible application": ('''
+"""
+        + DECOYS,
+        {"fund W2", "never Vann AS"},
+        {},
+    ),
+    "lock on an ineligible application": (
+        """
 [[rules]]
 kind = "must_fund"
 label = "fund X1"
 ids = ["X1"]
-''' + DECOYS, {"fund X1", "eligibility"}, {}),
-    "lock larger than the frame": ('''
+"""
+        + DECOYS,
+        {"fund X1", "eligibility"},
+        {},
+    ),
+    "lock larger than the frame": (
+        """
 frame = 250_000
 [[rules]]
 kind = "must_fund"
 label = "fund W1"
 ids = ["W1"]
-''' + DECOYS, {"fund W1", "frame"}, {}),
-    "count floor against an exclusive set": ('''
+"""
+        + DECOYS,
+        {"fund W1", "frame"},
+        {},
+    ),
+    "count floor against an exclusive set": (
+        """
 [[rules]]
 kind = "count"
 label = "at least two networks"
@@ -105,8 +144,13 @@ kind = "exclusive"
 label = "one of N1, N2, N3"
 ids = ["N1", "N2", "N3"]
 at_most = 1
-''' + DECOYS, {"at least two networks", "one of N1, N2, N3"}, {}),
-    "dependency on a locked-out application": ('''
+"""
+        + DECOYS,
+        {"at least two networks", "one of N1, N2, N3"},
+        {},
+    ),
+    "dependency on a locked-out application": (
+        """
 [[rules]]
 kind = "requires"
 label = "I2 builds on I1"
@@ -120,8 +164,13 @@ ids = ["I2"]
 kind = "must_not_fund"
 label = "not I1"
 ids = ["I1"]
-''' + DECOYS, {"I2 builds on I1", "fund I2", "not I1"}, {}),
-    "co-financing against a lock (all or nothing)": ('''
+"""
+        + DECOYS,
+        {"I2 builds on I1", "fund I2", "not I1"},
+        {},
+    ),
+    "co-financing against a lock (all or nothing)": (
+        """
 [[rules]]
 kind = "co_financing"
 label = "public funding at most 50 %"
@@ -131,8 +180,13 @@ other_public = "Annen offentlig støtte"
 kind = "must_fund"
 label = "fund W1"
 ids = ["W1"]
-''' + DECOYS, {"public funding at most 50 %", "fund W1"}, {}),
-    "de minimis room below a locked grant": ('''
+"""
+        + DECOYS,
+        {"public funding at most 50 %", "fund W1"},
+        {},
+    ),
+    "de minimis room below a locked grant": (
+        """
 [[rules]]
 kind = "de_minimis"
 label = "de minimis"
@@ -148,8 +202,13 @@ ids = ["N1"]
 kind = "must_fund"
 label = "fund N2"
 ids = ["N2"]
-''' + DECOYS, {"de minimis", "fund N1"}, {}),
-    "max grant below a fixed amount": ('''
+"""
+        + DECOYS,
+        {"de minimis", "fund N1"},
+        {},
+    ),
+    "max grant below a fixed amount": (
+        """
 [options]
 partial = true
 step = 10_000
@@ -162,8 +221,13 @@ kind = "must_fund"
 label = "N2 gets 100 000"
 ids = ["N2"]
 amount = 100_000
-''' + DECOYS, {"at most 10 % of the frame", "N2 gets 100 000"}, {}),
-    "a pot too small for its floor": ('''
+"""
+        + DECOYS,
+        {"at most 10 % of the frame", "N2 gets 100 000"},
+        {},
+    ),
+    "a pot too small for its floor": (
+        """
 [[rules]]
 kind = "pots"
 label = "pots"
@@ -174,8 +238,13 @@ kind = "group"
 label = "networks at least 200 000"
 category = "network"
 min_amount = 200_000
-''' + DECOYS, {"pots", "networks at least 200 000"}, {}),
-    "a year frame too small for the locks": ('''
+"""
+        + DECOYS,
+        {"pots", "networks at least 200 000"},
+        {},
+    ),
+    "a year frame too small for the locks": (
+        """
 [[rules]]
 kind = "multi_year"
 label = "two budget years"
@@ -189,8 +258,13 @@ ids = ["W2"]
 kind = "must_fund"
 label = "fund N3"
 ids = ["N3"]
-''' + DECOYS, {"two budget years", "fund W2", "fund N3"}, {}),
-    "a theme floor against a theme cap": ('''
+"""
+        + DECOYS,
+        {"two budget years", "fund W2", "fund N3"},
+        {},
+    ),
+    "a theme floor against a theme cap": (
+        """
 [[rules]]
 kind = "group"
 label = "at least one project per cluster theme"
@@ -207,8 +281,13 @@ kind = "group"
 label = "at least one network"
 category = "network"
 min_count = 1
-''' + DECOYS, {"at least one project per cluster theme", "water at most 50 000"}, {}),
-    "a cap below a floor on the same group": ('''
+"""
+        + DECOYS,
+        {"at least one project per cluster theme", "water at most 50 000"},
+        {},
+    ),
+    "a cap below a floor on the same group": (
+        """
 [[rules]]
 kind = "group"
 label = "Telemark at most 100 000"
@@ -219,8 +298,13 @@ kind = "group"
 label = "Telemark at least 30 % of the frame"
 where = { Fylkesdel = "telemark" }
 min_share = "30 %"
-''' + DECOYS, {"Telemark at most 100 000", "Telemark at least 30 % of the frame"}, {}),
-    "partial funding: a floor the frame cannot reach after a lock": ('''
+"""
+        + DECOYS,
+        {"Telemark at most 100 000", "Telemark at least 30 % of the frame"},
+        {},
+    ),
+    "partial funding: a floor the frame cannot reach after a lock": (
+        """
 frame = 400_000
 [options]
 partial = true
@@ -235,7 +319,11 @@ kind = "group"
 label = "networks at least 150 000"
 category = "network"
 min_amount = 150_000
-''' + DECOYS, {"W1 in full", "networks at least 150 000", "frame"}, {}),
+"""
+        + DECOYS,
+        {"W1 in full", "networks at least 150 000", "frame"},
+        {},
+    ),
 }
 
 
@@ -283,8 +371,10 @@ def test_frame_shortfall_in_words() -> None:
     assert by_rule["frame"].violation == 50_000
     assert "50 000 kr short" in by_rule["frame"].message and "550 000 kr" in by_rule["frame"].message
     assert by_rule["at least one network"].message.startswith("the floor 'at least one network' is 1 application short")
-    assert "needs 50 000 kr more than the frame leaves after 'clusters get at least 450 000'" in by_rule[
-        "at least one network"].message
+    assert (
+        "needs 50 000 kr more than the frame leaves after 'clusters get at least 450 000'"
+        in by_rule["at least one network"].message
+    )
     assert by_rule["frame"].resolves_all
     frame = d.to_frame()
     assert list(frame["rule"]) == list(d.conflicting)
@@ -309,8 +399,14 @@ def test_feasible_problem_diagnosis() -> None:
 # as a fixed amount when it drops the frame, so the two would disagree on what "without the
 # frame" means. The policies with shares are diagnosed in the explicit tests above.
 @examples(20)
-@given(p=ruled_problems(("group", "count", "must_fund", "must_not_fund", "exclusive", "requires", "max_grant",
-                         "co_financing", "pots"), max_rules=4, thresholds=True, shares=False))
+@given(
+    p=ruled_problems(
+        ("group", "count", "must_fund", "must_not_fund", "exclusive", "requires", "max_grant", "co_financing", "pots"),
+        max_rules=4,
+        thresholds=True,
+        shares=False,
+    )
+)
 def test_random_diagnoses_are_irreducible(p: Problem) -> None:
     sol = solve(p, raise_on_failure=False)
     if sol.status is not Status.INFEASIBLE:

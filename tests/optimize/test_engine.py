@@ -80,8 +80,10 @@ def test_frame_and_value_bounds_equal_brute_force(p: Problem, seed: int) -> None
 @examples(20)
 @given(problems(max_n=8, partial=None), st.integers(1, 4))
 def test_relaxed_rows_and_added_rows_are_undone(p: Problem, limit: int) -> None:
-    q = Problem(**{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")},
-                rules=[FundedCount(max=limit, label="count")])
+    q = Problem(
+        **{k: getattr(p, k) for k in ("frame", "criteria", "applications", "options")},
+        rules=[FundedCount(max=limit, label="count")],
+    )
     e = Engine.of(q)
 
     def ok(g: dict[str, int]) -> bool:
@@ -104,7 +106,10 @@ def test_relaxed_rows_and_added_rows_are_undone(p: Problem, limit: int) -> None:
 
 
 @examples(20)
-@given(problems(max_n=8, min_criteria=2, partial=None), st.lists(st.sampled_from([0, 0.1, 0.25, 0.5, 1, 2]), min_size=3, max_size=3))
+@given(
+    problems(max_n=8, min_criteria=2, partial=None),
+    st.lists(st.sampled_from([0, 0.1, 0.25, 0.5, 1, 2]), min_size=3, max_size=3),
+)
 def test_set_values_is_the_reweighted_problem(p: Problem, ws: list[float]) -> None:
     weights = {c.name: w for c, w in zip(p.criteria, ws, strict=False)}
     if not any(weights.values()):

@@ -33,8 +33,15 @@ def test_optimum_and_uniqueness_against_enumeration(its: list[tuple[int, int]], 
 
 
 @examples(150)
-@given(items, st.integers(0, 25), st.lists(st.integers(0, 3), min_size=9, max_size=9), st.one_of(st.none(), st.integers(0, 30)))
-def test_choose_with_preference_target_and_cheapest(its: list[tuple[int, int]], cap: int, pref: list[int], target: int | None) -> None:
+@given(
+    items,
+    st.integers(0, 25),
+    st.lists(st.integers(0, 3), min_size=9, max_size=9),
+    st.one_of(st.none(), st.integers(0, 30)),
+)
+def test_choose_with_preference_target_and_cheapest(
+    its: list[tuple[int, int]], cap: int, pref: list[int], target: int | None
+) -> None:
     n = len(its)
     v = np.array([a for a, _ in its], dtype=np.int64)
     w = np.array([b for _, b in its], dtype=np.int64)

@@ -113,7 +113,9 @@ def _call(n: int, seed: int) -> Problem:
     rng = np.random.default_rng(seed)
     apps = [
         Application(
-            id=f"A-{i + 1}", requested=int(rng.integers(2, 40)) * 10_000, applicant=f"org{i % 7}",
+            id=f"A-{i + 1}",
+            requested=int(rng.integers(2, 40)) * 10_000,
+            applicant=f"org{i % 7}",
             category="network" if i % 4 == 0 else "cluster",
             scores={"green": float(rng.integers(1, 8)), "smart": float(rng.integers(1, 8))},
         )

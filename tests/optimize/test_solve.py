@@ -22,7 +22,9 @@ def _hard(n: int = 300, seed: int = 3) -> Problem:
     apps = []
     for i in range(n):
         cost = rnd.randint(100_000, 999_999)
-        apps.append(Application(id=f"S-{i}", requested=cost, scores={"g": round(cost / 1000) + 100 + rnd.randint(0, 3)}))
+        apps.append(
+            Application(id=f"S-{i}", requested=cost, scores={"g": round(cost / 1000) + 100 + rnd.randint(0, 3)})
+        )
     return Problem(
         frame=sum(a.requested for a in apps) // 2,
         criteria=[Criterion(name="g", weight=1, scale_max=2000)],
@@ -159,7 +161,10 @@ def test_solution_json_round_trip(small_problem: Problem) -> None:
 
 
 def test_repr_html_escapes_and_lists_every_application(small_problem: Problem) -> None:
-    apps = [*small_problem.applications, Application(id="<b>&x", title="R&D <net>", requested=10_000, scores={"green": 1, "smart": 1})]
+    apps = [
+        *small_problem.applications,
+        Application(id="<b>&x", title="R&D <net>", requested=10_000, scores={"green": 1, "smart": 1}),
+    ]
     p = Problem(frame=small_problem.frame, criteria=small_problem.criteria, applications=apps)
     sol = solve(p)
     html = sol._repr_html_()
@@ -171,7 +176,10 @@ def test_repr_html_escapes_and_lists_every_application(small_problem: Problem) -
     assert "error" in failed._repr_html_()
 
 
-@pytest.mark.parametrize("requested, frame", [([10**9, 5], 10**9), ([300_000_000, 5], 10**9), ([10**13, 1], 10**13), ([10**13 - 1, 2], 10**13 - 1)])
+@pytest.mark.parametrize(
+    "requested, frame",
+    [([10**9, 5], 10**9), ([300_000_000, 5], 10**9), ([10**13, 1], 10**13), ([10**13 - 1, 2], 10**13 - 1)],
+)
 def test_a_solver_saying_infeasible_where_nothing_funded_fits_is_not_believed(requested: list[int], frame: int) -> None:
     """Issue 9, defect 2: CBC reported "no portfolio" on calls without rules (up to the largest
     amount the input takes, 10**13: model/limits.py)."""
@@ -179,8 +187,11 @@ def test_a_solver_saying_infeasible_where_nothing_funded_fits_is_not_believed(re
 
     if not cbc_available():
         pytest.skip("CBC is not installed (PuLP 4 without the cbc extra)")
-    p = Problem(frame=frame, criteria=[Criterion(name="g", weight=1, scale_max=10)],
-                applications=[Application(id=f"A{k}", requested=r, scores={"g": 5 + k}) for k, r in enumerate(requested)])
+    p = Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[Application(id=f"A{k}", requested=r, scores={"g": 5 + k}) for k, r in enumerate(requested)],
+    )
     expected = solve(p)  # HiGHS
     for tie_break in (True, False):
         got = solve(p, solver="cbc", tie_break=tie_break)

@@ -61,8 +61,12 @@ def test_fixed_columns_hold_in_every_optimal_portfolio(p: Problem) -> None:
 def test_rule_with_rules_and_many_ties() -> None:
     # eight identical applications, room for three, at most two of the first four
     apps = [Application(id=f"A-{k}", requested=100, scores={"green": 3, "smart": 2}) for k in range(1, 9)]
-    p = Problem(frame=300, criteria=[Criterion(name="green", weight=1, scale_max=5), Criterion(name="smart", weight=1, scale_max=5)],
-                applications=apps, rules=[Exclusive(ids=["A-1", "A-2"], label="one of 1 and 2"), FundedCount(max=3, label="three")])
+    p = Problem(
+        frame=300,
+        criteria=[Criterion(name="green", weight=1, scale_max=5), Criterion(name="smart", weight=1, scale_max=5)],
+        applications=apps,
+        rules=[Exclusive(ids=["A-1", "A-2"], label="one of 1 and 2"), FundedCount(max=3, label="three")],
+    )
     sol = solve(p)
 
     def ok(g: dict[str, int]) -> bool:
@@ -75,7 +79,11 @@ def test_rule_with_rules_and_many_ties() -> None:
 
 
 def test_rule_of_a_problem() -> None:
-    p = Problem(frame=10, criteria=[Criterion(name="smart", weight=1)], applications=[Application(id="A", requested=5, scores={"smart": 1})])
+    p = Problem(
+        frame=10,
+        criteria=[Criterion(name="smart", weight=1)],
+        applications=[Application(id="A", requested=5, scores={"smart": 1})],
+    )
     assert TieBreak.of(p).keys == ("-granted",)
     q = p.with_options(tie_break=("smart", "granted"))
     assert TieBreak.of(q).keys == ("smart", "granted")

@@ -46,13 +46,32 @@ def call(rules: list[object] = (), *, frame: int = 600_000, partial: bool = Fals
         ("E", "network", "Org C", "Vestfold", 80_000, 40_000, 200_000, 0, 1),
     ]
     apps = [
-        Application(id=i, category=c, applicant=o, requested=r, minimum=m, total_cost=t, scores={"g": s},
-                    tags=("green",) if s >= 5 else (), attributes={"Fylkesdel": reg, "Annen": other, "Pott": "p1" if c != "network" else "p2",
-                                                                   "Y1": 0.25, "Y2": 0.75})
+        Application(
+            id=i,
+            category=c,
+            applicant=o,
+            requested=r,
+            minimum=m,
+            total_cost=t,
+            scores={"g": s},
+            tags=("green",) if s >= 5 else (),
+            attributes={
+                "Fylkesdel": reg,
+                "Annen": other,
+                "Pott": "p1" if c != "network" else "p2",
+                "Y1": 0.25,
+                "Y2": 0.75,
+            },
+        )
         for i, c, o, reg, r, m, t, other, s in rows
     ]
-    return Problem(frame=frame, criteria=[Criterion(name="g", weight=1, scale_max=7, threshold=2)], applications=apps,
-                   rules=rules, options={"partial": partial})
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1, scale_max=7, threshold=2)],
+        applications=apps,
+        rules=rules,
+        options={"partial": partial},
+    )
 
 
 # ---------------------------------------------------------------- decisions in
@@ -67,8 +86,13 @@ def test_decisions_as_solution_dict_and_table() -> None:
 
 @pytest.mark.parametrize(
     ("decisions", "match"),
-    [({"Z": 5}, "unknown application id 'Z'"), ({"A": -5}, "not whole kroner"), ({"A": 1.5}, "not whole kroner"),
-     (pd.DataFrame({"id": ["A"]}), "columns 'id' and 'granted'"), ([1, 2], "cannot check list")],
+    [
+        ({"Z": 5}, "unknown application id 'Z'"),
+        ({"A": -5}, "not whole kroner"),
+        ({"A": 1.5}, "not whole kroner"),
+        (pd.DataFrame({"id": ["A"]}), "columns 'id' and 'granted'"),
+        ([1, 2], "cannot check list"),
+    ],
 )
 def test_bad_decisions(decisions: object, match: str) -> None:
     with pytest.raises(AllocatorError, match=match):
@@ -107,18 +131,32 @@ CASES = [
     (MaxGrant(amount=180_000, label="r"), {"A": 200_000, "D": 100_000}, [("A", 20_000)]),
     (MaxGrant(amount=300_000, per="applicant", label="r"), {"A": 200_000, "B": 150_000}, [("Org A", 50_000)]),
     (CoFinancing(share=0.5, label="r"), {"B": 150_000, "A": 200_000}, [("B", 20_000)]),
-    (CoFinancing(share=0.5, other_public="Annen", label="r"), {"A": 200_000, "D": 100_000}, [("A", 0 + 0), ("D", 30_000)]),
+    (
+        CoFinancing(share=0.5, other_public="Annen", label="r"),
+        {"A": 200_000, "D": 100_000},
+        [("A", 0 + 0), ("D", 30_000)],
+    ),
     (MustFund(ids="C", label="r"), {"A": 200_000}, [("", 1)]),
     (MustFund(ids="C", amount=250_000, label="r"), {"C": 250_000}, []),
     (MustNotFund(category="network", label="r"), {"D": 100_000}, [("D", 1)]),
     (Exclusive(ids=["A", "B", "C"], at_most=1, label="r"), {"A": 200_000, "B": 150_000}, [("", 1)]),
     (Requires(ids="B", requires=["A", "C"], label="r"), {"B": 150_000, "A": 200_000}, [("B", 1)]),
     (Requires(ids="B", requires=["A", "C"], mode="any", label="r"), {"B": 150_000, "A": 200_000}, []),
-    (BudgetPots(column="Pott", frames={"p1": 300_000, "p2": 500_000}, label="r"), {"A": 200_000, "B": 150_000}, [("p1", 50_000)]),
-    (MultiYear(frames={"2023": 100_000, "2024": 250_000}, columns={"2023": "Y1", "2024": "Y2"}, label="r"),
-     {"A": 200_000, "B": 150_000}, [("2024", 12_500)]),
-    (MultiYear(frames={"2023": 200_000, "2024": 400_000}, split={"2023": "60 %", "2024": "40 %"}, label="r"),
-     {"A": 200_000, "B": 150_000}, [("2023", 10_000)]),
+    (
+        BudgetPots(column="Pott", frames={"p1": 300_000, "p2": 500_000}, label="r"),
+        {"A": 200_000, "B": 150_000},
+        [("p1", 50_000)],
+    ),
+    (
+        MultiYear(frames={"2023": 100_000, "2024": 250_000}, columns={"2023": "Y1", "2024": "Y2"}, label="r"),
+        {"A": 200_000, "B": 150_000},
+        [("2024", 12_500)],
+    ),
+    (
+        MultiYear(frames={"2023": 200_000, "2024": 400_000}, split={"2023": "60 %", "2024": "40 %"}, label="r"),
+        {"A": 200_000, "B": 150_000},
+        [("2023", 10_000)],
+    ),
 ]
 
 
@@ -132,8 +170,10 @@ def test_each_rule_kind_by_hand(rule: object, grants: dict[str, int], expected: 
 
 
 def test_de_minimis_by_hand() -> None:
-    ledger = [LedgerEntry(organisation="org c", date=dt.date(2021, 3, 1), amount=19_000, currency="EUR"),
-              LedgerEntry(organisation="Org C", date=dt.date(2019, 12, 31), amount=500_000, currency="NOK")]
+    ledger = [
+        LedgerEntry(organisation="org c", date=dt.date(2021, 3, 1), amount=19_000, currency="EUR"),
+        LedgerEntry(organisation="Org C", date=dt.date(2019, 12, 31), amount=500_000, currency="NOK"),
+    ]
     rule = DeMinimis(decision_date=dt.date(2022, 6, 1), eur_nok=10.5, ceiling_eur=30_000, ledger=ledger, label="dm")
     p = call([rule])
     # room for Org C: (30 000 - 19 000) * 10.5 = 115 500 kr (the 2019 entry is outside 2020-2022)
@@ -162,19 +202,27 @@ def test_ceiling_and_window() -> None:
 
 
 def test_room_is_exact() -> None:
-    entries = [LedgerEntry(organisation="X", date=dt.date(2024, 1, 5), amount=100_001, currency="EUR"),
-               LedgerEntry(organisation="X", date=dt.date(2023, 1, 5), amount=3, currency="NOK")]
+    entries = [
+        LedgerEntry(organisation="X", date=dt.date(2024, 1, 5), amount=100_001, currency="EUR"),
+        LedgerEntry(organisation="X", date=dt.date(2023, 1, 5), amount=3, currency="NOK"),
+    ]
     # 300 000 EUR - 100 001 EUR = 199 999 EUR at 11.37 = 2 273 988.63 kr, minus 3 kr
     assert room_nok(entries, "x", decision_date=dt.date(2025, 1, 1), eur_nok=11.37) == int(
-        Fraction(199_999) * Fraction("11.37") - 3)
+        Fraction(199_999) * Fraction("11.37") - 3
+    )
     assert room_nok(entries * 3, "X", decision_date=dt.date(2025, 1, 1), eur_nok=11.37) == 0
 
 
 def test_read_ledger_norwegian_headers_and_errors(tmp_path: Path) -> None:
     f = tmp_path / "l.csv"
-    f.write_text("Organisasjon;Dato;Beløp;Valuta\nNett A;2021-05-01;150 000;eur\nNett B;2022-01-01;90000;\n", encoding="utf-8")
+    f.write_text(
+        "Organisasjon;Dato;Beløp;Valuta\nNett A;2021-05-01;150 000;eur\nNett B;2022-01-01;90000;\n", encoding="utf-8"
+    )
     rows = read_ledger(f)
-    assert [(r.organisation, r.amount, r.currency) for r in rows] == [("Nett A", 150_000, "EUR"), ("Nett B", 90_000, "NOK")]
+    assert [(r.organisation, r.amount, r.currency) for r in rows] == [
+        ("Nett A", 150_000, "EUR"),
+        ("Nett B", 90_000, "NOK"),
+    ]
     f.write_text("who,when\nA,2021-01-01\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="no column 'organisation'"):
         read_ledger(f)
@@ -188,7 +236,9 @@ def test_read_ledger_norwegian_headers_and_errors(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- rules in the model
 def test_rules_are_validated_when_the_problem_is_built() -> None:
-    with pytest.raises(PolicyError, match=r"rule 1 \('x'\): no application has category 'netwrk'; did you mean 'network'"):
+    with pytest.raises(
+        PolicyError, match=r"rule 1 \('x'\): no application has category 'netwrk'; did you mean 'network'"
+    ):
         call([GroupLimit(category="netwrk", min_count=1, label="x")])
     with pytest.raises(PolicyError, match="share 40 is above 100 %"):
         GroupLimit(category="network", max_share=40)
@@ -198,7 +248,12 @@ def test_rules_are_validated_when_the_problem_is_built() -> None:
 
 def test_every_kind_round_trips_through_json() -> None:
     rules = [rule for rule, _, _ in CASES] + [
-        DeMinimis(decision_date=dt.date(2022, 6, 1), eur_nok=10, ledger=[LedgerEntry(organisation="Org C", date=dt.date(2021, 1, 1), amount=5)])]
+        DeMinimis(
+            decision_date=dt.date(2022, 6, 1),
+            eur_nok=10,
+            ledger=[LedgerEntry(organisation="Org C", date=dt.date(2021, 1, 1), amount=5)],
+        )
+    ]
     rules = [r.model_copy(update={"label": f"r{k}"}) for k, r in enumerate(rules)]
     p = call(rules)
     assert Problem.model_validate_json(p.model_dump_json()) == p
@@ -215,8 +270,13 @@ def test_rule_rows_have_integer_coefficients() -> None:
 
 # ---------------------------------------------------------------- rules in the decisions
 def test_locks_and_blocked_reasons() -> None:
-    p = call([MustFund(ids="C", label="fund C"), MustNotFund(ids="A", label="not A"),
-              MaxGrant(amount=120_000, category="cluster: water", label="water cap")])
+    p = call(
+        [
+            MustFund(ids="C", label="fund C"),
+            MustNotFund(ids="A", label="not A"),
+            MaxGrant(amount=120_000, category="cluster: water", label="water cap"),
+        ]
+    )
     sol = solve(p)
     d = {x.id: x for x in sol.decisions}
     assert d["C"].reason is Reason.LOCKED_IN and "locked in by 'fund C'" in d["C"].note
@@ -241,9 +301,14 @@ def test_partial_funding_co_financing_lowers_the_grant() -> None:
 
 @pytest.mark.parametrize("solver", ["highs", "pulp-highs"])
 def test_solvers_agree_with_rules(solver: str) -> None:
-    p = call([GroupLimit(category="cluster*", per="category", max_share=0.3, label="theme cap"),
-              GroupLimit(category="network", min_count=1, label="a network"), Requires(ids="B", requires="A", label="B needs A")],
-             partial=True)
+    p = call(
+        [
+            GroupLimit(category="cluster*", per="category", max_share=0.3, label="theme cap"),
+            GroupLimit(category="network", min_count=1, label="a network"),
+            Requires(ids="B", requires="A", label="B needs A"),
+        ],
+        partial=True,
+    )
     sol = solve(p, solver=solver)
     assert sol.status is Status.OPTIMAL and check(p, sol).ok
     assert sol.grants == solve(p).grants

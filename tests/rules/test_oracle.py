@@ -80,7 +80,12 @@ def test_de_minimis_window_edges(decision: dt.date, window: str, day: dt.date, c
 
 @pytest.mark.parametrize(
     ("decision", "ceiling_nok"),
-    [(D(2023, 12, 31), 2_000_000), (D(2024, 1, 1), 3_000_000), (D(2024, 2, 29), 3_000_000), (D(2020, 2, 29), 2_000_000)],
+    [
+        (D(2023, 12, 31), 2_000_000),
+        (D(2024, 1, 1), 3_000_000),
+        (D(2024, 2, 29), 3_000_000),
+        (D(2020, 2, 29), 2_000_000),
+    ],
 )
 def test_de_minimis_ceiling_changes_on_2024_01_01(decision: dt.date, ceiling_nok: int) -> None:
     for requested, fits in ((ceiling_nok, True), (ceiling_nok + 1, False)):
@@ -93,8 +98,10 @@ def test_de_minimis_ceiling_changes_on_2024_01_01(decision: dt.date, ceiling_nok
 def test_de_minimis_in_nok_and_exact_rate() -> None:
     # EUR 1 000 ceiling at 11.37 = 11 370 kr; 370 kr already received in NOK leaves 11 000 kr
     ledger = [LedgerEntry(organisation="NETT AS", date=D(2024, 5, 1), amount=370, currency="NOK")]
-    app = [Application(id="A", requested=11_000, applicant="Nett AS", scores={"g": 5}),
-           Application(id="B", requested=1, applicant="nett as", scores={"g": 1})]
+    app = [
+        Application(id="A", requested=11_000, applicant="Nett AS", scores={"g": 5}),
+        Application(id="B", requested=1, applicant="nett as", scores={"g": 1}),
+    ]
     dm = DeMinimis(decision_date=D(2024, 6, 1), eur_nok=11.37, ceiling_eur=1_000, ledger=ledger, label="dm")
     p = Problem(frame=10**6, criteria=[Criterion(name="g", weight=1, scale_max=7)], applications=app, rules=[dm])
     oracle = RuleOracle(p)

@@ -137,26 +137,51 @@ def test_top_level_mistakes(snippet: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        ('kind = "grup"\nmin_count = 1\n', ["unknown rule kind 'grup'", "did you mean 'group'", f"line {RULE_LINE + 1}"]),
-        ('min_count = 1\n', ["no kind", "rules[0]", f"line {RULE_LINE}"]),
-        ('kind = "group"\nlabel = "x"\nmax_shar = 0.4\n', ["has no key 'max_shar'", "did you mean 'max_share'", f"line {RULE_LINE + 3}"]),
-        ('kind = "group"\nlabel = "x"\nmax_share = 40\n', ["above 100 %", "0.4", "key 'max_share'", f"line {RULE_LINE + 3}"]),
+        (
+            'kind = "grup"\nmin_count = 1\n',
+            ["unknown rule kind 'grup'", "did you mean 'group'", f"line {RULE_LINE + 1}"],
+        ),
+        ("min_count = 1\n", ["no kind", "rules[0]", f"line {RULE_LINE}"]),
+        (
+            'kind = "group"\nlabel = "x"\nmax_shar = 0.4\n',
+            ["has no key 'max_shar'", "did you mean 'max_share'", f"line {RULE_LINE + 3}"],
+        ),
+        (
+            'kind = "group"\nlabel = "x"\nmax_share = 40\n',
+            ["above 100 %", "0.4", "key 'max_share'", f"line {RULE_LINE + 3}"],
+        ),
         ('kind = "co_financing"\nshare = "150 %"\n', ["above 100 %", "key 'share'"]),
         ('kind = "group"\nmax_amount = "1,5 mill"\n', ["is not an amount", "key 'max_amount'"]),
         ('kind = "group"\nmin_count = 3\nmax_count = 1\n', ["exceeds max_count"]),
-        ('kind = "group"\nlabel = "t"\nwhere = { Fylke = "Telemark" }\nmin_count = 1\n',
-         ["rules[0] ('t')", "unknown column 'Fylke'", "did you mean 'Fylkesdel'"]),
-        ('kind = "group"\nwhere = { Fylkesdel = "Telemrak" }\nmin_count = 1\n', ["'Telemrak'", "did you mean 'Telemark'"]),
-        ('kind = "group"\ncategory = "bedriftsnetverk"\nmin_count = 1\n',
-         ["no application has category 'bedriftsnetverk'", "did you mean 'bedriftsnettverk'"]),
+        (
+            'kind = "group"\nlabel = "t"\nwhere = { Fylke = "Telemark" }\nmin_count = 1\n',
+            ["rules[0] ('t')", "unknown column 'Fylke'", "did you mean 'Fylkesdel'"],
+        ),
+        (
+            'kind = "group"\nwhere = { Fylkesdel = "Telemrak" }\nmin_count = 1\n',
+            ["'Telemrak'", "did you mean 'Telemark'"],
+        ),
+        (
+            'kind = "group"\ncategory = "bedriftsnetverk"\nmin_count = 1\n',
+            ["no application has category 'bedriftsnetverk'", "did you mean 'bedriftsnettverk'"],
+        ),
         ('kind = "group"\ncategory = "klynge*"\nper = "Tema"\nmax_share = 0.4\n', ["unknown column 'Tema'"]),
         ('kind = "must_fund"\nids = ["2022-R2-99"]\n', ["unknown application id '2022-R2-99'", "did you mean"]),
         ('kind = "must_fund"\nids = ["2022-R2-02"]\namount = 155_000\n', ["cannot receive 155000", "steps of 10000"]),
         ('kind = "requires"\nids = ["2022-R2-02"]\nrequires = ["2022-R2-1"]\n', ["unknown application id '2022-R2-1'"]),
-        ('kind = "multi_year"\nframes = { 2023 = 1_000_000, 2024 = 1_300_000 }\nsplit = { 2023 = 0.5, 2024 = 0.6 }\n', ["add up to 1.1"]),
+        (
+            'kind = "multi_year"\nframes = { 2023 = 1_000_000, 2024 = 1_300_000 }\nsplit = { 2023 = 0.5, 2024 = 0.6 }\n',
+            ["add up to 1.1"],
+        ),
         ('kind = "pots"\ncolumn = "Kategori"\nframes = { klynge = 1 }\n', ["names the pot", "klynge: prosessindustri"]),
-        ('kind = "de_minimis"\ndecision_date = 2022-11-15\neur_nok = 10\nledger = "missing.csv"\n', ["does not exist", "ledger"]),
-        ('kind = "group"\nlabel = "a"\nmin_count = 1\n[[rules]]\nkind = "count"\nlabel = "a"\nmax = 3\n', ["both labelled 'a'", "own label"]),
+        (
+            'kind = "de_minimis"\ndecision_date = 2022-11-15\neur_nok = 10\nledger = "missing.csv"\n',
+            ["does not exist", "ledger"],
+        ),
+        (
+            'kind = "group"\nlabel = "a"\nmin_count = 1\n[[rules]]\nkind = "count"\nlabel = "a"\nmax = 3\n',
+            ["both labelled 'a'", "own label"],
+        ),
     ],
 )
 def test_rule_mistakes(rule: str, expected: list[str]) -> None:
@@ -167,7 +192,10 @@ def test_rule_mistakes(rule: str, expected: list[str]) -> None:
 
 
 def test_rules_may_name_the_table_headers_of_mapped_fields() -> None:
-    text = BASE + '[[rules]]\nkind = "group"\nlabel = "networks"\nwhere = { Kategori = "bedriftsnettverk" }\nmin_count = 7\n'
+    text = (
+        BASE
+        + '[[rules]]\nkind = "group"\nlabel = "networks"\nwhere = { Kategori = "bedriftsnettverk" }\nmin_count = 7\n'
+    )
     p = parse_policy(text).apply(example_frame())
     assert p.rules[0].where == {"category": ("bedriftsnettverk",)}
     sol = solve(p)
@@ -178,8 +206,11 @@ def test_rules_may_name_the_table_headers_of_mapped_fields() -> None:
 def test_co_financing_needs_the_project_cost() -> None:
     from allocator import Application
 
-    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1)],
-                applications=[Application(id="A", requested=50, scores={"g": 1})])
+    p = Problem(
+        frame=100,
+        criteria=[Criterion(name="g", weight=1)],
+        applications=[Application(id="A", requested=50, scores={"g": 1})],
+    )
     msg = _error('[[rules]]\nkind = "co_financing"\nshare = 0.5\n', p)
     assert "application 'A' has no project cost" in msg
 
@@ -195,10 +226,14 @@ def test_missing_policy_file(tmp_path: Path) -> None:
 
 
 def test_policy_file_with_a_relative_ledger(tmp_path: Path) -> None:
-    (tmp_path / "ledger.csv").write_text("organisasjon;dato;beløp;valuta\nEksempel Databygg AS;2022-01-10;199 000;EUR\n",
-                                         encoding="utf-8")
-    (tmp_path / "call.toml").write_text(BASE + '[[rules]]\nkind = "de_minimis"\nlabel = "dm"\ndecision_date = 2022-11-15\n'
-                                        'eur_nok = 10.0\nledger = "ledger.csv"\n', encoding="utf-8")
+    (tmp_path / "ledger.csv").write_text(
+        "organisasjon;dato;beløp;valuta\nEksempel Databygg AS;2022-01-10;199 000;EUR\n", encoding="utf-8"
+    )
+    (tmp_path / "call.toml").write_text(
+        BASE + '[[rules]]\nkind = "de_minimis"\nlabel = "dm"\ndecision_date = 2022-11-15\n'
+        'eur_nok = 10.0\nledger = "ledger.csv"\n',
+        encoding="utf-8",
+    )
     policy = load_policy(tmp_path / "call.toml")
     assert policy.source == "call.toml"
     assert policy.rules[0].ledger[0].amount == 199_000
@@ -212,8 +247,10 @@ def test_policy_file_with_a_relative_ledger(tmp_path: Path) -> None:
 
 def test_bad_ledger_cell_names_row_and_column(tmp_path: Path) -> None:
     (tmp_path / "ledger.csv").write_text("organisation,date,amount,currency\nX,2022-13-01,5,EUR\n", encoding="utf-8")
-    (tmp_path / "call.toml").write_text('[[rules]]\nkind = "de_minimis"\ndecision_date = 2022-11-15\neur_nok = 10.0\n'
-                                        'ledger = "ledger.csv"\n', encoding="utf-8")
+    (tmp_path / "call.toml").write_text(
+        '[[rules]]\nkind = "de_minimis"\ndecision_date = 2022-11-15\neur_nok = 10.0\nledger = "ledger.csv"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyError) as err:
         load_policy(tmp_path / "call.toml")
     assert "row 1, column 'date'" in str(err.value) and "YYYY-MM-DD" in str(err.value)

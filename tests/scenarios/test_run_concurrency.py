@@ -92,6 +92,7 @@ class FailingPool(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.count += 1
         if self.count == self.fail_at:
+
             def broken(*a: Any, **k: Any) -> Any:
                 raise MemoryError("the worker ran out of memory")
 
@@ -139,9 +140,11 @@ distributed = pytest.importorskip("distributed")
 def cluster() -> Iterator[Any]:
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0"
-    ) as c, distributed.Client(c) as client:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0") as c,
+        distributed.Client(c) as client,
+    ):
         yield client
 
 
@@ -201,16 +204,21 @@ def test_a_killed_dask_worker_is_named_and_what_was_solved_is_kept(
     assert np.array_equal(res.granted[solved], run_scenarios(call, picked, progress=False).granted)
 
 
-def test_when_every_dask_worker_is_gone_the_run_stops_with_a_message(call: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_every_dask_worker_is_gone_the_run_stops_with_a_message(
+    call: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Defect 23: with no worker left, run_scenarios waited silently forever."""
     monkeypatch.setattr(run_module, "NO_WORKERS_GRACE", 1.0)
     watch = _Watch()
     monkeypatch.setattr(run_module, "_progress_bar", lambda total, enabled: watch)
     import dask
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 3}), distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as c, distributed.Client(c) as client:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 3}),
+        distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as c,
+        distributed.Client(c) as client,
+    ):
+
         def remove_every_worker() -> None:
             watch.started.wait(60)
             c.scale(0)

@@ -112,7 +112,9 @@ class Alternatives(BaseModel):
             }
             for p in self.portfolios
         ]
-        return pd.DataFrame(rows, columns=["rank", "value", "gap", "gap_pct", "granted", "n_funded", "funded", "added", "removed"])
+        return pd.DataFrame(
+            rows, columns=["rank", "value", "gap", "gap_pct", "granted", "n_funded", "funded", "added", "removed"]
+        )
 
     def grants_frame(self) -> pd.DataFrame:
         """Grants per application (rows, input order) and portfolio (columns ``1``, ``2``, ...)."""
@@ -121,10 +123,14 @@ class Alternatives(BaseModel):
         if not self.portfolios:
             return pd.DataFrame()
         ids = list(self.portfolios[0].grants)
-        return pd.DataFrame({str(p.rank): [p.grants[i] for i in ids] for p in self.portfolios}, index=pd.Index(ids, name="id"))
+        return pd.DataFrame(
+            {str(p.rank): [p.grants[i] for i in ids] for p in self.portfolios}, index=pd.Index(ids, name="id")
+        )
 
     def __str__(self) -> str:
-        lines = [f"{self.kind}: {len(self)} portfolio(s), optimum {self.optimum:.4f}{'' if self.complete else ' (more exist)'}"]
+        lines = [
+            f"{self.kind}: {len(self)} portfolio(s), optimum {self.optimum:.4f}{'' if self.complete else ' (more exist)'}"
+        ]
         for p in self.portfolios:
             lines.append(f"  {p.rank:>3}  value {p.value:.4f}  gap {p.gap:.4f}  {p.granted:,}  {', '.join(p.funded)}")
         return "\n".join(lines)
@@ -170,7 +176,6 @@ def _start(problem: Problem, time_limit: float | None) -> tuple[Engine, Outcome]
     w = Engine.of(problem, time_limit=time_limit, method="mip")
     first = w.best()
     if first is None:
-
         raise InfeasibleError("no portfolio satisfies every rule; see solve(problem) for a diagnosis")
     return w, first
 
@@ -195,7 +200,9 @@ def k_best(problem: Problem, k: int = 10, *, time_limit: float | None = None) ->
     w, o = _start(problem, time_limit)
     opt = o.value
     found, complete = _next_best(w, o, k, opt)
-    return Alternatives(kind="k best", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
+    return Alternatives(
+        kind="k best", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found)
+    )
 
 
 def _next_best(w: Engine, o: Outcome, limit: int, opt: Fraction) -> tuple[list[Portfolio], bool]:
@@ -224,7 +231,9 @@ def all_optima(problem: Problem, limit: int = 100, *, time_limit: float | None =
     opt = o.value
     with w.value_at_least(opt):
         found, complete = _next_best(w, o, limit, opt)
-    return Alternatives(kind="all optima", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
+    return Alternatives(
+        kind="all optima", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found)
+    )
 
 
 def diverse(
@@ -266,4 +275,10 @@ def diverse(
                 complete = True
                 break
             o = nxt
-    return Alternatives(kind=f"diverse (>= {d} apart, within {within:g} %)", optimum=float(opt), optimum_exact=opt, complete=complete, portfolios=tuple(found))
+    return Alternatives(
+        kind=f"diverse (>= {d} apart, within {within:g} %)",
+        optimum=float(opt),
+        optimum_exact=opt,
+        complete=complete,
+        portfolios=tuple(found),
+    )

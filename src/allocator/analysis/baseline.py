@@ -78,18 +78,31 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
         if g == a.requested:
             reason, note = Reason.FUNDED, f"funded: rank {rank[i]}, and it fitted in what was left"
         elif g:
-            reason, note = Reason.FUNDED_PARTIALLY, f"funded in part: rank {rank[i]}, the largest grant that fitted and broke no rule"
+            reason, note = (
+                Reason.FUNDED_PARTIALLY,
+                f"funded in part: rank {rank[i]}, the largest grant that fitted and broke no rule",
+            )
         elif not s.eligible[i]:
             reason, note = Reason.INELIGIBLE, f"ineligible: {s.reasons[i]}"
         elif i in stopped:
             names = ", ".join(repr(r) for r in stopped[i])
-            reason, note = Reason.BLOCKED_BY_RULE, f"rank {rank[i]}: it fitted in what was left, but funding it would break {names}"
+            reason, note = (
+                Reason.BLOCKED_BY_RULE,
+                f"rank {rank[i]}: it fitted in what was left, but funding it would break {names}",
+            )
         else:
             reason, note = Reason.OUTRANKED, f"rank {rank[i]}: no longer fitted in what was left"
         decisions.append(
-            Decision.of(a, granted=g, score=float(s.weighted[i]), rank=rank[i],
-                        eligible=bool(s.eligible[i]), reason=reason, note=note,
-                        binding_rules=tuple(stopped.get(i, ())) if not g else ())
+            Decision.of(
+                a,
+                granted=g,
+                score=float(s.weighted[i]),
+                rank=rank[i],
+                eligible=bool(s.eligible[i]),
+                reason=reason,
+                note=note,
+                binding_rules=tuple(stopped.get(i, ())) if not g else (),
+            )
         )
     total = int(granted.sum())
     message = "rank by weighted score, fund down the list"
@@ -171,7 +184,9 @@ def _fund_largest(
 
     apps = problem.applications
     left = problem.frame - sum(grant)
-    amounts: list[int] = levels(apps[i], problem.options).amounts()[::-1] if problem.options.partial else [apps[i].requested]
+    amounts: list[int] = (
+        levels(apps[i], problem.options).amounts()[::-1] if problem.options.partial else [apps[i].requested]
+    )
     locked_at = fixed.get(i)
     if locked_at is not None:
         amounts = [locked_at, *(a for a in amounts if a != locked_at)]
@@ -236,7 +251,13 @@ class Comparison(BaseModel):
 def compare(optimal: Solution, baseline: Solution) -> Comparison:
     """Compare two solutions of the same problem (typically ``solve`` vs ``rank_and_fund``)."""
     for arg in (optimal, baseline):
-        expect(arg, Solution, "compare", "two allocator.Solution objects", "give the results of allocator.solve and allocator.rank_and_fund")
+        expect(
+            arg,
+            Solution,
+            "compare",
+            "two allocator.Solution objects",
+            "give the results of allocator.solve and allocator.rank_and_fund",
+        )
     a, b = optimal.grants, baseline.grants
     va, vb = optimal.objective or 0.0, baseline.objective or 0.0
     return Comparison(

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Explanation", "explain", "explanations", "to_frame"]
 
+
 def _check_solution(problem: Problem, solution: Solution) -> np.ndarray:
     if not solution.status.has_solution:
         raise AllocatorError(f"the solution has status {solution.status.value}: there is no portfolio to explain")
@@ -123,7 +124,14 @@ def _blocking(w: Engine, i: int, forced_in: Outcome, broken: tuple[str, ...]) ->
 
 
 def _one(
-    w: Engine, i: int, grants: np.ndarray, v_star: Fraction, want_max: bool, requests: Requests | None, decision: Decision, effects: RuleEffects
+    w: Engine,
+    i: int,
+    grants: np.ndarray,
+    v_star: Fraction,
+    want_max: bool,
+    requests: Requests | None,
+    decision: Decision,
+    effects: RuleEffects,
 ) -> dict[str, Any]:
     """The margins and alternatives of application ``i``; its reason is the decision's."""
     p, f = w.problem, w.f
@@ -133,7 +141,11 @@ def _one(
     def names(mask: np.ndarray) -> tuple[str, ...]:
         return tuple(ids[j] for j in np.flatnonzero(mask))
 
-    out: dict[str, Any] = {"min_amount": f.levels[i].minimum, "reason": decision.reason, "rules": effects.causes(i, decision.reason)}
+    out: dict[str, Any] = {
+        "min_amount": f.levels[i].minimum,
+        "reason": decision.reason,
+        "rules": effects.causes(i, decision.reason),
+    }
     reason = decision.reason
     if reason is Reason.INELIGIBLE:
         out.update(detail=f.scores.reasons[i], detail_nb=_ineligible_nb(p, i, f.scores.exact[i]))
@@ -149,7 +161,9 @@ def _one(
         if o is None:  # the rules require it, though no lock names it
             return out
         sigma = Fraction(int(grants[i]), p.applications[i].requested)
-        out["margin_down"] = margin_down_partial(w, i, sigma, v_star, o.value) if p.options.partial else v_star - o.value
+        out["margin_down"] = (
+            margin_down_partial(w, i, sigma, v_star, o.value) if p.options.partial else v_star - o.value
+        )
         out["replaced_by"] = names(o.funded & ~funded)
         if want_max:
             out["max_grant"] = largest_request(w, i, o.value, requests, start=w.f.columns(grants))
@@ -157,7 +171,9 @@ def _one(
     if reason is not Reason.TOO_LARGE:
         o = w.best(fix_in=[i], prefer=w.selection_vector(funded))
         if reason is Reason.BLOCKED_BY_RULE:  # of the rules it would break, those that alone keep it out
-            alone = _culprits(w, lambda: w.best(fix_in=[i]) is not None) if o is None else _blocking(w, i, o, out["rules"])
+            alone = (
+                _culprits(w, lambda: w.best(fix_in=[i]) is not None) if o is None else _blocking(w, i, o, out["rules"])
+            )
             out["rules"] = alone or out["rules"]
         if o is not None:
             out["margin_up"] = margin_up_partial(w, i, v_star, o) if p.options.partial else v_star - o.value
@@ -209,7 +225,9 @@ def explanations(
             f"the solution's value {float(v_star):.6g} is not the optimum ({opt}); explain needs an "
             "optimal solution: pass solve(problem)'s solution, or none"
         )
-    requests = Requests(w) if max_grant and (problem.options.partial or problem.rules) else None  # one model for every request
+    requests = (
+        Requests(w) if max_grant and (problem.options.partial or problem.rules) else None
+    )  # one model for every request
     out = []
     for i, a in enumerate(problem.applications):
         facts = _one(w, i, grants, v_star, max_grant, requests, decisions[a.id], effects)
@@ -223,10 +241,7 @@ def explanations(
             score_exact=w.f.scores.exact[i],
             **facts,
         )
-        en, nb = (
-            sentence(e, lang, problem=problem, tie_break=solution.tie_break)
-            for lang in ("en", "nb")
-        )
+        en, nb = (sentence(e, lang, problem=problem, tie_break=solution.tie_break) for lang in ("en", "nb"))
         out.append(e.model_copy(update={"sentence_en": en, "sentence_nb": nb}))
     return out
 
@@ -312,4 +327,6 @@ def explain(
     Not funded: it could not be funded on its score alone, not even with the top score on every criterion; only with a request of at most NOK 50.
     """
     check_solve("explain", problem, time_limit=time_limit)
-    return to_frame(explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang, exact=exact)
+    return to_frame(
+        explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang, exact=exact
+    )

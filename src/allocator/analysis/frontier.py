@@ -240,7 +240,20 @@ def frame_breakpoints(
         with w.at_frame(top):
             cur = w.cheapest()
         if cur is None:
-            return pd.DataFrame(columns=["frame", "value", "gain", "marginal", "granted", "n_funded", "funded", "enter", "leave", "breakpoint"])
+            return pd.DataFrame(
+                columns=[
+                    "frame",
+                    "value",
+                    "gain",
+                    "marginal",
+                    "granted",
+                    "n_funded",
+                    "funded",
+                    "enter",
+                    "leave",
+                    "breakpoint",
+                ]
+            )
         low = cur.total
     v_low_prev = below(low)
     rows.append(_row(w, low, cur, None, None, v_low_prev is not None and cur.value > v_low_prev))
@@ -263,12 +276,16 @@ def frame_breakpoints(
     return df
 
 
-def _row(w: Engine, frame: int, o: Outcome, prev: Outcome | None, prev_frame: int | None, is_break: bool) -> dict[str, Any]:
+def _row(
+    w: Engine, frame: int, o: Outcome, prev: Outcome | None, prev_frame: int | None, is_break: bool
+) -> dict[str, Any]:
     ids = w.problem.ids
     enter = o.funded if prev is None else o.funded & ~prev.funded
     leave = np.zeros_like(o.funded) if prev is None else prev.funded & ~o.funded
     gain = float("nan") if prev is None else float(o.value - prev.value)
-    marginal = float("nan") if prev is None or prev_frame is None else float((o.value - prev.value) / (frame - prev_frame))
+    marginal = (
+        float("nan") if prev is None or prev_frame is None else float((o.value - prev.value) / (frame - prev_frame))
+    )
     return {
         "frame": int(frame),
         "value": float(o.value),
@@ -283,7 +300,9 @@ def _row(w: Engine, frame: int, o: Outcome, prev: Outcome | None, prev_frame: in
     }
 
 
-def entry_frames(problem: Problem, breakpoints: pd.DataFrame | None = None, *, lo: int = 0, hi: int | None = None) -> pd.DataFrame:
+def entry_frames(
+    problem: Problem, breakpoints: pd.DataFrame | None = None, *, lo: int = 0, hi: int | None = None
+) -> pd.DataFrame:
     """For each application, the first breakpoint frame at which it is funded, and whether
     it stays funded at every larger breakpoint.
 

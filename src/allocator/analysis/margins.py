@@ -116,7 +116,12 @@ class Requests:
                 cols, vals = m.row(r)
                 b.add_row(cols, vals, lower=float(m.row_lower[r]), upper=float(m.row_upper[r]), name="keep")
         frame_cols, frame_vals = m.row(f.frame_row)
-        b.add_row(np.append(frame_cols, self.r0 + np.arange(n)), np.append(frame_vals, np.ones(n)), upper=float(m.row_upper[f.frame_row]), name="frame")
+        b.add_row(
+            np.append(frame_cols, self.r0 + np.arange(n)),
+            np.append(frame_vals, np.ones(n)),
+            upper=float(m.row_upper[f.frame_row]),
+            name="frame",
+        )
         per_app = app_columns(f)
         self.shift: list[list[tuple[int, float]]] = [[] for _ in range(n)]  # per application: (row, funded coefficient)
         self.alone: set[int] = set()  # applications a rule of their own rules out at any request
@@ -169,7 +174,9 @@ class Requests:
         return None if x is None else int(np.rint(x[rho]))
 
 
-def max_grant(w: Engine, i: int, v_without: Fraction, requests: Requests | None = None, start: np.ndarray | None = None) -> int | None:
+def max_grant(
+    w: Engine, i: int, v_without: Fraction, requests: Requests | None = None, start: np.ndarray | None = None
+) -> int | None:
     """The largest request at which funding ``i`` in full is worth at least ``v_without``;
     see the module documentation. ``requests``: a :class:`Requests` model kept by the caller
     for many applications (built here when needed and not given)."""

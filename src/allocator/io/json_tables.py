@@ -27,7 +27,9 @@ def read_json(p: Path) -> Any:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)) from None
+        raise InputError(
+            f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)
+        ) from None
     text = decode(raw, p.name, legacy=False)
     try:
         return json.loads(text)
@@ -61,13 +63,12 @@ def read_json_table(p: Path) -> pd.DataFrame:
 
     data = read_json(p)
     if is_problem(data):
-
         return Problem.model_validate(data).to_frame()
     records = data.get("applications") if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(
             f"{p.name}: expected a list of records (one object per application) or a Problem; "
-            f"got {type(data).__name__}; give a list such as [{{\"id\": \"A-1\", \"requested\": 150000, \"green\": 5}}]",
+            f'got {type(data).__name__}; give a list such as [{{"id": "A-1", "requested": 150000, "green": 5}}]',
             value=str(p),
         )
     flat = []

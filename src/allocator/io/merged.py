@@ -29,13 +29,18 @@ def _a1(ref: str) -> tuple[int, int]:
 
 def merged_ranges(p: Path, sheet: str) -> list[str]:
     """The merged cell ranges ('C2:C4') of a sheet, read from the workbook's XML (any reader)."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    }
     rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
     try:
         with zipfile.ZipFile(p) as z:
             book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-            rid = next((e.get(f"{{{ns['r']}}}id") for e in book.iterfind("m:sheets/m:sheet", ns) if e.get("name") == sheet), None)
+            rid = next(
+                (e.get(f"{{{ns['r']}}}id") for e in book.iterfind("m:sheets/m:sheet", ns) if e.get("name") == sheet),
+                None,
+            )
             rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
             target = next((e.get("Target") for e in rels.iter(f"{rel_ns}Relationship") if e.get("Id") == rid), None)
             if target is None:

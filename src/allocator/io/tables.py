@@ -55,6 +55,7 @@ __all__ = ["READ_SUFFIXES", "WRITE_SUFFIXES", "read_problem", "read_table", "wri
 READ_SUFFIXES = (".csv", *SPREADSHEET_SUFFIXES, ".json")
 WRITE_SUFFIXES = (".csv", ".xlsx", ".json")
 
+
 def _file(path: str | Path, suffixes: tuple[str, ...], verb: str) -> Path:
     if not isinstance(path, (str, PathLike)):
         raise TypeError(
@@ -143,7 +144,7 @@ def _check_sep(sep: str | None, p: Path) -> None:
         return
     if not isinstance(sep, str):
         raise TypeError(f"read_table: sep must be a one-character str such as ';' or ',', not {type(sep).__name__}")
-    if len(sep) != 1 or sep in "\r\n\"" or sep.isalnum():
+    if len(sep) != 1 or sep in '\r\n"' or sep.isalnum():
         raise InputError(
             f"{p.name}: sep {sep!r} cannot separate cells; give one character such as ';', ',' or '\\t', "
             "or leave sep out to detect it from the header line",
@@ -199,7 +200,9 @@ def _read_csv(p: Path, *, sep: str | None, encoding: str | None) -> pd.DataFrame
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)) from None
+        raise InputError(
+            f"cannot read {str(p)!r}: {exc.strerror or exc}; check the file and its permissions", value=str(p)
+        ) from None
     _check_sep(sep, p)
     text = decode(raw, p.name, encoding=encoding)
     if not text.strip():
@@ -306,14 +309,31 @@ def write_decisions(solution: Solution, path: str | Path, *, norwegian: bool = F
     Path
         The file written.
     """
-    expect(solution, Solution, "write_decisions", "an allocator.Solution", "give the result of allocator.solve or allocator.rank_and_fund")
-    expect(path, (str, PathLike), "write_decisions", "a path (str or pathlib.Path)", "give where to write, e.g. 'decisions.xlsx'")
+    expect(
+        solution,
+        Solution,
+        "write_decisions",
+        "an allocator.Solution",
+        "give the result of allocator.solve or allocator.rank_and_fund",
+    )
+    expect(
+        path,
+        (str, PathLike),
+        "write_decisions",
+        "a path (str or pathlib.Path)",
+        "give where to write, e.g. 'decisions.xlsx'",
+    )
     p = _file(path, WRITE_SUFFIXES, "write")
     suffix = p.suffix.lower()
     if not p.parent.exists():
-        raise InputError(f"cannot write {str(p)!r}: folder {str(p.parent)!r} does not exist; create it first", value=str(p))
+        raise InputError(
+            f"cannot write {str(p)!r}: folder {str(p.parent)!r} does not exist; create it first", value=str(p)
+        )
     if p.is_dir():
-        raise InputError(f"cannot write {str(p)!r}: it is a folder; give a file name such as {str(p / ('decisions' + suffix))!r}", value=str(p))
+        raise InputError(
+            f"cannot write {str(p)!r}: it is a folder; give a file name such as {str(p / ('decisions' + suffix))!r}",
+            value=str(p),
+        )
     try:
         with replacing(p) as tmp:
             if suffix == ".json":

@@ -159,7 +159,9 @@ def _decimal(text: str) -> Decimal:
     if m := _GROUPED.match(s):
         head, sep, rest, point, decimals = m.groups()
         if point == "." and sep == ".":
-            raise CellError(f"is not an amount (a dot cannot both group the digits and start the decimals); write it like {AMOUNT_EXAMPLES}")
+            raise CellError(
+                f"is not an amount (a dot cannot both group the digits and start the decimals); write it like {AMOUNT_EXAMPLES}"
+            )
         digits = head + rest.replace(sep, "")
         return Decimal(f"{sign}{digits}.{decimals}" if point else sign + digits)
     if m := _EXPONENT.match(s):

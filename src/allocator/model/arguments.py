@@ -57,7 +57,9 @@ def check_weights(weights: Any) -> dict[str, float]:
         try:
             value = parse_number(w)
         except CellError as exc:
-            raise InputError(f"weights: weight {w!r} of {name!r} {exc}; give a number, {example}", column=name, value=w) from None
+            raise InputError(
+                f"weights: weight {w!r} of {name!r} {exc}; give a number, {example}", column=name, value=w
+            ) from None
         if value is None or value < 0:
             raise InputError(
                 f"weights: weight {w!r} of {name!r} must be a number of at least 0; give weights as "
@@ -80,7 +82,9 @@ def _weight_in_range(name: str, given: Any, value: float, example: str) -> float
     try:
         return check_weight(value)
     except ValueError as exc:
-        raise InputError(f"weights: weight {show(given)} of {name!r} {exc}; {example}", column=name, value=given) from None
+        raise InputError(
+            f"weights: weight {show(given)} of {name!r} {exc}; {example}", column=name, value=given
+        ) from None
 
 
 def per_criterion(arg: Any, names: list[str], what: str) -> dict[str, Any]:

@@ -152,8 +152,7 @@ def resolve_columns(
                     candidates.append(c)
         if len(candidates) > 1:
             raise InputError(
-                f"columns {_listing(candidates)} could each be {name!r}; choose one with "
-                f"{name}={str(candidates[0])!r}",
+                f"columns {_listing(candidates)} could each be {name!r}; choose one with {name}={str(candidates[0])!r}",
                 column=str(candidates[1]),
             )
         if candidates:

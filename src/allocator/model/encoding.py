@@ -75,10 +75,10 @@ def _byte_where(raw: bytes, index: int) -> str:
 def _word(text: str, index: int) -> tuple[int, int]:
     """The span of the word (non-space run) around ``text[index]``."""
     a = index
-    while a > 0 and not text[a - 1].isspace() and text[a - 1] not in ",;\t\"":
+    while a > 0 and not text[a - 1].isspace() and text[a - 1] not in ',;\t"':
         a -= 1
     b = index + 1
-    while b < len(text) and not text[b].isspace() and text[b] not in ",;\t\"":
+    while b < len(text) and not text[b].isspace() and text[b] not in ',;\t"':
         b += 1
     return a, b
 
@@ -122,7 +122,10 @@ def decode(raw: bytes, name: str, *, encoding: str | None = None, legacy: bool =
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
-            raise InputError(f"{name}: unknown encoding {encoding!r}; give one such as 'utf-8', 'cp1252' or 'mac_roman'", value=encoding) from None
+            raise InputError(
+                f"{name}: unknown encoding {encoding!r}; give one such as 'utf-8', 'cp1252' or 'mac_roman'",
+                value=encoding,
+            ) from None
         try:
             text = raw.decode(codec)
         except UnicodeDecodeError as exc:
@@ -147,7 +150,11 @@ def decode(raw: bytes, name: str, *, encoding: str | None = None, legacy: bool =
     nul = raw.find(b"\x00")
     if nul >= 0:
         utf16 = re.search(rb"[\x20-\x7e]\x00[\x20-\x7e]\x00", raw[:4096])
-        kind = "it looks like UTF-16 or UTF-32 text without a byte-order mark" if utf16 else "it does not look like a text file"
+        kind = (
+            "it looks like UTF-16 or UTF-32 text without a byte-order mark"
+            if utf16
+            else "it does not look like a text file"
+        )
         raise InputError(
             f"{name} holds NUL bytes (the first at {_byte_where(raw, nul)}): {kind}; {fix}",
             value="NUL",

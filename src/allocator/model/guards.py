@@ -68,7 +68,9 @@ def solve_options(*, time_limit: Any = None, rel_gap: Any = 0.0, threads: Any = 
     """Refuse a time limit, relative gap or thread count that means nothing (see the module)."""
     seconds("time_limit", time_limit)
     if isinstance(rel_gap, bool) or not isinstance(rel_gap, numbers.Real):
-        raise TypeError(f"rel_gap must be a number between 0 and 1, not {type(rel_gap).__name__}; give e.g. rel_gap=0.01")
+        raise TypeError(
+            f"rel_gap must be a number between 0 and 1, not {type(rel_gap).__name__}; give e.g. rel_gap=0.01"
+        )
     if not 0 <= float(rel_gap) < 1:  # refuses nan too
         raise InputError(
             f"rel_gap {rel_gap!r} must be at least 0 and below 1 (0 proves optimality; 0.01 accepts a portfolio "
@@ -84,7 +86,9 @@ def solve_options(*, time_limit: Any = None, rel_gap: Any = 0.0, threads: Any = 
         raise InputError(f"threads {threads} must be at least 1; give e.g. threads=1", column="threads", value=threads)
 
 
-def check_solve(function: str, problem: Any, *, time_limit: Any = None, rel_gap: Any = 0.0, threads: Any = None) -> None:
+def check_solve(
+    function: str, problem: Any, *, time_limit: Any = None, rel_gap: Any = 0.0, threads: Any = None
+) -> None:
     """:func:`expect_problem` and :func:`solve_options` in one call."""
     expect_problem(problem, function)
     solve_options(time_limit=time_limit, rel_gap=rel_gap, threads=threads)

@@ -131,7 +131,9 @@ def check_score(value: float) -> float:
     if math.isnan(x):
         raise ValueError("is not a finite number")
     if abs(x) > MAX_SCORE:  # inf too
-        raise ValueError(f"lies outside the range allocator accepts for scores and scales (-{MAX_SCORE:.0e} to {MAX_SCORE:.0e})")
+        raise ValueError(
+            f"lies outside the range allocator accepts for scores and scales (-{MAX_SCORE:.0e} to {MAX_SCORE:.0e})"
+        )
     return x
 
 

@@ -76,9 +76,7 @@ class Criterion(Frozen):
     @classmethod
     def _identifier(cls, v: str) -> str:
         if not _NAME.match(v):
-            raise ValueError(
-                f"criterion name {v!r} must be an identifier (letters, digits, _), e.g. 'green'"
-            )
+            raise ValueError(f"criterion name {v!r} must be an identifier (letters, digits, _), e.g. 'green'")
         return v
 
     @field_validator("weight", mode="before")
@@ -111,9 +109,7 @@ class Criterion(Frozen):
                 f"criterion '{self.name}': scale_max {self.scale_max} must exceed scale_min {self.scale_min}"
             )
         if self.scale_max <= 0:
-            raise ValueError(
-                f"criterion '{self.name}': scale_max {self.scale_max} must be positive (ratio scale)"
-            )
+            raise ValueError(f"criterion '{self.name}': scale_max {self.scale_max} must be positive (ratio scale)")
         try:
             check_scale(self.scale_min, self.scale_max)
         except ValueError as exc:
@@ -295,7 +291,9 @@ class Options(Frozen):
     def _strict_bool(cls, v: Any) -> bool:
         if isinstance(v, bool) or type(v).__name__ == "bool_":  # numpy's bool too
             return bool(v)
-        raise ValueError(f"must be true or false (a boolean), not {v!r}; give partial=True or partial=False (in TOML: true or false, no quotes)")
+        raise ValueError(
+            f"must be true or false (a boolean), not {v!r}; give partial=True or partial=False (in TOML: true or false, no quotes)"
+        )
 
     @field_validator("min_total_score")
     @classmethod

@@ -45,22 +45,22 @@ def parse_share(v: Any) -> float:
     (0.4, 0.5, 0.125)
     """
     if isinstance(v, bool) or v is None:
-        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+        raise ValueError(f'{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage ("40 %")')
     if isinstance(v, str):
         s = v.strip().replace(",", ".").replace("\u00a0", " ")
         pct = s.endswith("%")
         s = s.rstrip("%").strip()
         if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", s):
-            raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+            raise ValueError(f'{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage ("40 %")')
         # round to the decimals typed: "12.5 %" -> 0.125, not 0.12500000000000003
         x = round(float(s) / 100, len(s.split(".")[1]) + 2 if "." in s else 2) if pct else float(s)
         if pct and x > 1:
             raise ValueError(f"{v!r} is above 100 %; a share is at most 100 %")
         v = x
     if not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+        raise ValueError(f'{v!r} is not a share; give a number between 0 and 1 (0.4) or a percentage ("40 %")')
     if v < 0:
-        raise ValueError(f"share {v!r} is negative; give a number between 0 and 1 (0.4) or a percentage (\"40 %\")")
+        raise ValueError(f'share {v!r} is negative; give a number between 0 and 1 (0.4) or a percentage ("40 %")')
     if v > 1:
         hint = f' (did you mean {v / 100:g}, i.e. "{v:g} %"?)' if v <= 100 else ""
         raise ValueError(f"share {v!r} is above 100 %{hint}; give a number between 0 and 1 or a percentage as text")

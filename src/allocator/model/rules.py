@@ -167,7 +167,14 @@ class MaxGrant(Selecting):
 
     def describe(self) -> str:
         """A description in words."""
-        caps = [c for c in (self.amount is not None and kr(self.amount), self.share is not None and f"{pct(self.share)} of the frame") if c]
+        caps = [
+            c
+            for c in (
+                self.amount is not None and kr(self.amount),
+                self.share is not None and f"{pct(self.share)} of the frame",
+            )
+            if c
+        ]
         sel = "" if self.selector_text() == "all applications" else f" ({self.selector_text()})"
         return f"at most {' and '.join(caps)} per {self.per}{sel}"
 
@@ -191,10 +198,8 @@ class CoFinancing(Selecting):
 
 def _ledger(v: Any) -> Any:
     if isinstance(v, (str, Path)):
-
         return read_ledger(v)
     if v is not None and type(v).__name__ == "DataFrame":
-
         return read_ledger(v)
     return v
 

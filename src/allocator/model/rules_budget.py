@@ -27,7 +27,9 @@ class BudgetPots(Selecting):
     @model_validator(mode="after")
     def _default_known(self) -> BudgetPots:
         if not self.frames:
-            raise ValueError("give the budget of each pot in frames, e.g. frames = {klynge = 1500000, nettverk = 800000}")
+            raise ValueError(
+                "give the budget of each pot in frames, e.g. frames = {klynge = 1500000, nettverk = 800000}"
+            )
         if self.default is not None and self.default not in self.frames:
             raise ValueError(f"default pot {self.default!r} is not among the pots {sorted(self.frames)}")
         return self
@@ -62,7 +64,9 @@ class MultiYear(Selecting):
         for what, d in (("split", self.split), ("columns", self.columns)):
             unknown = set(d) - set(self.frames)
             if unknown:
-                raise ValueError(f"{what} names year {min(unknown)!r}, which has no frame; the years are {list(self.frames)}")
+                raise ValueError(
+                    f"{what} names year {min(unknown)!r}, which has no frame; the years are {list(self.frames)}"
+                )
         if not self.split and not self.columns:
             raise ValueError("give split (year -> share) or columns (year -> column of shares)")
         if self.split and not self.columns:

@@ -156,7 +156,9 @@ def fields_from_frame(
     [('A', 150000, 6.0, {'Fylkesdel': 'Telemark'}), ('B', 90000, 4.0, {'Fylkesdel': 'Vestfold'})]
     """
     if not isinstance(df, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame of applications, got {type(df).__name__}", value=type(df).__name__)
+        raise InputError(
+            f"expected a pandas DataFrame of applications, got {type(df).__name__}", value=type(df).__name__
+        )
     frame_amount = check_frame(frame)
     w = check_weights(weights)
     crits = list(w)
@@ -194,8 +196,16 @@ def fields_from_frame(
             label = str(found[c]) if str(found[c]) != c else ""
         threshold = _threshold(thr.get(c), c, found[c], lo, hi)
         criteria.append(
-            Criterion(name=c, weight=w[c], scale_min=lo, scale_max=hi, threshold=threshold, label=str(label),
-                      label_nb=str(lab_nb.get(c) or ""), scale_inferred=scale_spec.get(c) is None)
+            Criterion(
+                name=c,
+                weight=w[c],
+                scale_min=lo,
+                scale_max=hi,
+                threshold=threshold,
+                label=str(label),
+                label_nb=str(lab_nb.get(c) or ""),
+                scale_inferred=scale_spec.get(c) is None,
+            )
         )
     apps = []
     for i, id_ in enumerate(ids):
@@ -258,20 +268,31 @@ def _threshold(given: Any, name: str, column: Hashable, lo: float, hi: float) ->
 
 
 def _check_amount_order(
-    row: int, id_: str, amounts: Mapping[Any, int | None], cells: Mapping[str, list[Any]], found: Mapping[str, Hashable], i: int
+    row: int,
+    id_: str,
+    amounts: Mapping[Any, int | None],
+    cells: Mapping[str, list[Any]],
+    found: Mapping[str, Hashable],
+    i: int,
 ) -> None:
     """minimum <= requested <= total_cost, naming the cell that breaks it."""
     req, mini, cost = amounts["requested"], amounts.get("minimum"), amounts.get("total_cost")
     assert req is not None
     if mini is not None and mini > req:
         raise _cell_error(
-            row, id_, found["minimum"], cells["minimum"][i],
+            row,
+            id_,
+            found["minimum"],
+            cells["minimum"][i],
             f"exceeds the requested amount {req}",
             "lower the minimum to at most the request, or leave it empty",
         )
     if cost is not None and cost < req:
         raise _cell_error(
-            row, id_, found["total_cost"], cells["total_cost"][i],
+            row,
+            id_,
+            found["total_cost"],
+            cells["total_cost"][i],
             f"is below the requested amount {req}",
             "give the whole project's cost (at least the request), or leave it empty",
         )
@@ -282,8 +303,12 @@ def _read_ids(values: list[Any], column: Hashable) -> list[str]:
     first: dict[str, tuple[int, Any]] = {}
     for i, v in enumerate(values):
         row = i + 1
-        if isinstance(v, bool) or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
-                                   and math.isfinite(float(v)) and not float(v).is_integer()):
+        if isinstance(v, bool) or (
+            isinstance(v, numbers.Real)
+            and not isinstance(v, numbers.Integral)
+            and math.isfinite(float(v))
+            and not float(v).is_integer()
+        ):
             raise _cell_error(row, None, column, v, "is not a usable id", "give a text or whole-number id")
         text = parse_text(v)
         if not text:
@@ -320,7 +345,11 @@ def _read_scores(values: list[Any], column: Hashable, ids: list[str]) -> list[fl
             raise _cell_error(i + 1, ids[i], column, v, str(exc), "give a score on the criterion's scale") from None
         if s is None:
             raise _cell_error(
-                i + 1, ids[i], column, v, "is not a score",
+                i + 1,
+                ids[i],
+                column,
+                v,
+                "is not a score",
                 "give a score on the criterion's scale in every row (0 if it truly scored nothing)",
             )
         out.append(s)

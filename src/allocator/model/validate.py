@@ -158,7 +158,9 @@ def pots(problem: Call, rule: BudgetPots, where: str | None = None) -> list[str 
             continue
         k = keys.get(_key(v))
         if k is None:
-            raise unknown(f"{where}, application {a.id!r}, column {col!r}", "names the pot", v, list(rule.frames), "pots")
+            raise unknown(
+                f"{where}, application {a.id!r}, column {col!r}", "names the pot", v, list(rule.frames), "pots"
+            )
         out.append(k)
     return out
 

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Diagnosis", "RuleViolation", "diagnose"]
 
 
-
 def _kr(v: float) -> str:
     return f"{round(v):,}".replace(",", " ") + " kr"
 
@@ -169,8 +168,12 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
         positive = [g for g in groups if e.mode[g] == "elastic" and e.violation(g, x)[0] > TOL]
         if not positive:
             if first:
-                return Diagnosis(feasible=True, summary="every rule can hold: the problem has a feasible portfolio",
-                                 solves=e.solves, runtime_s=time.perf_counter() - t0)
+                return Diagnosis(
+                    feasible=True,
+                    summary="every rule can hold: the problem has a feasible portfolio",
+                    solves=e.solves,
+                    runtime_s=time.perf_counter() - t0,
+                )
             break  # pragma: no cover - cannot happen: positive slack exists while infeasible
         first = False
         for g in positive:
@@ -180,7 +183,9 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
     for g in groups:
         if g not in hard:
             e.set_mode(g, "off")
-    order = [g for g in reversed(hard) if g not in (FRAME, ELIGIBILITY)] + [g for g in (ELIGIBILITY, FRAME) if g in hard]
+    order = [g for g in reversed(hard) if g not in (FRAME, ELIGIBILITY)] + [
+        g for g in (ELIGIBILITY, FRAME) if g in hard
+    ]
     iis = list(hard)
     for g in order:
         e.set_mode(g, "off")
@@ -207,8 +212,12 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
         else:
             found[g] = (*local, False)
     if not iis:  # pragma: no cover - an infeasible model always has a conflicting rule
-        return Diagnosis(summary="no portfolio satisfies every rule, and no conflicting set of rules was found",
-                         irreducible=False, solves=e.solves, runtime_s=time.perf_counter() - t0)
+        return Diagnosis(
+            summary="no portfolio satisfies every rule, and no conflicting set of rules was found",
+            irreducible=False,
+            solves=e.solves,
+            runtime_s=time.perf_counter() - t0,
+        )
     violations = [_words(e, g, found, iis) for g in iis]
     violations.sort(key=lambda v: (v.rule in (FRAME, ELIGIBILITY), iis.index(v.rule)))
     conflicting = tuple(v.rule for v in violations)
@@ -217,10 +226,16 @@ def diagnose(problem: Problem, *, time_limit: float | None = 60.0, threads: int 
     verb = "conflict" if len(shown) > 1 else "cannot hold"
     summary = (
         f"{names} {verb}"
-        + (" on its own" if len(shown) == 1 and not e.timed_out else
-           " (an irreducible set: loosen any one of them and the others can hold)" if not e.timed_out else
-           " (the time limit ran out before this set was proven irreducible)")
-        + ". Smallest change to each: " + "; ".join(v.message for v in violations) + "."
+        + (
+            " on its own"
+            if len(shown) == 1 and not e.timed_out
+            else " (an irreducible set: loosen any one of them and the others can hold)"
+            if not e.timed_out
+            else " (the time limit ran out before this set was proven irreducible)"
+        )
+        + ". Smallest change to each: "
+        + "; ".join(v.message for v in violations)
+        + "."
     )
     return Diagnosis(
         conflicting=conflicting,
@@ -246,7 +261,9 @@ def _words(e: Elastic, g: str, found: dict[str, Any], iis: list[str]) -> RuleVio
     tail = "" if resolves else " (another conflict remains)"
     if math.isnan(amount):  # no solve finished in time
         msg = f"{g!r} takes part in the conflict (the time limit ran out before its least violation was found)"
-        return RuleViolation(rule=g, kind=kind, parts=part_names, violation=float("nan"), unit=unit, resolves_all=False, message=msg)
+        return RuleViolation(
+            rule=g, kind=kind, parts=part_names, violation=float("nan"), unit=unit, resolves_all=False, message=msg
+        )
     over = sum(v for _, s, v in parts if s > 0)
     under = sum(v for _, s, v in parts if s < 0)
     if g == FRAME:
@@ -271,7 +288,8 @@ def _words(e: Elastic, g: str, found: dict[str, Any], iis: list[str]) -> RuleVio
             msg = f"the floor {g!r}{where} is {_n(under, unit)} short"
         else:
             msg = f"the floor {g!r}{where} would have to come down by {_kr(under)}" + (
-                f" ({_kr(lo - under)} instead of {_kr(lo)})" if lo is not None else "")
+                f" ({_kr(lo - under)} instead of {_kr(lo)})" if lo is not None else ""
+            )
         if frame_delta and not math.isnan(frame_delta):
             msg += f": it needs {_kr(frame_delta)} more than the frame leaves{after}"
     else:  # a cap
@@ -280,8 +298,12 @@ def _words(e: Elastic, g: str, found: dict[str, Any], iis: list[str]) -> RuleVio
         noun = "the cap" if kind in ("group", "count", "exclusive", "max_grant", "pots", "multi_year") else "the rule"
         if unit == "applications":
             msg = f"{noun} {g!r}{where} would have to allow {_n(amount, unit)} more" + (
-                f" (at most {round(hi + amount)} instead of {round(hi)})" if hi is not None else "")
+                f" (at most {round(hi + amount)} instead of {round(hi)})" if hi is not None else ""
+            )
         else:
             msg = f"{noun} {g!r}{where} would have to allow {_kr(amount)} more" + (
-                f" ({_kr(hi + amount)} instead of {_kr(hi)})" if hi is not None else "")
-    return RuleViolation(rule=g, kind=kind, parts=part_names, violation=amount, unit=unit, resolves_all=resolves, message=msg + tail)
+                f" ({_kr(hi + amount)} instead of {_kr(hi)})" if hi is not None else ""
+            )
+    return RuleViolation(
+        rule=g, kind=kind, parts=part_names, violation=amount, unit=unit, resolves_all=resolves, message=msg + tail
+    )

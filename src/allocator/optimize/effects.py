@@ -73,7 +73,6 @@ class RuleEffects:
             )
         return reason, note, binding
 
-
     def causes(self, i: int, reason: Reason) -> tuple[str, ...]:
         """The rules behind application ``i``'s ``reason``: the lock, the rules that funding
         it would break, or the rules that hold a partial grant at their limit."""

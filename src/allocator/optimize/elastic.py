@@ -52,8 +52,18 @@ class Elastic:
             r = len(rows)
             rows.append((np.array([f.select[i]]), np.array([1.0]), -np.inf, 0.0))
             self.groups.setdefault(ELIGIBILITY, []).append(r)
-            self.info[r] = RuleRow(-2, ELIGIBILITY, problem.applications[i].id, "eligibility",
-                                   np.array([i]), np.zeros(1), np.ones(1), -np.inf, 0.0, "applications")
+            self.info[r] = RuleRow(
+                -2,
+                ELIGIBILITY,
+                problem.applications[i].id,
+                "eligibility",
+                np.array([i]),
+                np.zeros(1),
+                np.ones(1),
+                -np.inf,
+                0.0,
+                "applications",
+            )
         if ineligible:
             self.kind[ELIGIBILITY] = "eligibility"
         self.labels = rule_labels(problem.rules)
@@ -64,8 +74,7 @@ class Elastic:
         for row in rule_rows(problem, keep_redundant=True):
             cols, vals = to_columns(row, f, per_app)
             # a row whose floor exceeds its cap (a rule at odds with itself) becomes two rows
-            halves = [row] if row.lower <= row.upper else [
-                replace(row, lower=-np.inf), replace(row, upper=np.inf)]
+            halves = [row] if row.lower <= row.upper else [replace(row, lower=-np.inf), replace(row, upper=np.inf)]
             for half in halves:
                 r = len(rows)
                 rows.append((cols, vals, half.lower, half.upper))
@@ -73,8 +82,9 @@ class Elastic:
                 self.info[r] = half
             self.kind[row.label] = row.kind
         self.bounds = {r: (rows[r][2], rows[r][3]) for rs in self.groups.values() for r in rs}
-        self.info[f.frame_row] = RuleRow(-1, FRAME, "", "frame", np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
-                                         -np.inf, float(problem.frame), "kr")
+        self.info[f.frame_row] = RuleRow(
+            -1, FRAME, "", "frame", np.zeros(0, np.int64), np.zeros(0), np.zeros(0), -np.inf, float(problem.frame), "kr"
+        )
         # slack columns: s_up (row - s_up <= hi) and s_lo (row + s_lo >= lo)
         n0 = m.n_cols
         self.slack: dict[int, list[tuple[int, int]]] = {}  # row -> [(col, sign)] sign +1: over the cap

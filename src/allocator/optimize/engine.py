@@ -126,7 +126,14 @@ class Engine(LoadedModel):
         options: dict[str, Any] | None = None,
         knapsack: bool = True,
     ) -> None:
-        super().__init__(f.model, solver=solver, threads=threads, time_limit=time_limit, options=options, name=f.problem.name or "allocator")
+        super().__init__(
+            f.model,
+            solver=solver,
+            threads=threads,
+            time_limit=time_limit,
+            options=options,
+            name=f.problem.name or "allocator",
+        )
         self.f = f
         self.c = f.model.objective.astype(float).copy()
         self.scale = f.scale
@@ -152,7 +159,9 @@ class Engine(LoadedModel):
         return self.f.problem
 
     # --------------------------------------------------------------- objective
-    def set_values(self, c: np.ndarray, scale: int | None, values: Sequence[Fraction] | Callable[[], Sequence[Fraction]]) -> None:
+    def set_values(
+        self, c: np.ndarray, scale: int | None, values: Sequence[Fraction] | Callable[[], Sequence[Fraction]]
+    ) -> None:
         """Change the value objective: column coefficients ``c`` (integers when ``scale``)
         and the exact value of funding each application in full (other weights or scores;
         a function that gives them, called only if a value must be computed without
@@ -310,7 +319,9 @@ class Engine(LoadedModel):
             and knapsack.applies(self.f, self.c, self.scale, self.col_lower, self.col_upper, self.frame)
         )
 
-    def best(self, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = (), prefer: np.ndarray | None = None) -> Outcome | None:
+    def best(
+        self, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = (), prefer: np.ndarray | None = None
+    ) -> Outcome | None:
         """The highest value under the bounds in force (``None``: nothing is feasible).
 
         ``prefer``: a secondary objective per column (non-negative integers, maximised among
@@ -324,7 +335,9 @@ class Engine(LoadedModel):
             x = self.lexicographic(self.c, prefer)
         return None if x is None else self.outcome(x)
 
-    def cheapest(self, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = (), prefer: np.ndarray | None = None) -> Outcome | None:
+    def cheapest(
+        self, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = (), prefer: np.ndarray | None = None
+    ) -> Outcome | None:
         """The smallest total grant under the bounds in force; among those the highest value,
         then (integer objectives only) the highest ``prefer``."""
         if not self.can_force(fix_in):
@@ -338,7 +351,9 @@ class Engine(LoadedModel):
             x = self.lexicographic(self.amount, second, maximize=False, first_gap=0.999)
         return None if x is None else self.outcome(x)
 
-    def maximise(self, objective: np.ndarray, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = ()) -> Outcome | None:
+    def maximise(
+        self, objective: np.ndarray, *, fix_in: Sequence[int] = (), fix_out: Sequence[int] = ()
+    ) -> Outcome | None:
         """The portfolio that maximises any column objective (floats, tight gap)."""
         if not self.can_force(fix_in):
             return None
@@ -346,12 +361,16 @@ class Engine(LoadedModel):
             x = self.proven(objective, gap=1e-9 * max(1.0, float(np.abs(objective).sum())))
         return None if x is None else self.outcome(x)
 
-    def _dp(self, fix_in: Sequence[int], fix_out: Sequence[int], prefer: np.ndarray | None, *, cheapest: bool) -> Outcome | None:
+    def _dp(
+        self, fix_in: Sequence[int], fix_out: Sequence[int], prefer: np.ndarray | None, *, cheapest: bool
+    ) -> Outcome | None:
         target = None
         if self._value_lo:
             assert self.scale is not None
             target = max(floor(v * self.scale) + 1 if strict else ceil(v * self.scale) for v, strict in self._value_lo)
-        x = knapsack.what_if(self.f, self.c, self.col_lower, self.col_upper, self.frame, fix_in, fix_out, prefer, target, cheapest)
+        x = knapsack.what_if(
+            self.f, self.c, self.col_lower, self.col_upper, self.frame, fix_in, fix_out, prefer, target, cheapest
+        )
         self.solves += 1
         return None if x is None else self.outcome(x, method="knapsack")
 

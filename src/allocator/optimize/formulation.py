@@ -155,7 +155,10 @@ class Formulation:
     def exact_value(self, granted: np.ndarray) -> Fraction:
         """The same, as an exact fraction."""
         return sum(
-            (s * int(g) / a.requested for s, g, a in zip(self.scores.exact, granted, self.problem.applications, strict=True)),
+            (
+                s * int(g) / a.requested
+                for s, g, a in zip(self.scores.exact, granted, self.problem.applications, strict=True)
+            ),
             Fraction(0),
         )
 
@@ -241,7 +244,9 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
 
     # Objective: exact, integer-scaled when the denominators allow it.
     if scores.numerators is not None:
-        objective, scale = value_objective(problem, col_app_arr, col_amount_arr, scores.numerators, scores.common, scores.weighted)
+        objective, scale = value_objective(
+            problem, col_app_arr, col_amount_arr, scores.numerators, scores.common, scores.weighted
+        )
     else:
         exact_coefs = _exact_coefficients(problem, list(scores.exact), col_app_arr, col_amount_arr)
         scale = common_scale(exact_coefs)
@@ -291,11 +296,17 @@ def value_objective(
     if numerators.dtype != object and not problem.options.partial:
         d = reduced_denominator(numerators, common)
         per_col = numerators[np.maximum(col_app, 0)] // (common // d)
-        if d > _MAX_SCALE or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL or int(np.abs(per_col[mask]).max(initial=0)) > _MAX_INT_COEF:
+        if (
+            d > _MAX_SCALE
+            or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL
+            or int(np.abs(per_col[mask]).max(initial=0)) > _MAX_INT_COEF
+        ):
             return floats, None
         return np.where(mask, per_col, 0).astype(float), d
     # partial funding (or very large numerators): one exact fraction per column
-    nums = [int(numerators[i]) * int(a) if i >= 0 else 0 for i, a in zip(col_app.tolist(), amounts.tolist(), strict=True)]
+    nums = [
+        int(numerators[i]) * int(a) if i >= 0 else 0 for i, a in zip(col_app.tolist(), amounts.tolist(), strict=True)
+    ]
     dens = [common * int(req[i]) if i >= 0 else 1 for i in col_app.tolist()]
     d = 1
     for p, q in zip(nums, dens, strict=True):
@@ -325,10 +336,12 @@ def app_columns(f: Formulation) -> list[tuple[np.ndarray, np.ndarray]]:
     order = np.argsort(f.col_app, kind="stable")
     ca = f.col_app[order]
     bounds = np.searchsorted(ca, np.arange(n + 1))
-    return [(order[bounds[i]:bounds[i + 1]], f.col_amount[order[bounds[i]:bounds[i + 1]]]) for i in range(n)]
+    return [(order[bounds[i] : bounds[i + 1]], f.col_amount[order[bounds[i] : bounds[i + 1]]]) for i in range(n)]
 
 
-def to_columns(row: RuleRow, f: Formulation, per_app: list[tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def to_columns(
+    row: RuleRow, f: Formulation, per_app: list[tuple[np.ndarray, np.ndarray]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and coefficients of ``row`` in formulation ``f`` (columns may repeat)."""
     if not f.problem.options.partial:  # one column per application: its funded indicator
         own = f.select[row.apps]

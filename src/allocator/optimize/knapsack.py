@@ -211,14 +211,20 @@ def _units(f: Formulation) -> tuple[np.ndarray, int]:
     return req // g, g
 
 
-def applies(f: Formulation, c: np.ndarray, scale: int | None, lower: np.ndarray, upper: np.ndarray, frame: float) -> bool:
+def applies(
+    f: Formulation, c: np.ndarray, scale: int | None, lower: np.ndarray, upper: np.ndarray, frame: float
+) -> bool:
     """Whether :func:`what_if` can answer on these bounds: all-or-nothing funding, the frame
     the model's only row, integer non-negative values, and a table of manageable size."""
     m = f.model
     if f.problem.options.partial or scale is None or m.n_rows != 1 or np.any(lower < 0) or np.any(upper > 1):
         return False
     vals = c[f.select]
-    if np.any(vals < 0) or not np.array_equal(vals, np.rint(vals)) or float(vals.sum()) * (len(vals) + 2) >= _INT64_SAFE:
+    if (
+        np.any(vals < 0)
+        or not np.array_equal(vals, np.rint(vals))
+        or float(vals.sum()) * (len(vals) + 2) >= _INT64_SAFE
+    ):
         return False
     w, g = _units(f)
     free = upper[f.select] >= 0.5
@@ -269,7 +275,9 @@ def what_if(
     return x
 
 
-def optimum(f: Formulation, c: np.ndarray, lower: np.ndarray, upper: np.ndarray, frame: float) -> tuple[np.ndarray | None, bool]:
+def optimum(
+    f: Formulation, c: np.ndarray, lower: np.ndarray, upper: np.ndarray, frame: float
+) -> tuple[np.ndarray | None, bool]:
     """Column values of the optimum under the bounds (None: nothing fits) and whether it is
     the only portfolio of its value; call only where :func:`applies`."""
     sel = f.select

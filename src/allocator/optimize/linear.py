@@ -191,6 +191,7 @@ class ModelBuilder:
 
     def build(self) -> LinearModel:
         """Freeze into a :class:`LinearModel`."""
+
         def cat(parts: list[np.ndarray], dt: type) -> np.ndarray:
             return np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
 

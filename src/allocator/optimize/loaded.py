@@ -91,10 +91,15 @@ class LoadedModel:
         """The solver, loaded on first use with the current bounds and rows."""
         if self._backend is None:
             b = make_backend(self.model, self.solver, threads=self.threads, name=self._name, options=self._options)
-            changed = np.flatnonzero((self.col_lower != self.model.col_lower) | (self.col_upper != self.model.col_upper))
+            changed = np.flatnonzero(
+                (self.col_lower != self.model.col_lower) | (self.col_upper != self.model.col_upper)
+            )
             if len(changed):
                 b.set_col_bounds(changed, self.col_lower[changed], self.col_upper[changed])
-            for r in np.flatnonzero((self.row_lower[: self.model.n_rows] != self.model.row_lower) | (self.row_upper[: self.model.n_rows] != self.model.row_upper)).tolist():
+            for r in np.flatnonzero(
+                (self.row_lower[: self.model.n_rows] != self.model.row_lower)
+                | (self.row_upper[: self.model.n_rows] != self.model.row_upper)
+            ).tolist():
                 b.set_row_bounds(r, self.row_lower[r], self.row_upper[r])
             for k, (cols, coefs) in enumerate(self.extra):
                 r = self.model.n_rows + k
@@ -163,14 +168,18 @@ class LoadedModel:
             self._truncate(keep)
 
     @contextmanager
-    def fixed(self, cols: Sequence[int] | np.ndarray, lower: float | np.ndarray, upper: float | np.ndarray) -> Iterator[None]:
+    def fixed(
+        self, cols: Sequence[int] | np.ndarray, lower: float | np.ndarray, upper: float | np.ndarray
+    ) -> Iterator[None]:
         """Columns held within new bounds inside the block."""
         arr = np.asarray(cols, dtype=np.int64)
         if len(arr) == 0:
             yield
             return
         lo0, hi0 = self.col_lower[arr].copy(), self.col_upper[arr].copy()
-        self.set_col_bounds(arr, np.broadcast_to(lower, arr.shape).astype(float), np.broadcast_to(upper, arr.shape).astype(float))
+        self.set_col_bounds(
+            arr, np.broadcast_to(lower, arr.shape).astype(float), np.broadcast_to(upper, arr.shape).astype(float)
+        )
         try:
             yield
         finally:
@@ -211,7 +220,9 @@ class LoadedModel:
         lp = make_backend(self.current(objective), "highs", threads=self.threads, relax=True)
         return lp.solve(time_limit=self.time_limit, rel_gap=0.0, abs_gap=0.0)
 
-    def restricted(self, free: np.ndarray, x: np.ndarray, *, options: dict[str, Any] | None = None) -> tuple[LoadedModel, np.ndarray]:
+    def restricted(
+        self, free: np.ndarray, x: np.ndarray, *, options: dict[str, Any] | None = None
+    ) -> tuple[LoadedModel, np.ndarray]:
         """A model over the columns in ``free`` only, the others held at their values in ``x``.
 
         Rows lose their fixed part to their bounds; rows left without a column are dropped
@@ -243,7 +254,9 @@ class LoadedModel:
             row_upper=hi[rows] - fixed_act[rows],
             row_names=tuple(f"r_{k:05d}" for k in range(len(rows))),
         )
-        child = LoadedModel(sub, solver=self.solver, threads=self.threads, time_limit=self.time_limit, name=self._name, options=options)
+        child = LoadedModel(
+            sub, solver=self.solver, threads=self.threads, time_limit=self.time_limit, name=self._name, options=options
+        )
         return child, cols
 
     # ----------------------------------------------------------------- reading
@@ -297,16 +310,29 @@ class LoadedModel:
         self.solves += 1
         if res.status is Status.INFEASIBLE and self.solver not in (None, "highs") and self.feasible(self.col_lower):
             sign = 1.0 if maximize else -1.0
-            fallback = make_backend(self.current(sign * np.asarray(objective, dtype=float)), "highs", threads=self.threads)
+            fallback = make_backend(
+                self.current(sign * np.asarray(objective, dtype=float)), "highs", threads=self.threads
+            )
             res = fallback.solve(time_limit=limit, rel_gap=rel_gap, abs_gap=abs_gap, start=start)
             if res.objective is not None:
-                res = RawResult(res.status, res.x, sign * res.objective, None if res.bound is None else sign * res.bound, res.runtime, res.message)
-            note = f"{b.name} reported no portfolio although funding nothing satisfies every rule; HiGHS solved it instead"
+                res = RawResult(
+                    res.status,
+                    res.x,
+                    sign * res.objective,
+                    None if res.bound is None else sign * res.bound,
+                    res.runtime,
+                    res.message,
+                )
+            note = (
+                f"{b.name} reported no portfolio although funding nothing satisfies every rule; HiGHS solved it instead"
+            )
             if note not in self.notes:
                 self.notes.append(note)
         return res
 
-    def proven(self, objective: np.ndarray, *, maximize: bool = True, gap: float | None = None, start: np.ndarray | None = None) -> np.ndarray | None:
+    def proven(
+        self, objective: np.ndarray, *, maximize: bool = True, gap: float | None = None, start: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Column values of a proven optimum of ``objective`` (``None``: nothing is feasible)."""
         res = self.run(objective, maximize=maximize, gap=gap, start=start)
         if res.status is Status.INFEASIBLE:
@@ -317,7 +343,9 @@ class LoadedModel:
             )
         return self.clean(res.x)
 
-    def lexicographic(self, first: np.ndarray, second: np.ndarray | None, *, maximize: bool = True, first_gap: float | None = None) -> np.ndarray | None:
+    def lexicographic(
+        self, first: np.ndarray, second: np.ndarray | None, *, maximize: bool = True, first_gap: float | None = None
+    ) -> np.ndarray | None:
         """Optimise ``first``; among its optima maximise ``second`` (non-negative)."""
         if second is None or not np.any(second):
             return self.proven(first, maximize=maximize, gap=first_gap)

@@ -101,10 +101,14 @@ def solve(
     check_solve("solve", problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     t0 = time.perf_counter()
     f = build(problem)
-    engine = Engine(f, solver=solver, threads=threads, knapsack=solver in (None, "highs"))  # another solver asked for: it decides
+    engine = Engine(
+        f, solver=solver, threads=threads, knapsack=solver in (None, "highs")
+    )  # another solver asked for: it decides
     name, version = solver_info(solver)
     try:
-        out = optimum(engine, tie_break=TieBreak.of(problem) if tie_break else None, rel_gap=rel_gap, time_limit=time_limit)
+        out = optimum(
+            engine, tie_break=TieBreak.of(problem) if tie_break else None, rel_gap=rel_gap, time_limit=time_limit
+        )
     except NoPortfolio as exc:
         return _failure(f, exc, name, version, t0, raise_on_failure)
     return _solution(f, out, name, version, t0, engine.notes)
@@ -150,10 +154,14 @@ def optimum(
     if tie_break is not None and status is Status.OPTIMAL and rel_gap == 0:
         settled = tie_break.settle(engine, f, c, x, unique=tied is False)
         x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
-    return engine.outcome(x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied)
+    return engine.outcome(
+        x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied
+    )
 
 
-def _large(engine: Engine, rel_gap: float, time_limit: float | None) -> tuple[np.ndarray | None, Status, float | None, str]:
+def _large(
+    engine: Engine, rel_gap: float, time_limit: float | None
+) -> tuple[np.ndarray | None, Status, float | None, str]:
     """Large all-or-nothing calls by Lagrangian decomposition (see :mod:`allocator.optimize.large`)."""
     f = engine.f
     if f.problem.options.partial or engine.n_rows != f.model.n_rows:
@@ -164,7 +172,9 @@ def _large(engine: Engine, rel_gap: float, time_limit: float | None) -> tuple[np
             return None, Status.OPTIMAL, None, "mip"
         budget = max(2.0, m.n_cols / 2000)
         e = exact_optimum(m, time_limit=min(budget, time_limit) if time_limit else budget)
-        return (None, Status.OPTIMAL, None, "mip") if e is None else (engine.clean(e.x), Status.OPTIMAL, None, "lagrange")
+        return (
+            (None, Status.OPTIMAL, None, "mip") if e is None else (engine.clean(e.x), Status.OPTIMAL, None, "lagrange")
+        )
     if m.n_cols < LARGE_COLS:
         return None, Status.OPTIMAL, None, "mip"
     r = near_optimal(m, rel_gap=rel_gap, time_limit=time_limit)
@@ -189,7 +199,6 @@ def _solution(f: Formulation, out: Outcome, solver: str, version: str, t0: float
     ranks = _ranks(f.scores.weighted)
     effects = None
     if p.rules:  # rules: locks, blocked applications, binding rules (allocator.optimize.effects)
-
         effects = rule_effects(f, x)
     decisions = []
     for i, a in enumerate(p.applications):
@@ -203,15 +212,26 @@ def _solution(f: Formulation, out: Outcome, solver: str, version: str, t0: float
         elif not f.scores.eligible[i]:
             reason, note = Reason.INELIGIBLE, f"ineligible: {f.scores.reasons[i]}"
         elif lv.minimum > p.frame:
-            reason, note = Reason.TOO_LARGE, f"its {'minimum' if p.options.partial else 'request'} {lv.minimum:,} exceeds the frame {p.frame:,}"
+            reason, note = (
+                Reason.TOO_LARGE,
+                f"its {'minimum' if p.options.partial else 'request'} {lv.minimum:,} exceeds the frame {p.frame:,}",
+            )
         else:
             reason, note = Reason.OUTRANKED, "not funded: the frame gives more value spent on the funded applications"
         binding: tuple[str, ...] = ()
         if effects is not None:
             reason, note, binding = effects.decide(i, reason, note, g)
         decisions.append(
-            Decision.of(a, granted=g, score=s, rank=int(ranks[i]), eligible=bool(f.scores.eligible[i]),
-                        reason=reason, note=note, binding_rules=binding)
+            Decision.of(
+                a,
+                granted=g,
+                score=s,
+                rank=int(ranks[i]),
+                eligible=bool(f.scores.eligible[i]),
+                reason=reason,
+                note=note,
+                binding_rules=binding,
+            )
         )
     objective = f.value(grants)
     bound: float | None
@@ -249,13 +269,18 @@ def _solution(f: Formulation, out: Outcome, solver: str, version: str, t0: float
 
 def _status_words(out: Outcome) -> str:
     if out.status is Status.OPTIMAL:
-        return {"knapsack": "optimal (exact dynamic program)", "lagrange": "optimal (Lagrangian fixing and a restricted MIP)"}.get(out.method, "optimal")
+        return {
+            "knapsack": "optimal (exact dynamic program)",
+            "lagrange": "optimal (Lagrangian fixing and a restricted MIP)",
+        }.get(out.method, "optimal")
     if out.method == "lagrange":
         return "within the requested gap of a Lagrangian bound"
     return "feasible: the best portfolio found, not proven optimal (see gap)"
 
 
-def _failure(f: Formulation, res: NoPortfolio, solver: str, version: str, t0: float, raise_on_failure: bool) -> Solution:
+def _failure(
+    f: Formulation, res: NoPortfolio, solver: str, version: str, t0: float, raise_on_failure: bool
+) -> Solution:
     p = f.problem
     diagnosis = None
     msg = res.message

@@ -115,13 +115,19 @@ class TieBreak:
                 continue
             j = names.index(name)
             if parts is not None:
-                num = (parts.digits[j].astype(object) * parts.A[j] + parts.B[j]) if parts.A[j] >= 2**31 else parts.digits[j] * parts.A[j] + parts.B[j]
+                num = (
+                    (parts.digits[j].astype(object) * parts.A[j] + parts.B[j])
+                    if parts.A[j] >= 2**31
+                    else parts.digits[j] * parts.A[j] + parts.B[j]
+                )
                 floats = np.asarray(num, dtype=float) / float(parts.D[j])
                 coefs, scale = value_objective(f.problem, f.col_app, f.col_amount, num, parts.D[j], floats)
             else:
                 crit = f.problem.criteria[j]
                 norm = f.problem.options.normalisation
-                exact = f.exact_coefficients([normalised_score(crit, a.scores[name], norm) for a in f.problem.applications])
+                exact = f.exact_coefficients(
+                    [normalised_score(crit, a.scores[name], norm) for a in f.problem.applications]
+                )
                 scale = common_scale(exact)
                 coefs = np.array([float(v * scale) if scale else float(v) for v in exact])
             if scale is not None and np.any(coefs):
@@ -130,7 +136,14 @@ class TieBreak:
         return [k for k in out if np.any(k.coefs)]
 
     def settle(
-        self, m: LoadedModel, f: Formulation, c: np.ndarray, x: np.ndarray, *, unique: bool = False, keys: list[Key] | None = None
+        self,
+        m: LoadedModel,
+        f: Formulation,
+        c: np.ndarray,
+        x: np.ndarray,
+        *,
+        unique: bool = False,
+        keys: list[Key] | None = None,
     ) -> Settled:
         """The portfolio the rule prefers among those worth as much as ``x`` under ``c``.
 
@@ -157,7 +170,9 @@ class TieBreak:
         out = x.copy()
         out[cols] = stage.y
         if exact and float(np.dot(c, out)) != float(np.dot(c, x)):  # integers: exact comparison
-            raise SolverError("a tie-break stage left the optimal value (a numerical tolerance); please report this call")
+            raise SolverError(
+                "a tie-break stage left the optimal value (a numerical tolerance); please report this call"
+            )
         return Settled(out, names, tied, 1 + sub.solves)
 
 

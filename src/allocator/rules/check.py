@@ -58,8 +58,6 @@ if TYPE_CHECKING:
 __all__ = ["CheckResult", "Checker", "Violation", "check", "grants_of"]
 
 
-
-
 def grants_of(problem: Problem, decisions: Any) -> dict[str, int]:
     """Grant per application id from a Solution, a dict id -> grant or a DataFrame.
 
@@ -93,7 +91,6 @@ def grants_of(problem: Problem, decisions: Any) -> dict[str, int]:
     for k, v in raw.items():
         key = str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)
         if key not in known:
-
             raise AllocatorError(f"decisions: unknown application id {key!r}{did_you_mean(key, sorted(known))}")
         if isinstance(v, bool) or v is None:
             v = 0 if not v else None
@@ -153,17 +150,40 @@ class Checker:
                     if not problem.options.partial
                     else f"possible grants are 0, {lv[0]} to {lv[-1]} in steps of {problem.options.step}"
                 )
-                add(Violation(rule="grant levels", kind="levels", part=a.id, ids=(a.id,), excess=abs(grant[i] - a.requested),
-                              message=f"application {a.id!r}: a grant of {kr(grant[i])} is not possible; {why}"))
+                add(
+                    Violation(
+                        rule="grant levels",
+                        kind="levels",
+                        part=a.id,
+                        ids=(a.id,),
+                        excess=abs(grant[i] - a.requested),
+                        message=f"application {a.id!r}: a grant of {kr(grant[i])} is not possible; {why}",
+                    )
+                )
         total = sum(grant)
         if total > problem.frame:
-            add(Violation(rule="frame", kind="frame", excess=total - problem.frame,
-                          message=f"the frame: {kr(total)} granted, the frame is {kr(problem.frame)} "
-                                  f"({kr(total - problem.frame)} over)"))
+            add(
+                Violation(
+                    rule="frame",
+                    kind="frame",
+                    excess=total - problem.frame,
+                    message=f"the frame: {kr(total)} granted, the frame is {kr(problem.frame)} "
+                    f"({kr(total - problem.frame)} over)",
+                )
+            )
         for i, a in enumerate(apps):
             if grant[i] and not self.eligible[i]:
-                add(Violation(rule="eligibility", kind="eligibility", part=a.id, ids=(a.id,), excess=1,
-                              unit="applications", message=f"application {a.id!r} is funded but ineligible: {self.reasons[i]}"))
+                add(
+                    Violation(
+                        rule="eligibility",
+                        kind="eligibility",
+                        part=a.id,
+                        ids=(a.id,),
+                        excess=1,
+                        unit="applications",
+                        message=f"application {a.id!r} is funded but ineligible: {self.reasons[i]}",
+                    )
+                )
         for rule in self.rules:
             out.extend(rule(grant))
         return out
@@ -177,17 +197,48 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
     frame = Fraction(problem.frame)
     kind = rule.kind
 
-    def bad(out: list[Violation], part: str, members: Sequence[int], excess: Fraction | int, unit: str, text: str) -> None:
+    def bad(
+        out: list[Violation], part: str, members: Sequence[int], excess: Fraction | int, unit: str, text: str
+    ) -> None:
         name = f"{label!r} [{part}]" if part else repr(label)
-        out.append(Violation(rule=label, kind=kind, part=part, ids=tuple(apps[i].id for i in members),
-                             excess=float(excess), unit=unit, message=f"{name}: {text}"))
+        out.append(
+            Violation(
+                rule=label,
+                kind=kind,
+                part=part,
+                ids=tuple(apps[i].id for i in members),
+                excess=float(excess),
+                unit=unit,
+                message=f"{name}: {text}",
+            )
+        )
 
-    def amounts(out: list[Violation], part: str, members: Sequence[int], total: Fraction | int,
-                hi: Fraction | int | None, lo: Fraction | int | None) -> None:
+    def amounts(
+        out: list[Violation],
+        part: str,
+        members: Sequence[int],
+        total: Fraction | int,
+        hi: Fraction | int | None,
+        lo: Fraction | int | None,
+    ) -> None:
         if hi is not None and total > hi:
-            bad(out, part, members, total - hi, "kr", f"{kr(total)} granted, at most {kr(hi)} allowed ({kr(total - hi)} over)")
+            bad(
+                out,
+                part,
+                members,
+                total - hi,
+                "kr",
+                f"{kr(total)} granted, at most {kr(hi)} allowed ({kr(total - hi)} over)",
+            )
         if lo is not None and total < lo:
-            bad(out, part, members, lo - total, "kr", f"{kr(total)} granted, at least {kr(lo)} required ({kr(lo - total)} short)")
+            bad(
+                out,
+                part,
+                members,
+                lo - total,
+                "kr",
+                f"{kr(total)} granted, at least {kr(lo)} required ({kr(lo - total)} short)",
+            )
 
     def counts(out: list[Violation], part: str, members: Sequence[int], n: int, hi: int | None, lo: int | None) -> None:
         if hi is not None and n > hi:
@@ -248,9 +299,15 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                 if grant[i] and grant[i] + other[i] > limit[i]:
                     what = f"grant {kr(grant[i])}" + (f" + other public funding {kr(other[i])}" if other[i] else "")
                     over = grant[i] + other[i] - limit[i]
-                    bad(out, apps[i].id, [i], over, "kr",
+                    bad(
+                        out,
+                        apps[i].id,
+                        [i],
+                        over,
+                        "kr",
                         f"{what} exceeds {rule.share * 100:g} % of the project cost {kr(apps[i].total_cost or 0)} "
-                        f"= {kr(limit[i])} (by {kr(over)})")
+                        f"= {kr(limit[i])} (by {kr(over)})",
+                    )
             return out
 
     elif isinstance(rule, DeMinimis):
@@ -262,9 +319,15 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                 total = sum(grant[i] for i in u.apps)
                 if total and total + u.received_nok > u.ceiling_nok:
                     over = total + u.received_nok - u.ceiling_nok
-                    bad(out, u.name, u.apps, over, "kr",
+                    bad(
+                        out,
+                        u.name,
+                        u.apps,
+                        over,
+                        "kr",
                         f"{kr(total)} granted + {kr(u.received_nok)} de minimis aid received in the window exceeds "
-                        f"the ceiling {kr(u.ceiling_nok)} (by {kr(over)})")
+                        f"the ceiling {kr(u.ceiling_nok)} (by {kr(over)})",
+                    )
             return out
 
     elif isinstance(rule, (MustFund, MustNotFund)):
@@ -278,11 +341,23 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                 if fund and amount is None and not grant[i]:
                     bad(out, named[i], [i], 1, "applications", f"application {apps[i].id!r} must be funded and is not")
                 elif fund and amount is not None and grant[i] != amount:
-                    bad(out, named[i], [i], abs(grant[i] - amount), "kr",
-                        f"application {apps[i].id!r} must receive {kr(amount)} and receives {kr(grant[i])}")
+                    bad(
+                        out,
+                        named[i],
+                        [i],
+                        abs(grant[i] - amount),
+                        "kr",
+                        f"application {apps[i].id!r} must receive {kr(amount)} and receives {kr(grant[i])}",
+                    )
                 elif not fund and grant[i]:
-                    bad(out, named[i], [i], 1, "applications",
-                        f"application {apps[i].id!r} must not be funded and receives {kr(grant[i])}")
+                    bad(
+                        out,
+                        named[i],
+                        [i],
+                        1,
+                        "applications",
+                        f"application {apps[i].id!r} must not be funded and receives {kr(grant[i])}",
+                    )
             return out
 
     elif isinstance(rule, Requires):
@@ -298,8 +373,14 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
                 missing = [a for a in need[b] if not grant[a]]
                 if (rule.mode == "all" and missing) or (rule.mode == "any" and len(missing) == len(need[b])):
                     names = joiner.join(repr(apps[a].id) for a in missing)
-                    bad(out, apps[b].id, [b, *missing], 1, "applications",
-                        f"application {apps[b].id!r} is funded without {names}, which it requires")
+                    bad(
+                        out,
+                        apps[b].id,
+                        [b, *missing],
+                        1,
+                        "applications",
+                        f"application {apps[b].id!r} is funded without {names}, which it requires",
+                    )
             return out
 
     elif isinstance(rule, BudgetPots):

@@ -90,12 +90,32 @@ class RuleRow:
         return f"{self.label} [{self.part}]" if self.part else self.label
 
 
-def _row(rule: int, label: str, part: str, kind: str, apps: Sequence[int], *, grant: Any = 0.0,
-         funded: Any = 0.0, lower: float = -_INF, upper: float = _INF, unit: str = "kr", scale: int = 1) -> RuleRow:
+def _row(
+    rule: int,
+    label: str,
+    part: str,
+    kind: str,
+    apps: Sequence[int],
+    *,
+    grant: Any = 0.0,
+    funded: Any = 0.0,
+    lower: float = -_INF,
+    upper: float = _INF,
+    unit: str = "kr",
+    scale: int = 1,
+) -> RuleRow:
     a = np.fromiter(apps, dtype=np.int64) if not isinstance(apps, np.ndarray) else apps.astype(np.int64, copy=False)
     # np.full for the common scalar case: same arrays, a fraction of broadcast_to's cost
-    g = np.full(a.shape, float(grant)) if isinstance(grant, (int, float)) else np.broadcast_to(np.asarray(grant, dtype=float), a.shape).copy()
-    y = np.full(a.shape, float(funded)) if isinstance(funded, (int, float)) else np.broadcast_to(np.asarray(funded, dtype=float), a.shape).copy()
+    g = (
+        np.full(a.shape, float(grant))
+        if isinstance(grant, (int, float))
+        else np.broadcast_to(np.asarray(grant, dtype=float), a.shape).copy()
+    )
+    y = (
+        np.full(a.shape, float(funded))
+        if isinstance(funded, (int, float))
+        else np.broadcast_to(np.asarray(funded, dtype=float), a.shape).copy()
+    )
     return RuleRow(rule, label, part, kind, a, g, y, float(lower), float(upper), unit, scale)
 
 
@@ -111,21 +131,62 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
     kind = rule.kind
     out: list[RuleRow] = []
     if isinstance(rule, GroupLimit):
-        hi = [v for v in (rule.max_amount, None if rule.max_share is None else floor(_frac(rule.max_share) * frame)) if v is not None]
-        lo = [v for v in (rule.min_amount, None if rule.min_share is None else ceil(_frac(rule.min_share) * frame)) if v is not None]
+        hi = [
+            v
+            for v in (rule.max_amount, None if rule.max_share is None else floor(_frac(rule.max_share) * frame))
+            if v is not None
+        ]
+        lo = [
+            v
+            for v in (rule.min_amount, None if rule.min_share is None else ceil(_frac(rule.min_share) * frame))
+            if v is not None
+        ]
         for part, members in groups(problem, idx, rule.per, w):
             if hi or lo:
-                out.append(_row(k, label, part, kind, members, grant=1.0,
-                                lower=max(lo) if lo else -_INF, upper=min(hi) if hi else _INF))
+                out.append(
+                    _row(
+                        k,
+                        label,
+                        part,
+                        kind,
+                        members,
+                        grant=1.0,
+                        lower=max(lo) if lo else -_INF,
+                        upper=min(hi) if hi else _INF,
+                    )
+                )
             if rule.max_count is not None or rule.min_count is not None:
-                out.append(_row(k, label, part, kind, members, funded=1.0, unit="applications",
-                                lower=-_INF if rule.min_count is None else rule.min_count,
-                                upper=_INF if rule.max_count is None else rule.max_count))
+                out.append(
+                    _row(
+                        k,
+                        label,
+                        part,
+                        kind,
+                        members,
+                        funded=1.0,
+                        unit="applications",
+                        lower=-_INF if rule.min_count is None else rule.min_count,
+                        upper=_INF if rule.max_count is None else rule.max_count,
+                    )
+                )
     elif isinstance(rule, FundedCount):
-        out.append(_row(k, label, "", kind, idx, funded=1.0, unit="applications",
-                        lower=-_INF if rule.min is None else rule.min, upper=_INF if rule.max is None else rule.max))
+        out.append(
+            _row(
+                k,
+                label,
+                "",
+                kind,
+                idx,
+                funded=1.0,
+                unit="applications",
+                lower=-_INF if rule.min is None else rule.min,
+                upper=_INF if rule.max is None else rule.max,
+            )
+        )
     elif isinstance(rule, MaxGrant):
-        caps = [v for v in (rule.amount, None if rule.share is None else floor(_frac(rule.share) * frame)) if v is not None]
+        caps = [
+            v for v in (rule.amount, None if rule.share is None else floor(_frac(rule.share) * frame)) if v is not None
+        ]
         for part, members in groups(problem, idx, rule.per, w):
             out.append(_row(k, label, part, kind, members, grant=1.0, upper=min(caps)))
     elif isinstance(rule, CoFinancing):
@@ -161,11 +222,31 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
                 continue
             if rule.mode == "all":
                 for a in others:
-                    out.append(_row(k, label, f"{apps[b].id} needs {apps[a].id}", kind, [b, a],
-                                    funded=[1.0, -1.0], upper=0, unit="applications"))
+                    out.append(
+                        _row(
+                            k,
+                            label,
+                            f"{apps[b].id} needs {apps[a].id}",
+                            kind,
+                            [b, a],
+                            funded=[1.0, -1.0],
+                            upper=0,
+                            unit="applications",
+                        )
+                    )
             else:
-                out.append(_row(k, label, apps[b].id, kind, [b, *others],
-                                funded=[1.0] + [-1.0] * len(others), upper=0, unit="applications"))
+                out.append(
+                    _row(
+                        k,
+                        label,
+                        apps[b].id,
+                        kind,
+                        [b, *others],
+                        funded=[1.0] + [-1.0] * len(others),
+                        upper=0,
+                        unit="applications",
+                    )
+                )
     elif isinstance(rule, BudgetPots):
         pot = pots(problem, rule, w)
         for name, budget in rule.frames.items():
@@ -182,7 +263,9 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
             if d > _MAX_SCALE:
                 out.append(_row(k, label, year, kind, members, grant=[float(s) for s in sh], upper=budget))
             else:
-                out.append(_row(k, label, year, kind, members, grant=[float(s * d) for s in sh], upper=budget * d, scale=d))
+                out.append(
+                    _row(k, label, year, kind, members, grant=[float(s * d) for s in sh], upper=budget * d, scale=d)
+                )
     else:  # pragma: no cover - the union is closed
         raise TypeError(f"unknown rule {rule!r}")
     return out
@@ -230,4 +313,6 @@ def rule_rows(
     if not rows:
         return rows
     lo, hi = _all_extremes(rows, lowest, highest)
-    return [row for row, a, b in zip(rows, lo.tolist(), hi.tolist(), strict=True) if not (b <= row.upper and a >= row.lower)]
+    return [
+        row for row, a, b in zip(rows, lo.tolist(), hi.tolist(), strict=True) if not (b <= row.upper and a >= row.lower)
+    ]

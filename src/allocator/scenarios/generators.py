@@ -56,7 +56,9 @@ def _intervals(names: list[str], intervals: Mapping[str, tuple[float, float]] | 
             raise InputError(f"weight interval for unknown criterion {k!r}; the criteria are {names}")
         a, b = float(iv[0]), float(iv[1])
         if not (0 <= a <= b <= 1):
-            raise InputError(f"weight interval {k!r}: ({a}, {b}) must satisfy 0 <= low <= high <= 1 (shares of the total weight)")
+            raise InputError(
+                f"weight interval {k!r}: ({a}, {b}) must satisfy 0 <= low <= high <= 1 (shares of the total weight)"
+            )
         lo[names.index(k)], hi[names.index(k)] = a, b
     if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
         raise InputError(
@@ -140,7 +142,9 @@ def weight_samples(
     return out
 
 
-def frame_range(start: int, stop: int, *, step: int | None = None, num: int | None = None, prefix: str = "frame") -> list[Scenario]:
+def frame_range(
+    start: int, stop: int, *, step: int | None = None, num: int | None = None, prefix: str = "frame"
+) -> list[Scenario]:
     """Frames from ``start`` to ``stop`` inclusive, every ``step`` kroner or ``num`` of them.
 
     >>> [s.frame for s in frame_range(1_000_000, 2_000_000, num=3)]
@@ -179,7 +183,9 @@ def perturbed_scores(
         raise InputError(f"n ({n}) must be >= 0")
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=n).tolist()
     return [
-        Scenario(name=f"{prefix}-{k + 1:04d}", perturb=ScorePerturbation(seed=int(s), spread=spread, resolution=resolution))
+        Scenario(
+            name=f"{prefix}-{k + 1:04d}", perturb=ScorePerturbation(seed=int(s), spread=spread, resolution=resolution)
+        )
         for k, s in enumerate(seeds)
     ]
 

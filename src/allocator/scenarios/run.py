@@ -85,7 +85,19 @@ def _chunks(scenarios: list[Scenario], size: int) -> list[list[Scenario]]:
 def _lost(part: list[Scenario], problem: Problem, method: str, message: str) -> list[ScenarioOutcome]:
     """Outcomes of scenarios that were not solved: status error, the reason in the message."""
     return [
-        ScenarioOutcome(s.name, Status.ERROR, None, None, None, None, s.frame if s.frame is not None else problem.frame, 0.0, 0, method, message)
+        ScenarioOutcome(
+            s.name,
+            Status.ERROR,
+            None,
+            None,
+            None,
+            None,
+            s.frame if s.frame is not None else problem.frame,
+            0.0,
+            0,
+            method,
+            message,
+        )
         for s in part
     ]
 
@@ -244,7 +256,9 @@ def _progress_bar(total: int, enabled: bool | Callable[[int, int], None]) -> Any
     return tqdm(total=total, unit="scenario", desc="scenarios")
 
 
-def _check_arguments(problem: Any, scenarios: Any, options: dict[str, Any], chunksize: Any, timeout: Any) -> list[Scenario]:
+def _check_arguments(
+    problem: Any, scenarios: Any, options: dict[str, Any], chunksize: Any, timeout: Any
+) -> list[Scenario]:
     expect_problem(problem, "run_scenarios")
     if isinstance(scenarios, (str, bytes, Scenario)) or not isinstance(scenarios, Iterable):
         raise TypeError(
@@ -260,7 +274,9 @@ def _check_arguments(problem: Any, scenarios: Any, options: dict[str, Any], chun
             )
     unknown = set(options) - set(_OPTIONS)
     if unknown:
-        raise InputError(f"unknown options {sorted(unknown)}; the options are {sorted(_OPTIONS)}, chunksize, timeout, raise_on_failure")
+        raise InputError(
+            f"unknown options {sorted(unknown)}; the options are {sorted(_OPTIONS)}, chunksize, timeout, raise_on_failure"
+        )
     solve_options(
         time_limit=options.get("time_limit"), rel_gap=options.get("rel_gap", 0.0), threads=options.get("threads")
     )
@@ -313,7 +329,10 @@ def run(
             parts = _chunks(scen, chunksize or chunk_size(len(scen), threads))
             token = uuid.uuid4().hex
             each = math.ceil(len(scen) / (threads or 4))  # about how many scenarios each worker sees
-            futures = [_submit(executor, k, run_chunk, problem, part, dict(options), token, each) for k, part in enumerate(parts)]
+            futures = [
+                _submit(executor, k, run_chunk, problem, part, dict(options), token, each)
+                for k, part in enumerate(parts)
+            ]
             got, stopped = _collect(futures, parts, problem, executor, timeout=timeout, bar=bar)
             outcomes = [o for k in range(len(parts)) for o in got[k]]
     finally:

@@ -150,10 +150,14 @@ class Scenario(Frozen):
         if self.weights:
             unknown = set(self.weights) - set(names)
             if unknown:
-                raise InputError(f"scenario {self.name!r}: unknown criteria {sorted(unknown)} in weights; the criteria are {names}")
+                raise InputError(
+                    f"scenario {self.name!r}: unknown criteria {sorted(unknown)} in weights; the criteria are {names}"
+                )
             merged = {c.name: c.weight for c in problem.criteria} | self.weights
             if sum(merged.values()) <= 0:
-                raise InputError(f"scenario {self.name!r}: every weight is 0; give at least one criterion a positive weight")
+                raise InputError(
+                    f"scenario {self.name!r}: every weight is 0; give at least one criterion a positive weight"
+                )
         if self.scores:
             ids = set(problem.ids)
             missing = [k for k in self.scores if k not in ids]
@@ -181,8 +185,12 @@ class Scenario(Frozen):
             for i, s in (self.scores or {}).items():
                 new_scores[i].update(s)
             if self.perturb is not None:
-                interim = problem if not self.scores else problem._rebuilt(
-                    applications=[a.model_copy(update={"scores": new_scores[a.id]}) for a in problem.applications]
+                interim = (
+                    problem
+                    if not self.scores
+                    else problem._rebuilt(
+                        applications=[a.model_copy(update={"scores": new_scores[a.id]}) for a in problem.applications]
+                    )
                 )
                 new_scores = self.perturb.scores(interim)
             update["applications"] = [a.model_copy(update={"scores": new_scores[a.id]}) for a in problem.applications]
@@ -199,7 +207,9 @@ class Scenario(Frozen):
         for field in ("weights", "frame", "options", "rules", "scores", "perturb"):
             a, b = getattr(self, field), getattr(other, field)
             if a is not None and b is not None:
-                raise InputError(f"scenarios {self.name!r} and {other.name!r} both set {field}; combine lists that change different things")
+                raise InputError(
+                    f"scenarios {self.name!r} and {other.name!r} both set {field}; combine lists that change different things"
+                )
             data[field] = a if a is not None else b
         data["extra_rules"] = tuple(self.extra_rules) + tuple(other.extra_rules)
         return Scenario(**data)

@@ -52,6 +52,7 @@ def rules_broken(problem: Problem | None, decisions: Solution | None) -> list[st
         return []
     return check(problem, decisions).rules
 
+
 __all__ = [
     "EXAMPLE_CSV",
     "EXAMPLE_POLICY",

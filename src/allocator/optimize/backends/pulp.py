@@ -168,7 +168,9 @@ class PulpBackend:
     def truncate_rows(self, n_rows: int) -> None:
         """Delete every row from index ``n_rows`` on (never a row of the loaded model)."""
         if n_rows < self._model.n_rows:
-            raise SolverError(f"cannot delete rows of the loaded model (asked to keep {n_rows} of {self._model.n_rows})")
+            raise SolverError(
+                f"cannot delete rows of the loaded model (asked to keep {n_rows} of {self._model.n_rows})"
+            )
         del self._extra[n_rows - self._model.n_rows :]
         self._row_lower = self._row_lower[:n_rows]
         self._row_upper = self._row_upper[:n_rows]
@@ -251,7 +253,16 @@ class PulpBackend:
                 return Status.INFEASIBLE, None
             if res.has_solution:
                 return Status.FEASIBLE, bound
-            if name in ("TimeLimit", "NodeLimit", "IterationLimit", "SolutionLimit", "GapLimit", "NotSolved", "Stopped", "Interrupted"):
+            if name in (
+                "TimeLimit",
+                "NodeLimit",
+                "IterationLimit",
+                "SolutionLimit",
+                "GapLimit",
+                "NotSolved",
+                "Stopped",
+                "Interrupted",
+            ):
                 return Status.NO_SOLUTION, None
             return Status.ERROR, None
         status, sol = prob.status, getattr(prob, "sol_status", None)

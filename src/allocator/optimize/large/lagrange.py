@@ -35,7 +35,16 @@ from allocator.optimize.backends import make_backend
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["LARGE_COLS", "Decomposition", "LagrangeResult", "activity", "decompose", "inner", "lagrangian", "near_optimal"]
+__all__ = [
+    "LARGE_COLS",
+    "Decomposition",
+    "LagrangeResult",
+    "activity",
+    "decompose",
+    "inner",
+    "lagrangian",
+    "near_optimal",
+]
 
 _LOCAL_NNZ = 8  # rows with at most this many columns stay exact inside components
 _COMPONENT_MAX = 12  # components up to this many columns are enumerated (2**12 patterns)
@@ -102,7 +111,9 @@ def _find(parent: np.ndarray, i: int) -> int:
     return root
 
 
-def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int = _COMPONENT_MAX) -> Decomposition | None:
+def decompose(
+    m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int = _COMPONENT_MAX
+) -> Decomposition | None:
     """Split a binary model into components and global rows; None if it does not apply."""
     if not m.integer.all() or np.any(m.col_lower < 0) or np.any(m.col_upper > 1):
         return None
@@ -162,12 +173,22 @@ def decompose(m: LinearModel, *, local_nnz: int = _LOCAL_NNZ, component_max: int
     glob_arr = np.array(sorted(glob), dtype=np.int64)
     g_len = lengths[glob_arr] if len(glob_arr) else np.zeros(0, dtype=np.int64)
     g_start = np.concatenate([[0], np.cumsum(g_len)]).astype(np.int64)
-    g_index = np.concatenate([m.index[m.start[r] : m.start[r + 1]] for r in glob_arr]) if len(glob_arr) else np.zeros(0, dtype=np.int64)
+    g_index = (
+        np.concatenate([m.index[m.start[r] : m.start[r + 1]] for r in glob_arr])
+        if len(glob_arr)
+        else np.zeros(0, dtype=np.int64)
+    )
     g_value = np.concatenate([m.value[m.start[r] : m.start[r + 1]] for r in glob_arr]) if len(glob_arr) else np.zeros(0)
     scale = np.maximum.reduceat(np.abs(g_value), g_start[:-1]) if len(glob_arr) else np.zeros(0)
     g_value = g_value / np.repeat(scale, g_len)
     return Decomposition(
-        m, lo, hi, groups, g_start, g_index, g_value,
+        m,
+        lo,
+        hi,
+        groups,
+        g_start,
+        g_index,
+        g_value,
         m.row_lower[glob_arr] / scale if len(glob_arr) else np.zeros(0),
         m.row_upper[glob_arr] / scale if len(glob_arr) else np.zeros(0),
         glob_arr,
@@ -192,7 +213,11 @@ def lagrangian(d: Decomposition, lam: np.ndarray) -> tuple[float, np.ndarray]:
     """``L(lam)`` (an upper bound on the optimum) and the reduced objective ``c - A^T lam``."""
     row_len = np.diff(d.g_start)
     c = d.model.objective.astype(float)
-    rc = c - np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=d.model.n_cols) if len(lam) else c
+    rc = (
+        c - np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=d.model.n_cols)
+        if len(lam)
+        else c
+    )
     best, _ = inner(d, rc)
     up = np.where(np.isfinite(d.g_upper), d.g_upper, 0.0)
     lo = np.where(np.isfinite(d.g_lower), d.g_lower, 0.0)
@@ -289,12 +314,21 @@ def sub_mip(
         rlo.append(at_least - float(np.dot(m.objective, fixed_val)))
         rhi.append(np.inf)
     sub = LinearModel(
-        objective=m.objective[cols], col_lower=d.lower[cols], col_upper=d.upper[cols], integer=m.integer[cols],
-        col_names=tuple(f"x_{k}" for k in range(len(cols))), start=np.array(starts, dtype=np.int64),
-        index=np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64), value=np.concatenate(val) if val else np.zeros(0),
-        row_lower=np.array(rlo), row_upper=np.array(rhi), row_names=tuple(f"r_{k}" for k in range(len(rlo))),
+        objective=m.objective[cols],
+        col_lower=d.lower[cols],
+        col_upper=d.upper[cols],
+        integer=m.integer[cols],
+        col_names=tuple(f"x_{k}" for k in range(len(cols))),
+        start=np.array(starts, dtype=np.int64),
+        index=np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64),
+        value=np.concatenate(val) if val else np.zeros(0),
+        row_lower=np.array(rlo),
+        row_upper=np.array(rhi),
+        row_names=tuple(f"r_{k}" for k in range(len(rlo))),
     )
-    res = make_backend(sub, threads=1).solve(time_limit=time_limit, rel_gap=0.0 if at_least is not None else 1e-4, abs_gap=0.999, start=None)
+    res = make_backend(sub, threads=1).solve(
+        time_limit=time_limit, rel_gap=0.0 if at_least is not None else 1e-4, abs_gap=0.999, start=None
+    )
     if not res.status.has_solution or res.x is None:
         return res.status, None
     x = fixed_val.copy()
@@ -304,8 +338,12 @@ def sub_mip(
 
 def _feasible(m: LinearModel, x: np.ndarray) -> bool:
     act = m.activity(x)
-    return bool(np.all(act >= m.row_lower - 1e-6) and np.all(act <= m.row_upper + 1e-6)
-                and np.all(x >= m.col_lower) and np.all(x <= m.col_upper))
+    return bool(
+        np.all(act >= m.row_lower - 1e-6)
+        and np.all(act <= m.row_upper + 1e-6)
+        and np.all(x >= m.col_lower)
+        and np.all(x <= m.col_upper)
+    )
 
 
 def near_optimal(
@@ -334,10 +372,16 @@ def near_optimal(
     theta, stall, band = 1.0, 0, max(500, int(0.02 * m.n_cols))
     it = 0
     for it in range(1, max_iter + 1):
-        shadow = np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=m.n_cols) if n_rows else 0.0
+        shadow = (
+            np.bincount(d.g_index, weights=d.g_value * np.repeat(lam, row_len), minlength=m.n_cols) if n_rows else 0.0
+        )
         rc = c - shadow
         best, x = inner(d, rc)
-        const = float(np.sum(np.where(lam > 0, lam * np.where(only_down, 0.0, d.g_upper), lam * np.where(only_up, 0.0, d.g_lower))))
+        const = float(
+            np.sum(
+                np.where(lam > 0, lam * np.where(only_down, 0.0, d.g_upper), lam * np.where(only_up, 0.0, d.g_lower))
+            )
+        )
         bound = best + const
         if not np.isfinite(best_bound) or bound < best_bound - 1e-9 * abs(best_bound):
             best_bound, stall = bound, 0
@@ -364,8 +408,15 @@ def near_optimal(
             break
         if time.perf_counter() > deadline or theta < 1e-6:
             break
-        g = np.where(lam > 0, act - d.g_upper, np.where(lam < 0, act - d.g_lower,
-                     np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0))))
+        g = np.where(
+            lam > 0,
+            act - d.g_upper,
+            np.where(
+                lam < 0,
+                act - d.g_lower,
+                np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0)),
+            ),
+        )
         norm = float(np.dot(g, g))
         if norm == 0:
             break  # x meets every relaxed row, complementary to the multipliers: L = value
@@ -380,4 +431,3 @@ def near_optimal(
     if best_x is None:
         return None
     return LagrangeResult(best_x, best_value, best_bound, it, time.perf_counter() - t0, best_lam)
-

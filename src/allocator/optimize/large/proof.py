@@ -93,7 +93,13 @@ def exact_optimum(
         return None
     # stop as soon as the bound is within one unit: the proof below is then immediate
     target = 0.999 / max(1.0, float(np.abs(c).sum()))
-    r = near_optimal(m, rel_gap=target, time_limit=max(0.5, 0.5 * (deadline - time.perf_counter())), max_iter=max_iter, decomposition=d)
+    r = near_optimal(
+        m,
+        rel_gap=target,
+        time_limit=max(0.5, 0.5 * (deadline - time.perf_counter())),
+        max_iter=max_iter,
+        decomposition=d,
+    )
     if r is None or r.multipliers is None:
         return None
     x, value = r.x, float(np.dot(c, r.x))
@@ -117,7 +123,13 @@ def exact_optimum(
 
 
 def multipliers(
-    d: Decomposition, value: float, *, start: np.ndarray | None = None, max_iter: int = 300, time_limit: float = 1.0, enough: float = 0.0
+    d: Decomposition,
+    value: float,
+    *,
+    start: np.ndarray | None = None,
+    max_iter: int = 300,
+    time_limit: float = 1.0,
+    enough: float = 0.0,
 ) -> tuple[float, np.ndarray]:
     """Multipliers that bring ``L(lam)`` down towards a known achievable ``value``.
 
@@ -147,8 +159,15 @@ def multipliers(
             break
         _, x = inner(d, rc)
         act = activity(d, x)
-        g = np.where(lam > 0, act - d.g_upper, np.where(lam < 0, act - d.g_lower,
-                     np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0))))
+        g = np.where(
+            lam > 0,
+            act - d.g_upper,
+            np.where(
+                lam < 0,
+                act - d.g_lower,
+                np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0)),
+            ),
+        )
         g = np.where(np.isfinite(g), g, 0.0)
         norm = float(np.dot(g, g))
         if norm == 0:
