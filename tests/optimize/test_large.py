@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
-from allocator.optimize.large import lagrange
+from allocator.optimize.large import lagrange, portfolio
 from allocator.optimize.linear import LinearModel, ModelBuilder
 from allocator.rules import Exclusive, FundedCount, GroupLimit, check
 from allocator.status import Status
@@ -97,7 +97,7 @@ def _as_ints(x: np.ndarray) -> tuple[int, ...]:
 @given(binary_models())
 def test_bound_is_valid_and_portfolio_feasible(case: Case) -> None:
     opt = _brute(case)
-    r = lagrange.near_optimal(case.model, rel_gap=0.0, max_iter=60, local_nnz=3)
+    r = portfolio.near_optimal(case.model, rel_gap=0.0, max_iter=60, local_nnz=3)
     if opt is None:
         assert r is None
         return

@@ -47,9 +47,9 @@ PROG = "allocator"
 
 
 def add_robust(sub: Any, common: Any) -> None:
-    """``allocator robust`` and ``allocator draw`` (:mod:`allocator.cli_robust`), reading the call as ``solve`` does."""
+    """``allocator robust`` and ``allocator draw`` (:mod:`allocator.cli.robust`), reading the call as ``solve`` does."""
     from allocator.cli.commands import _load_problem, _load_with_policy
-    from allocator.cli_robust import add_commands
+    from allocator.cli.robust import add_commands
 
     add_commands(sub, lambda args: _load_with_policy(args) if args.policy else _load_problem(args))
 

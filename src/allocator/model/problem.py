@@ -18,7 +18,8 @@ from allocator.exceptions import AllocatorError
 from allocator.model.limits import check_value_spread
 from allocator.model.parts import Application, Criterion, Frozen, Options, whole_amount
 from allocator.model.rules import Rule
-from allocator.model.table import fields_from_frame, frame_of
+from allocator.model.table import fields_from_frame
+from allocator.model.table_out import frame_of
 from allocator.model.validate import validate_rules
 
 if TYPE_CHECKING:

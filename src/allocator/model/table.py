@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -45,7 +45,7 @@ from allocator.model.parts import Application, Criterion, Options
 from allocator.model.spread import read_spreads, spread_columns
 from allocator.model.texts import invisible_difference
 
-__all__ = ["fields_from_frame", "frame_of"]
+__all__ = ["fields_from_frame"]
 
 _AMOUNT_FIX = {
     "requested": "give the requested amount in whole kroner, greater than 0",
@@ -384,42 +384,3 @@ def _amount(cells: dict[str, list[Any]], found: dict[str, Hashable], field: str,
     if amount <= 0:
         raise _cell_error(i + 1, id_, column, value, "must be greater than 0", _AMOUNT_FIX[field])
     return amount
-
-
-def frame_of(applications: Sequence[Application], criteria: Sequence[Criterion]) -> pd.DataFrame:
-    """The applications as a DataFrame, readable again by :func:`fields_from_frame`.
-
-    Columns: ``id``, ``title``, ``applicant``, ``category``, ``requested``, ``minimum``,
-    ``total_cost`` (nullable integers), ``tags`` (joined with ';'), one column per
-    criterion (its name), then the attributes (those whose name is not already a column).
-
-    Examples
-    --------
-    >>> from allocator.data import load_example
-    >>> p = load_example()
-    >>> frame_of(p.applications, p.criteria).columns[:8].tolist()
-    ['id', 'title', 'applicant', 'category', 'requested', 'minimum', 'total_cost', 'tags']
-    """
-    apps = applications
-    data: dict[str, Any] = {
-        "id": [a.id for a in apps],
-        "title": [a.title for a in apps],
-        "applicant": [a.applicant for a in apps],
-        "category": [a.category for a in apps],
-        "requested": pd.array([a.requested for a in apps], dtype="int64"),
-        "minimum": pd.array([a.minimum for a in apps], dtype="Int64"),
-        "total_cost": pd.array([a.total_cost for a in apps], dtype="Int64"),
-        "tags": [";".join(a.tags) for a in apps],
-    }
-    for c in criteria:
-        data[c.name] = [a.scores[c.name] for a in apps]
-    for c in criteria:
-        if any(c.name in a.spread for a in apps):
-            data[f"{c.name}_min"] = [a.spread[c.name][0] if c.name in a.spread else None for a in apps]
-            data[f"{c.name}_max"] = [a.spread[c.name][1] if c.name in a.spread else None for a in apps]
-    keys: list[str] = []
-    for a in apps:
-        keys.extend(k for k in a.attributes if k not in keys and k not in data)
-    for k in keys:
-        data[k] = [a.attributes.get(k) for a in apps]
-    return pd.DataFrame(data)

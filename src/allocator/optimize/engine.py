@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil, floor
 from typing import Any
@@ -41,54 +40,9 @@ from allocator.optimize import knapsack
 from allocator.optimize.formulation import Formulation, build
 from allocator.optimize.linear import INF
 from allocator.optimize.loaded import QUESTIONS, LoadedModel
-from allocator.status import Status
+from allocator.optimize.outcome import Outcome
 
 __all__ = ["QUESTIONS", "Engine", "Outcome"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One answer of the engine: a portfolio, exactly valued, and how it was found.
-
-    Attributes
-    ----------
-    x
-        Column values (integer columns rounded).
-    grants
-        Grant per application (input order), whole kroner.
-    value
-        The exact value of the portfolio under the engine's objective.
-    status
-        ``OPTIMAL`` (proven), or ``FEASIBLE`` (a time limit or a gap; see ``bound``).
-    bound
-        An upper bound on the value of any portfolio (value units), when known.
-    method, solves
-        How the answer was found ("mip", "knapsack", "lagrange", "certificate", ...) and how
-        many solver runs it took.
-    tie_break, tied
-        The tie-break keys applied (ending in "id") and whether other portfolios had the
-        same value (``None``: not examined).
-    """
-
-    x: np.ndarray
-    grants: np.ndarray
-    value: Fraction
-    status: Status = Status.OPTIMAL
-    bound: float | None = None
-    method: str = "mip"
-    solves: int = 1
-    tie_break: tuple[str, ...] = ()
-    tied: bool | None = None
-
-    @property
-    def funded(self) -> np.ndarray:
-        """Boolean mask of the funded applications (input order)."""
-        return self.grants > 0
-
-    @property
-    def total(self) -> int:
-        """Total grant, whole kroner."""
-        return int(self.grants.sum())
 
 
 class Engine(LoadedModel):

@@ -1,6 +1,6 @@
 """Proven optima of large calls: Lagrangian bounds that fix most decisions, a small MIP for the rest.
 
-:func:`allocator.optimize.lagrange.near_optimal` gives a portfolio of value ``v`` and multipliers
+:func:`allocator.optimize.large.portfolio.near_optimal` gives a portfolio of value ``v`` and multipliers
 ``lam`` with a bound ``L(lam)``. With an integer objective, a better portfolio would be
 worth at least ``v + 1``; and any portfolio ``x`` is worth at most
 
@@ -33,9 +33,9 @@ from allocator.optimize.large.lagrange import (
     decompose,
     inner,
     lagrangian,
-    near_optimal,
-    sub_mip,
+    subgradient,
 )
+from allocator.optimize.large.portfolio import near_optimal, sub_mip
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
@@ -159,15 +159,7 @@ def multipliers(
             break
         _, x = inner(d, rc)
         act = activity(d, x)
-        g = np.where(
-            lam > 0,
-            act - d.g_upper,
-            np.where(
-                lam < 0,
-                act - d.g_lower,
-                np.where(act > d.g_upper, act - d.g_upper, np.where(act < d.g_lower, act - d.g_lower, 0.0)),
-            ),
-        )
+        g = subgradient(d, lam, act)
         g = np.where(np.isfinite(g), g, 0.0)
         norm = float(np.dot(g, g))
         if norm == 0:
