@@ -226,7 +226,9 @@ def test_when_every_dask_worker_is_gone_the_run_stops_with_a_message(
         remover = threading.Thread(target=remove_every_worker)
         remover.start()
         t0 = time.monotonic()
-        with pytest.warns(RuntimeWarning, match="no worker for 1 s"):
+        # the run stops on the empty cluster; a chunk whose worker is removed while it runs may
+        # fail first (Dask raises from inside the removal), which stops the run the same way
+        with pytest.warns(RuntimeWarning, match=r"no worker for 1 s|chunk \d+ of \d+ \(scenarios .*\) failed"):
             res = run_scenarios(call, weight_samples(call, 3000, seed=6), executor=client.get_executor(), chunksize=10)
         remover.join()
     assert time.monotonic() - t0 < 60

@@ -106,11 +106,12 @@ def _is_dask(executor: Executor) -> bool:
     return type(executor).__module__.startswith("distributed") and hasattr(executor, "_client")
 
 
-def _submit(executor: Executor, k: int, fn: Any, *args: Any) -> Future[list[ScenarioOutcome]]:
+def _submit(executor: Executor, key: str, fn: Any, *args: Any) -> Future[list[ScenarioOutcome]]:
     """``executor.submit(fn, *args)``; on Dask without hashing the arguments (dask's default
-    ``pure=True`` tokenizes every scenario: 100 ms a chunk) and under a readable key."""
+    ``pure=True`` tokenizes every scenario: 100 ms a chunk) and under ``key``, which must be
+    unique to the run and the chunk (Dask treats tasks of the same key as one)."""
     if _is_dask(executor):
-        return executor.submit(fn, *args, pure=False, key=f"allocator-chunk-{args[-1]}-{k}")
+        return executor.submit(fn, *args, pure=False, key=key)
     return executor.submit(fn, *args)
 
 
@@ -330,7 +331,7 @@ def run(
             token = uuid.uuid4().hex
             each = math.ceil(len(scen) / (threads or 4))  # about how many scenarios each worker sees
             futures = [
-                _submit(executor, k, run_chunk, problem, part, dict(options), token, each)
+                _submit(executor, f"allocator-chunk-{token}-{k}", run_chunk, problem, part, dict(options), token, each)
                 for k, part in enumerate(parts)
             ]
             got, stopped = _collect(futures, parts, problem, executor, timeout=timeout, bar=bar)
