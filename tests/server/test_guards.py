@@ -133,10 +133,13 @@ def test_413_when_the_declared_length_is_too_large(guarded: Service) -> None:
         f"POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {200 * 1024**2}\r\n\r\n"
     ).encode()
-    answer, sent = _raw(guarded.port, head, [b"{" + b" " * 65535] * 64)
+    # the declared length alone is refused: the answer comes with no byte of the body sent
+    # (how much of a body a client manages to push before it reads the answer depends on the
+    # socket buffers and the machine's load, so that is not what is asserted)
+    answer, sent = _raw(guarded.port, head, [])
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"application/problem+json" in answer and b"larger than this service takes (1 MiB)" in answer
-    assert sent < 4 * 1024**2  # answered long before the 200 MiB announced
+    assert sent == 0
 
 
 def test_413_while_reading_a_chunked_body(guarded: Service) -> None:
@@ -145,7 +148,9 @@ def test_413_while_reading_a_chunked_body(guarded: Service) -> None:
         "Transfer-Encoding: chunked\r\n\r\n"
     ).encode()
     chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"  # 64 KiB chunks, no length announced, never ended
-    answer, sent = _raw(guarded.port, head, [chunk] * 200, pause=0.002)
+    answer, sent = _raw(
+        guarded.port, head, [chunk] * 200, pause=0.02
+    )  # time to answer between chunks, even when loaded
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
     assert 1024**2 < sent < 6 * 1024**2  # refused once past the limit, long before the 12.5 MiB on offer
     with guarded.client() as c:  # and the service goes on
