@@ -87,3 +87,21 @@ def test_rule_of_a_problem() -> None:
     assert TieBreak.of(p).keys == ("-granted",)
     q = p.with_options(tie_break=("smart", "granted"))
     assert TieBreak.of(q).keys == ("smart", "granted")
+
+
+def test_six_equal_requests_go_to_the_smallest_ids() -> None:
+    """Six applications of 220 000 kr with green 4 tie for three places; the documented rule
+    (more green, then less granted, then the smaller ids) funds '1', '2' and '3' with 'A-4'
+    (100 000 kr rather than 'A-0' at 110 000 for the same score) and 'A-3' (1 kr). Found by
+    the sweep's brute-force test: a combined key objective held at 2.4e7 let HiGHS pass over
+    the smaller ids."""
+    data = [("4", 220_000, 4), ("5", 220_000, 4), ("A-4", 100_000, 2), ("A-0", 110_000, 2), ("1", 220_000, 4),
+            ("2", 220_000, 4), ("3", 220_000, 4), ("A-1", 20_000, 1), ("A-2", 220_000, 4), ("A-3", 1, 1)]  # fmt: skip
+    p = Problem(
+        frame=775_000,
+        criteria=[Criterion(name="green", weight=1.0, scale_min=1, scale_max=7)],
+        applications=[Application(id=i, requested=r, scores={"green": g}) for i, r, g in data],
+    )
+    for solver in ("highs", "pulp-highs"):
+        funded = sorted(d.id for d in solve(p, solver=solver).decisions if d.granted)
+        assert funded == ["1", "2", "3", "A-3", "A-4"], solver
