@@ -38,7 +38,7 @@ def main(n: int) -> None:
     )
     scenarios = weight_samples(problem, n, seed=1)
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         workers = len(client.scheduler_info()["workers"])

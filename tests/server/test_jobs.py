@@ -232,7 +232,7 @@ def test_scenario_job_on_a_dask_cluster(tmp_path: Any, example_json: dict[str, A
         n_workers=1,
         threads_per_worker=1,
         processes=False,
-        dashboard_address=None,
+        dashboard_address=":0",  # no fixed port: CI runs two suites at once
         protocol="tcp",
         host="127.0.0.1",
     )
