@@ -133,12 +133,29 @@ def test_weight_samples_are_uniform_over_the_grid() -> None:
 def test_weight_grid_is_the_whole_grid_and_its_interval_subset() -> None:
     full = weight_grid(["a", "b", "c"], steps=6)
     assert len(full) == 28  # C(6 + 2, 2)
-    vectors = {tuple(s.weights.values()) for s in full if s.weights}
-    assert len(vectors) == 28
-    expected = {v for v in itertools.product([k / 6 for k in range(7)], repeat=3) if abs(sum(v) - 1) < 1e-9}
-    assert {tuple(round(x, 9) for x in v) for v in vectors} == {tuple(round(x, 9) for x in v) for v in expected}
+    shares = [_shares(s.weights) for s in full]
+    assert len(set(shares)) == 28
+    sixths = [Fraction(k, 6) for k in range(7)]
+    assert set(shares) == {v for v in itertools.product(sixths, repeat=3) if sum(v) == 1}
     sub = weight_grid(["a", "b", "c"], steps=6, intervals={"a": (0.5, 1.0)})
-    assert {tuple(s.weights.values()) for s in sub if s.weights} == {v for v in vectors if v[0] >= 0.5 - 1e-12}
+    assert {_shares(s.weights) for s in sub} == {v for v in shares if v[0] >= Fraction(1, 2)}
+
+
+def test_weight_grid_weights_are_exactly_in_the_ratio_of_the_grid() -> None:
+    # thirds are no short decimal: 0.666666666667 : 0.333333333333 is not 2 : 1, and an
+    # application worth exactly 0 at 2 : 1 (-1/2 on one criterion, +1 on the other) would
+    # be worth -5e-13 (refused as a value no solver can tell from 0)
+    for steps in (2, 3, 4, 6, 7, 10):
+        for s in weight_grid(["a", "b"], steps=steps):
+            a, b = s.weights["a"], s.weights["b"]
+            k = round(steps * a / (a + b))
+            assert Fraction(repr(a)) * (steps - k) == Fraction(repr(b)) * k, (steps, s.weights)
+    assert [s.weights for s in weight_grid(["a", "b"], steps=4)][1] == {"a": 0.25, "b": 0.75}
+
+
+def _shares(weights: dict[str, float]) -> tuple[Fraction, ...]:
+    exact = [Fraction(repr(w)) for w in weights.values()]
+    return tuple(w / sum(exact) for w in exact)
 
 
 def test_frame_range_and_perturbed_scores() -> None:

@@ -68,7 +68,19 @@ def _intervals(names: list[str], intervals: Mapping[str, tuple[float, float]] | 
 
 
 def _weights_of(names: list[str], k: np.ndarray, total: int) -> dict[str, float]:
-    return {n: round(int(v) / total, 12) for n, v in zip(names, k.tolist(), strict=True)}
+    """Shares ``k / total`` as weights, exactly: decimals when ``total`` divides a power of ten
+    (1/4 -> 0.25), otherwise the counts ``k`` themselves (2/3, 1/3 -> 2, 1; only the ratios
+    of weights matter). Shares rounded to decimals (0.666666666667, 0.333333333333) would
+    not be in the ratio 2 : 1, and an application whose value is exactly 0 at 2 : 1 would be
+    worth -5e-13 instead."""
+    t = total
+    while t % 2 == 0:
+        t //= 2
+    while t % 5 == 0:
+        t //= 5
+    if t == 1:
+        return {n: int(v) / total for n, v in zip(names, k.tolist(), strict=True)}
+    return {n: float(int(v)) for n, v in zip(names, k.tolist(), strict=True)}
 
 
 def weight_grid(
@@ -80,8 +92,14 @@ def weight_grid(
 ) -> list[Scenario]:
     """Every weight vector whose shares are multiples of ``1 / steps`` (within ``intervals``).
 
+    The weights are the shares when ``1 / steps`` is a short decimal (steps 2, 4, 5, 10,
+    20, ...); otherwise they are the whole numbers the shares are multiples of, which are in
+    exactly the same ratios (steps 3: 2, 1 for the shares 2/3, 1/3).
+
     >>> [s.weights for s in weight_grid(["a", "b"], steps=2)]
     [{'a': 0.0, 'b': 1.0}, {'a': 0.5, 'b': 0.5}, {'a': 1.0, 'b': 0.0}]
+    >>> [s.weights for s in weight_grid(["a", "b"], steps=3)][1]
+    {'a': 1.0, 'b': 2.0}
     """
     names = _criteria(criteria)
     if steps < 1:
