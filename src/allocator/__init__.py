@@ -28,11 +28,11 @@ from allocator.io import (
     write_decisions,
 )
 from allocator.model import Application, Criterion, Options, Problem
+from allocator.model.solution import Decision, Reason, Solution
 from allocator.optimize import solve
 from allocator.report import write_report
 from allocator.rules import check
 from allocator.scenarios import run_scenarios
-from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
 
 __all__ = [

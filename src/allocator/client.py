@@ -8,7 +8,7 @@
     results = client.wait(job)
 
 Answers come back as the library's own models: :meth:`Client.solve` gives a
-:class:`~allocator.solution.Solution`, :meth:`Client.check` a
+:class:`~allocator.model.solution.Solution`, :meth:`Client.check` a
 :class:`~allocator.rules.check.CheckResult`; :meth:`Client.wait` gives a job's result as the
 library would (a Solution, the frame curve as a DataFrame, the alternatives, scenario
 tables). Every error the service answers with (RFC 9457 problem details) is raised as a
@@ -29,8 +29,8 @@ from allocator.exceptions import AllocatorError
 
 if TYPE_CHECKING:
     from allocator.model import Problem
+    from allocator.model.solution import Solution
     from allocator.rules.check import CheckResult
-    from allocator.solution import Solution
 
 __all__ = ["Client", "Job", "ServiceError"]
 
@@ -163,8 +163,8 @@ class Client:
         explain: bool = False,
         lang: str = "en",
     ) -> Solution:
-        """The best portfolio (``POST /v1/solve``) as a :class:`~allocator.solution.Solution`."""
-        from allocator.solution import Solution
+        """The best portfolio (``POST /v1/solve``) as a :class:`~allocator.model.solution.Solution`."""
+        from allocator.model.solution import Solution
 
         body = {
             "problem": self._problem(problem),
@@ -235,7 +235,7 @@ class Client:
 def _result(kind: str, result: dict[str, Any]) -> Any:
     """A job's result as the library's own objects."""
     if kind == "solve":
-        from allocator.solution import Solution
+        from allocator.model.solution import Solution
 
         return Solution.model_validate(result)
     if kind == "alternatives":

@@ -9,7 +9,7 @@ import pytest
 from allocator import Application, Criterion, Problem, explain, solve
 from allocator.analysis import explanations, k_best
 from allocator.data import load_example, load_example_policy
-from allocator.solution import RuleRef
+from allocator.model.solution import RuleRef
 
 P = Problem(
     frame=100,

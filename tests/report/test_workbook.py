@@ -18,6 +18,7 @@ from allocator import (
     rank_and_fund,
     solve,
 )
+from allocator.model.solution import Solution
 from allocator.report import (
     DIFFERS_FILL,
     FUNDED_FILL,
@@ -25,7 +26,6 @@ from allocator.report import (
     PARTLY_FILL,
     write_report,
 )
-from allocator.solution import Solution
 
 DAY = dt.date(2024, 3, 1)
 

@@ -19,12 +19,12 @@ from allocator import (
     rank_and_fund,
     solve,
 )
+from allocator.model.solution import Solution
 from allocator.report import (
     STATE_AID_FILL,
     Report,
     write_report,
 )
-from allocator.solution import Solution
 from tests.report.test_workbook import DAY, _fill, _pairs, _table, _titles, solved
 
 __all__ = ["solved"]

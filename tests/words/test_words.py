@@ -22,7 +22,7 @@ from allocator.model.rules import (
     MustNotFund,
     Requires,
 )
-from allocator.solution import RuleRef
+from allocator.model.solution import RuleRef
 from allocator.words import (
     TERMS,
     amount_in_steps,

@@ -28,8 +28,8 @@ from allocator.model.problem import Problem
 from allocator.model.rules import MustFund
 from allocator.model.scoring import score
 from allocator.model.selectors import rule_where, select
+from allocator.model.solution import Decision, Reason, Solution
 from allocator.rules.check import Checker
-from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
 from allocator.words import money, ranks
 

@@ -64,10 +64,10 @@ from allocator.analysis.sentences import check_lang, sentence
 from allocator.exceptions import AllocatorError
 from allocator.model.guards import check_solve
 from allocator.model.problem import Problem
+from allocator.model.solution import Decision, Reason, Solution
 from allocator.optimize.effects import RuleEffects, rule_effects
 from allocator.optimize.engine import QUESTIONS, Engine, Outcome
 from allocator.optimize.solve import solve
-from allocator.solution import Decision, Reason, Solution
 
 if TYPE_CHECKING:
     import pandas as pd

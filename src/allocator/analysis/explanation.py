@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_serializer, model_validator
 
-from allocator.solution import Reason, RuleRef
+from allocator.model.solution import Reason, RuleRef
 
 __all__ = ["Explanation"]
 

@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from allocator.analysis.explanation import Explanation
-from allocator.solution import Reason
+from allocator.model.solution import Reason
 from allocator.words import (
     LANGUAGES,
     amount_in_steps,

@@ -28,11 +28,11 @@ from allocator.io.atomic import same_file
 from allocator.io.policy import load_policy
 from allocator.io.tables import read_problem, read_table, write_decisions
 from allocator.model.problem import Problem
+from allocator.model.solution import Solution
 from allocator.optimize.solve import solve
 from allocator.report import write_report
 from allocator.rules.check import check
 from allocator.rules.state_aid import state_aid_register
-from allocator.solution import Solution
 
 __all__ = ["CURVE_MAX_APPLICATIONS", "DEFAULT_DEMO_OUT", "OUT_SUFFIXES", "add_demo", "add_solve"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from allocator.analysis.baseline import compare
 from allocator.model.problem import Problem
-from allocator.solution import Decision, Solution
+from allocator.model.solution import Decision, Solution
 from allocator.words import (
     cut_list,
     money,

@@ -45,7 +45,7 @@ from allocator.model.columns import text_columns
 from allocator.model.encoding import decode
 from allocator.model.guards import expect
 from allocator.model.problem import Problem
-from allocator.solution import Solution
+from allocator.model.solution import Solution
 
 if TYPE_CHECKING:
     import pandas as pd

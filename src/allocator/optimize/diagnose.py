@@ -40,9 +40,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from allocator.model.problem import Problem
+from allocator.model.solution import RuleRef
 from allocator.optimize.elastic import TOL, Elastic
 from allocator.rules.rows import ELIGIBILITY, FRAME
-from allocator.solution import RuleRef
 from allocator.status import Status
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ import numpy as np
 
 from allocator.model.rules import MustFund, MustNotFund
 from allocator.model.selectors import rule_where, select
+from allocator.model.solution import Reason
 from allocator.model.validate import rule_labels
 from allocator.optimize.formulation import Formulation
-from allocator.solution import Reason
 
 __all__ = ["RuleEffects", "at_bound", "rule_effects"]
 

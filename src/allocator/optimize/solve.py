@@ -28,6 +28,7 @@ import numpy as np
 from allocator.exceptions import InfeasibleError, SolverError
 from allocator.model import Problem
 from allocator.model.guards import check_solve
+from allocator.model.solution import Decision, Reason, Solution
 from allocator.optimize import knapsack
 from allocator.optimize.backends import solver_info
 from allocator.optimize.diagnose import diagnose
@@ -36,7 +37,6 @@ from allocator.optimize.engine import Engine, Outcome
 from allocator.optimize.formulation import Formulation, build
 from allocator.optimize.large import EXACT_COLS, LARGE_COLS, exact_optimum, near_optimal
 from allocator.optimize.tiebreak import TieBreak
-from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
 from allocator.words import problem_notes
 

@@ -23,6 +23,7 @@ from allocator.exceptions import AllocatorError
 from allocator.model.ids import natural_key
 from allocator.model.levels import levels
 from allocator.model.problem import Problem
+from allocator.model.solution import Decision, Reason, RuleRef, Solution
 from allocator.report.layout import Formats, print_setup
 from allocator.rules.check import Checker
 from allocator.rules.state_aid import (
@@ -31,7 +32,6 @@ from allocator.rules.state_aid import (
     state_aid_register,
 )
 from allocator.rules.usage import RuleUse, rule_usage
-from allocator.solution import Decision, Reason, RuleRef, Solution
 from allocator.words import (
     PointScale,
     check_lang,

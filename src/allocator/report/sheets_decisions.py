@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.model.solution import Decision
 from allocator.report.context import Report
 from allocator.report.layout import (
     FUNDED_FILL,
@@ -25,7 +26,6 @@ from allocator.report.layout import (
     write_cell,
     write_table,
 )
-from allocator.solution import Decision
 from allocator.words import decision_phrase, number
 
 __all__ = ["decisions_sheet", "legend", "meeting_sheet", "row_fill"]

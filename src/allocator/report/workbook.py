@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from allocator.analysis.baseline import Comparison
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
+from allocator.model.solution import Solution
 from allocator.report.charts import charts_sheet
 from allocator.report.context import Report, SheetWriter, complete
 from allocator.report.sheets_compare import rank_and_fund_sheet
@@ -47,7 +48,6 @@ from allocator.report.sheets_explain import analysis_sheet, explanations_sheet
 from allocator.report.sheets_rules import diagnosis_sheet, rules_sheet
 from allocator.report.sheets_summary import summary_sheet
 from allocator.rules.state_aid import REGISTER_THRESHOLD_EUR
-from allocator.solution import Solution
 
 if TYPE_CHECKING:
     import pandas as pd

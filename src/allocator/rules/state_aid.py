@@ -81,7 +81,7 @@ def state_aid_register(
     Parameters
     ----------
     decisions
-        A :class:`~allocator.solution.Solution` or a mapping id -> grant (kroner).
+        A :class:`~allocator.model.solution.Solution` or a mapping id -> grant (kroner).
     problem
         The call: its de minimis rule gives the rate when ``eur_nok`` is not given.
     threshold_eur

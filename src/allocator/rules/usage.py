@@ -27,8 +27,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from allocator.model.problem import Problem
+from allocator.model.solution import RuleRef
 from allocator.rules.rows import rule_rows
-from allocator.solution import RuleRef
 
 __all__ = ["TOTAL_KINDS", "RuleUse", "rule_usage"]
 
@@ -74,7 +74,7 @@ class RuleUse(BaseModel):
 
     @property
     def ref(self) -> RuleRef:
-        """The rule and part as a :class:`~allocator.solution.RuleRef`."""
+        """The rule and part as a :class:`~allocator.model.solution.RuleRef`."""
         return RuleRef(label=self.label, part=self.part)
 
 

@@ -16,10 +16,10 @@ import numpy as np
 
 from allocator.exceptions import AllocatorError
 from allocator.model.problem import Problem
+from allocator.model.solution import Solution
 from allocator.optimize.solve import solve
 from allocator.scenarios.outcome import ScenarioOutcome
 from allocator.scenarios.spec import Scenario
-from allocator.solution import Solution
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,7 +140,7 @@ class ScenarioResults:
         raise AllocatorError(f"no scenario named {name!r}")
 
     def solution(self, name: str, **solve_options: Any) -> Solution:
-        """The full :class:`~allocator.solution.Solution` of one scenario (solved again)."""
+        """The full :class:`~allocator.model.solution.Solution` of one scenario (solved again)."""
 
         return solve(self.scenario(name).apply(self.problem), **solve_options)
 

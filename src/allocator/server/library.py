@@ -27,6 +27,7 @@ from allocator.io import Policy, parse_policy, read_table
 from allocator.model import Application, Criterion, Options, Problem
 from allocator.model.ledger import read_ledger
 from allocator.model.parts import format_validation_error
+from allocator.model.solution import Decision, Reason, Solution
 from allocator.optimize import solve
 from allocator.report import write_report
 from allocator.rules import check
@@ -41,7 +42,6 @@ from allocator.scenarios import (
     weight_grid,
     weight_samples,
 )
-from allocator.solution import Decision, Reason, Solution
 from allocator.status import Status
 from allocator.words import decision_sentence, tie_break_text
 

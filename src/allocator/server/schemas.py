@@ -1,7 +1,7 @@
 """Request and response bodies, built on the library's own models.
 
 A request carries a :class:`~allocator.model.Problem` exactly as ``problem.model_dump_json()``
-writes it; a solve answers with a :class:`~allocator.solution.Solution` plus what a caller of
+writes it; a solve answers with a :class:`~allocator.model.solution.Solution` plus what a caller of
 a service needs beside it (each reason in words, the tie-break in words, versions), so that
 ``Solution.model_validate(response)`` reads it back.
 """
@@ -103,7 +103,7 @@ class DecisionOut(Decision):
 
 
 class SolveResponse(Solution):
-    """A :class:`~allocator.solution.Solution`, with reasons and the tie-break in words and the versions used."""
+    """A :class:`~allocator.model.solution.Solution`, with reasons and the tie-break in words and the versions used."""
 
     decisions: tuple[DecisionOut, ...] = ()
     lang: Lang = "en"

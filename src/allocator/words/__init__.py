@@ -6,7 +6,7 @@ the HTTP service all use it, so that a reason, an amount or a rank reads the sam
 everywhere. The stable API:
 
 ``reason_text(reason, lang)``
-    A :class:`~allocator.solution.Reason` as a table phrase (``sentence=True``: a sentence).
+    A :class:`~allocator.model.solution.Reason` as a table phrase (``sentence=True``: a sentence).
 ``status_text(status, lang)``
     A :class:`~allocator.status.Status` in words.
 ``header(name, lang)`` (= ``term``)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from allocator.solution import Decision, Reason
+from allocator.model.solution import Decision, Reason
 from allocator.words.numbers import check_lang, join_ids, money, number, percent
 from allocator.words.rules import rule_name
 from allocator.words.terms import reason_text, term
@@ -219,7 +219,7 @@ def decision_phrase(d: Decision, lang: str = "en", currency: str = "NOK") -> str
 
     Examples
     --------
-    >>> from allocator.solution import Decision
+    >>> from allocator.model.solution import Decision
     >>> d = Decision(id="A", requested=300000, granted=300000, funded=True, score=0.5, value=0.5, rank=1, reason="funded")
     >>> decision_phrase(d, "nb").replace("\\u00a0", " "), decision_phrase(d, "en")
     ('Tilskudd på 300 000 kr', 'Grant of NOK 300,000')
@@ -253,7 +253,7 @@ def decision_sentence(
 
     Examples
     --------
-    >>> from allocator.solution import Decision
+    >>> from allocator.model.solution import Decision
     >>> d = Decision(id="A", requested=300000, granted=200000, funded=True, score=0.5, value=0.3, rank=2,
     ...              reason="funded_partially", binding_rules=("at most 200 000 kr per application [A]",))
     >>> print(decision_sentence(d, "en"))

@@ -26,8 +26,8 @@ from allocator.model.rules import (
     MustNotFund,
     Requires,
 )
+from allocator.model.solution import RuleRef
 from allocator.model.validate import rule_labels
-from allocator.solution import RuleRef
 from allocator.words.numbers import NBSP, check_lang, money
 
 __all__ = ["CALL_CONDITIONS", "describe_rule", "rule_name", "rule_names"]
@@ -198,7 +198,7 @@ def rule_name(ref: RuleRef | str, problem: Any = None, lang: str = "en") -> str:
     """A rule (or one part of it) in words, in ``lang``: ``"label [part]"`` with the label
     in the language asked for when the problem's rule says it (``label_nb``).
 
-    ``ref`` is a :class:`~allocator.solution.RuleRef` or its text; ``problem`` gives the
+    ``ref`` is a :class:`~allocator.model.solution.RuleRef` or its text; ``problem`` gives the
     rules (without it the label is shown as it is).
 
     Examples

@@ -1,6 +1,6 @@
 """The vocabulary: every word shown to people, in English and formal written Bokmål.
 
-One table per kind of word. The reason codes (:class:`allocator.solution.Reason`) and the
+One table per kind of word. The reason codes (:class:`allocator.model.solution.Reason`) and the
 statuses (:class:`allocator.status.Status`) stay the single source of what happened; this
 module only says them in words. Every table header, sheet name and summary label the
 workbook, the terminal and the service use is a key of :data:`TERMS`; a key that is
@@ -14,7 +14,7 @@ plain language in the public sector): "søknaden ble ikke innvilget", "ville ha 
 from __future__ import annotations
 
 from allocator.exceptions import AllocatorError
-from allocator.solution import Reason
+from allocator.model.solution import Reason
 from allocator.status import Status
 from allocator.words.numbers import check_lang
 
