@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocator import Problem
+from allocator import Application, Criterion, Problem
 from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import build
 from allocator.rules import FundedCount
@@ -75,6 +75,41 @@ def test_frame_and_value_bounds_equal_brute_force(p: Problem, seed: int) -> None
         assert below is not None and below.value == floor
     back = e.best()  # every edit undone
     assert back is not None and back.value == best_value(p)
+
+
+def test_value_bounds_hold_on_a_value_row_of_large_integers() -> None:
+    """Found by hypothesis: a 1 kr minimum scales the values by 25 000 000, the value row's
+    integers reach 4e7, and HiGHS 1.16's presolve (tolerance 1e-9, finer than the doubles
+    near 6.7e7) cut off the best portfolio worth at most V: 67 340 000 / 25e6 instead of
+    67 342 367 / 25e6. The backend now holds such rows scaled by a power of two."""
+    crit = [
+        Criterion(name="green", weight=0.1, scale_max=10),
+        Criterion(name="smart", weight=0.317, scale_max=2.5),
+        Criterion(name="innovation", weight=2.0, scale_max=2.5),
+    ]
+    marks = {"A-1": (0, 0, 1), "A-2": (2, 1, 1), "A-3": (2, 1, 1), "A-4": (2, 1, 1), "B-1": (2, 1, 1), "1": (0, 1, 2)}
+    apps = [
+        Application(
+            id=k,
+            requested=10_000,
+            minimum=1 if k == "B-1" else None,
+            scores=dict(zip(("green", "smart", "innovation"), v, strict=True)),
+        )
+        for k, v in marks.items()
+    ]
+    p = Problem(frame=60_000, criteria=crit, applications=apps, options={"partial": True, "step": 10_000})
+    frame = 51_038
+    within = [(sum(g), v) for g, v in _valued(p) if sum(g) <= frame]
+    values = sorted({v for _, v in within})
+    e = Engine.of(p, method="mip")
+    with e.at_frame(frame):
+        for cap in values[1:]:
+            with e.value_at_most(cap):
+                o = e.best()
+            assert o is not None and o.value == cap and o.total <= frame, (cap, o)
+            with e.value_at_least(cap, strict=False):
+                o = e.cheapest()
+            assert o is not None and o.total == min(c for c, v in within if v >= cap)
 
 
 @examples(20)
