@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from allocator import Application, Criterion, Problem
-from allocator.optimize.backends import make_backend
+from allocator.optimize.engine import Engine
 from allocator.optimize.formulation import Formulation, build
 from allocator.optimize.linear import LinearModel
-from allocator.optimize.solve import solve_formulation
+from allocator.optimize.solve import NoPortfolio, optimum
 
 __all__ = ["DATA", "Instance", "best_known", "formulation", "read_file", "solve_instance"]
 
@@ -132,17 +132,18 @@ def solve_instance(inst: Instance, *, time_limit: float | None = 60.0, threads: 
     """Solve with allocator (HiGHS backend, value only); the value, status, gap and time."""
     t0 = time.perf_counter()
     f = formulation(inst)
-    backend = make_backend(f.model, threads=threads)
-    sol = solve_formulation(f, backend, time_limit=time_limit, tie_break=False, raise_on_failure=False, started=t0)
+    engine = Engine(f, threads=threads, knapsack=False)  # m capacity rows: the MIP decides
+    try:
+        out = optimum(engine, tie_break=None, time_limit=time_limit)
+    except NoPortfolio as exc:
+        return {"status": exc.status.value, "value": None, "bound": None, "time_s": time.perf_counter() - t0}
     elapsed = time.perf_counter() - t0
-    if not sol.status.has_solution:
-        return {"status": sol.status.value, "value": None, "bound": None, "time_s": elapsed}
-    granted = np.array([d.granted for d in sol.decisions], dtype=np.int64)
+    granted = np.asarray(out.grants, dtype=np.int64)
     exact_top = max(Fraction(p) for p in inst.profits)
-    value = f.exact_value(granted) * exact_top
+    value = out.value * exact_top
     loads = inst.weights @ granted
     if np.any(loads > inst.capacities + 1e-9):
         raise AssertionError(f"{inst.file}#{inst.index}: capacity exceeded")
     assert value == sum((Fraction(p) for p, g in zip(inst.profits, granted, strict=True) if g), Fraction(0))
-    bound = sol.bound * float(exact_top) if sol.bound is not None else None
-    return {"status": sol.status.value, "value": value, "bound": bound, "time_s": elapsed}
+    bound = float(out.bound) * float(exact_top) if out.bound is not None else None
+    return {"status": out.status.value, "value": value, "bound": bound, "time_s": elapsed}

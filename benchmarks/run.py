@@ -18,13 +18,22 @@ Suites (``--suite``, comma-separated; default ``sweep,solve,orlib``):
     OR-Library mknap1 and the n = 100 sets (``--orlib-files``, ``--orlib-problems``,
     ``--orlib-limit``) against their best-known values.
 ``pabulib``
-    Reads ``benchmarks/results/pabulib.csv`` written by ``benchmarks/bench_pabulib.py``.
+    Runs ``benchmarks/bench_pabulib.py`` (the 39 published instances in ``../shared``,
+    against their reference optima and pabutools) in a child process.
 ``service``
     The HTTP service under load, on loopback (:mod:`benchmarks.bench_service`; needs the
     server extra): overhead against an in-process solve, 1 000 requests at concurrency 16,
     20 jobs of 10 000 applications, a 200 MiB body refused with 413.
 ``robust``
     Runs ``benchmarks/bench_robust.py`` (robustness and the draw) in a child process.
+``explain``
+    Runs ``benchmarks/bench_explain.py`` (explanations and the frame curve on the example,
+    with and without its policy) in a child process.
+``cli``
+    Runs ``benchmarks/bench_cli.py`` (10 000 integer-score rows through the command line
+    against ``solve(tie_break=False)``) in a child process.
+
+``--suite all`` runs every suite above, in that order, in one run: the README's figures.
 
 Every case runs in its own child process (``python -m benchmarks.run --child ...``) so that
 its time and its **peak memory** (``ru_maxrss`` of that child: the whole process, Python
@@ -57,6 +66,21 @@ __all__ = ["main"]
 
 
 # ============================================================================ children
+ALL_SUITES = ("sweep", "solve", "large", "orlib", "service", "pabulib", "robust", "explain", "cli")
+SCRIPTS = {
+    "pabulib": "bench_pabulib.py",
+    "robust": "bench_robust.py",
+    "explain": "bench_explain.py",
+    "cli": "bench_cli.py",
+}
+SCRIPT_TITLES = {
+    "pabulib": "Pabulib: the published instances against their reference optima",
+    "robust": "Robustness and the draw",
+    "explain": "Explanations and the frame curve",
+    "cli": "The command line on 10 000 integer-score rows",
+}
+
+
 def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -255,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--suite",
         default="sweep,solve,orlib",
-        help="sweep, solve, large, orlib, pabulib, service, robust (comma-separated) or all",
+        help=f"{', '.join(ALL_SUITES)} (comma-separated) or all",
     )
     ap.add_argument("--sizes", default="100,1000,10000", help="sizes for the solve suite")
     ap.add_argument(
@@ -275,11 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_child(json.loads(args.child)), default=str))
         return 0
-    suites = (
-        {"sweep", "solve", "large", "orlib", "pabulib", "service", "robust"}
-        if args.suite == "all"
-        else set(args.suite.split(","))
-    )
+    suites = set(ALL_SUITES) if args.suite == "all" else set(args.suite.split(","))
+    unknown = suites - set(ALL_SUITES)
+    if unknown:
+        ap.error(f"unknown suite(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL_SUITES)} or all")
+    started = time.perf_counter()
     idle = _run_child({"kind": "idle"})
     print(
         f"Baseline: a Python process that imported allocator and pulp peaks at {idle.get('peak_rss_mib', 0):.0f} MiB."
@@ -345,20 +369,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\nThe HTTP service (benchmarks/bench_service.py) -> benchmarks/results/service.csv")
         bench_service([])
-    if "pabulib" in suites:
-        path = RESULTS / "pabulib.csv"
-        if path.is_file():
-            with path.open(newline="", encoding="utf-8") as fh:
-                pb = list(csv.DictReader(fh))
-            ok = sum(r.get("ok") == "True" for r in pb)
-            print(
-                f"\nPabulib ({path}, from benchmarks/bench_pabulib.py): {ok}/{len(pb)} instances at the reference optimum"
-            )
-        else:
-            print("\nPabulib: run benchmarks/bench_pabulib.py first")
-    if "robust" in suites:
-        print("\nRobustness and the draw (benchmarks/bench_robust.py):", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_robust.py")], cwd=ROOT, check=False)
+    for name, script in SCRIPTS.items():
+        if name in suites:
+            print(f"\n{SCRIPT_TITLES[name]} (benchmarks/{script}):", flush=True)
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / script)], cwd=ROOT, check=False)
+    print(f"\nSuites {', '.join(s for s in ALL_SUITES if s in suites)}: {time.perf_counter() - started:.0f} s in all.")
     return 0
 
 
