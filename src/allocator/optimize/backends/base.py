@@ -66,8 +66,11 @@ class Backend(Protocol):
         rel_gap: float,
         abs_gap: float,
         start: np.ndarray | None = None,
+        tight: bool = False,
     ) -> RawResult:
-        """Solve; status first, values only where the status has a solution."""
+        """Solve; status first, values only where the status has a solution. ``tight``:
+        with the solver's tightest sensible feasibility tolerance (a second try after a
+        point that broke a row once rounded; solvers without such a setting ignore it)."""
 
 
 _stdout_lock = threading.Lock()

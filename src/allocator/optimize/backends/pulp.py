@@ -216,6 +216,7 @@ class PulpBackend:
         rel_gap: float,
         abs_gap: float,
         start: np.ndarray | None = None,
+        tight: bool = False,  # CBC and PuLP's solvers keep their own tolerances
     ) -> RawResult:
         """Solve with the PuLP solver; check the status before reading any value."""
         if isinstance(self._solver, str):
