@@ -270,9 +270,14 @@ class LoadedModel:
         """Whether column values ``x`` satisfy the bounds and rows in force now."""
         if np.any(x < self.col_lower - tol) or np.any(x > self.col_upper + tol):
             return False
-        start, index, value, lo, hi = self.rows()
-        row_of = np.repeat(np.arange(len(lo)), np.diff(start))
-        act = np.bincount(row_of, weights=value * x[index], minlength=len(lo))
+        m = self.model
+        row_of = self.__dict__.get("_row_of")
+        if row_of is None:  # the loaded model's rows never change: their row numbers are kept
+            row_of = self.__dict__["_row_of"] = np.repeat(np.arange(m.n_rows), np.diff(m.start))
+        act = np.bincount(row_of, weights=m.value * x[m.index], minlength=m.n_rows)
+        if self.extra:
+            act = np.concatenate([act, [float(np.dot(v, x[c])) for c, v in self.extra]])
+        lo, hi = self.row_lower, self.row_upper
         return bool(np.all(act >= lo - tol) and np.all(act <= hi + tol))
 
     def clean(self, x: np.ndarray) -> np.ndarray:
