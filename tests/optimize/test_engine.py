@@ -135,6 +135,28 @@ def test_forced_in_under_a_frame_one_krone_short() -> None:
             assert o is not None and o.value == best, (i, funded, o)
 
 
+def test_more_than_v_under_a_float_objective_finds_a_portfolio_just_above() -> None:
+    """Found by hypothesis: requests of 767, 10 000, 20 000, 1 and 1 151 kr in steps of
+    12 345 kr with a 25 % minimum share do not integer-scale, so the value is held in
+    floats. The cheapest portfolio worth more than 9/280 is worth 37/1151, 3e-6 more; with
+    "more than V" held as "at least V + 1e-5" it was missed (1 919 kr instead of 1 056)."""
+    ids = {"1": 767, "A-1": 10_000, "A-2": 20_000, "A-3": 1, "B-1": 1151}
+    apps = [Application(id=k, requested=r, scores={"smart": 1.0}) for k, r in ids.items()]
+    crit = [Criterion(name="smart", weight=0.1, scale_min=1, scale_max=7)]
+    p = Problem(
+        frame=31_919, criteria=crit, applications=apps, options={"partial": True, "step": 12_345, "min_share": 0.25}
+    )
+    frame = 31_513
+    within = [(sum(g), v) for g, v in _valued(p) if sum(g) <= frame]
+    floor = Fraction(9, 280)
+    assert floor in {v for _, v in within}
+    e = Engine.of(p)
+    assert e.scale is None  # the float path
+    with e.at_frame(frame), e.value_at_least(floor, strict=True):
+        o = e.cheapest()
+    assert o is not None and o.value > floor and o.total == min(c for c, v in within if v > floor) == 1056
+
+
 @examples(20)
 @given(problems(max_n=8, partial=None), st.integers(1, 4))
 def test_relaxed_rows_and_added_rows_are_undone(p: Problem, limit: int) -> None:
