@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 
-from allocator import Problem, Reason, compare, rank_and_fund, solve
+from allocator import Application, Criterion, Problem, Reason, compare, rank_and_fund, solve
 from allocator.rules import check
 from tests.brute import ineligibility, portfolio_value, rank_and_fund_grants, weighted_score
 from tests.conftest import examples, problems
@@ -70,6 +70,64 @@ def test_compare_fields(p: Problem) -> None:
     assert "rank-and-fund" in text
     for i in c.only_optimal:
         assert i in text
+
+
+def test_compare_by_hand() -> None:
+    """Values, percentages, sets, the table and the text of one comparison worked out here
+    (the property test above draws few calls where the two portfolios differ)."""
+    crit = [Criterion(name="g", weight=1, scale_max=10)]
+    apps = [
+        Application(id="A", requested=10, minimum=10, scores={"g": 9}),
+        Application(id="B", requested=5, minimum=1, scores={"g": 5}),
+        Application(id="C", requested=4, minimum=1, scores={"g": 2}),
+    ]
+    p = Problem(frame=16, criteria=crit, applications=apps, options={"partial": True, "step": 1})
+    # A (0.9 for 10 kr) and B (0.1 per kr) beat C (0.05 per kr): A 10 + B 5 + C 1
+    opt = solve(p)
+    assert opt.grants == {"A": 10, "B": 5, "C": 1}
+    # with a frame of 13: A 10 + B 3
+    other = solve(p.with_frame(13))
+    assert other.grants == {"A": 10, "B": 3, "C": 0}
+    c = compare(opt, other)
+    v_opt, v_other = Fraction(9, 10) + Fraction(5, 10) + Fraction(2, 10) / 4, Fraction(9, 10) + Fraction(3, 10)
+    assert c.optimal_value == pytest.approx(float(v_opt)) and c.baseline_value == pytest.approx(float(v_other))
+    assert c.improvement_pct == pytest.approx(float((v_opt - v_other) / v_other * 100))  # 20.83 %
+    assert (c.optimal_granted, c.baseline_granted) == (16, 13)
+    assert c.only_optimal == ("C",)  # a grant of 1 kr is a grant
+    assert c.only_baseline == () and c.different_amount == ("B",)
+    back = compare(other, opt)
+    assert (
+        back.only_baseline == ("C",)
+        and back.only_optimal == ()
+        and back.improvement_pct == pytest.approx(float((v_other - v_opt) / v_opt * 100))
+    )
+    table = c.to_frame(opt, other)
+    assert list(table.columns) == ["id", "score", "requested", "granted_optimal", "granted_rank_and_fund"]
+    assert table.to_dict("list") == {
+        "id": ["A", "B", "C"],
+        "score": [0.9, 0.5, 0.2],
+        "requested": [10, 5, 4],
+        "granted_optimal": [10, 5, 1],
+        "granted_rank_and_fund": [10, 3, 0],
+    }
+    lines = str(c).splitlines()
+    assert lines[2].endswith("(+20.8 %)") and "+0.2500" in lines[2]
+    assert lines[3:] == ["funded only by the optimum:   C", "funded at another amount:     B"]
+    assert str(back).splitlines()[3:] == ["funded only by rank-and-fund: C", "funded at another amount:     B"]
+
+
+def test_compare_refuses_what_is_not_a_solution() -> None:
+    with pytest.raises(TypeError, match=r"^compare: ") as info:
+        compare(solve(_tiny()), {"A": 1})  # type: ignore[arg-type]
+    assert "allocator.Solution" in str(info.value) and "rank_and_fund" in str(info.value)
+
+
+def _tiny() -> Problem:
+    return Problem(
+        frame=5,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[Application(id="A", requested=5, scores={"g": 5})],
+    )
 
 
 def test_rank_and_fund_skips_what_no_longer_fits_and_loses_value(small_problem: Problem) -> None:
