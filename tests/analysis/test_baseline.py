@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 
 from allocator import Application, Criterion, Problem, Reason, compare, rank_and_fund, solve
-from allocator.rules import check
+from allocator.exceptions import InputError
+from allocator.rules import MustFund, check
 from tests.brute import ineligibility, portfolio_value, rank_and_fund_grants, weighted_score
 from tests.conftest import examples, problems
 
@@ -120,6 +121,45 @@ def test_compare_refuses_what_is_not_a_solution() -> None:
     with pytest.raises(TypeError, match=r"^compare: ") as info:
         compare(solve(_tiny()), {"A": 1})  # type: ignore[arg-type]
     assert "allocator.Solution" in str(info.value) and "rank_and_fund" in str(info.value)
+
+
+def test_compare_names_the_applications_of_two_different_calls() -> None:
+    other = Problem(
+        frame=5,
+        criteria=[Criterion(name="g", weight=1, scale_max=10)],
+        applications=[Application(id="B-2", requested=5, scores={"g": 5})],
+    )
+    with pytest.raises(InputError) as info:
+        compare(solve(_tiny()), solve(other))
+    text = str(info.value)
+    assert "only in the first: A;" in text and "only in the second: B-2)" in text and "same call" in text
+
+
+def test_compare_lists_every_application_in_its_text() -> None:
+    crit = [Criterion(name="g", weight=1, scale_max=10)]
+    apps = [
+        Application(id="A", requested=10, minimum=10, scores={"g": 9}),
+        Application(id="B", requested=5, minimum=1, scores={"g": 5}),
+        Application(id="C", requested=4, minimum=1, scores={"g": 2}),
+        Application(id="D", requested=4, minimum=1, scores={"g": 1}),
+    ]
+    p = Problem(frame=20, criteria=crit, applications=apps, options={"partial": True, "step": 1})
+    wide, narrow = solve(p), solve(p.with_frame(10))
+    assert wide.grants == {"A": 10, "B": 5, "C": 4, "D": 1} and narrow.grants == {"A": 10, "B": 0, "C": 0, "D": 0}
+    assert str(compare(wide, narrow)).splitlines()[3:] == ["funded only by the optimum:   B, C, D"]
+    assert str(compare(narrow, wide)).splitlines()[3:] == ["funded only by rank-and-fund: B, C, D"]
+
+
+def test_compare_with_a_solution_without_portfolio_counts_it_as_funding_nothing() -> None:
+    crit = [Criterion(name="g", weight=1, scale_max=10)]
+    apps = [Application(id="A", requested=6, scores={"g": 5}), Application(id="B", requested=3, scores={"g": 5})]
+    p = Problem(frame=5, criteria=crit, applications=apps, rules=[MustFund(ids=["A"])])  # A cannot fit
+    failed, baseline = solve(p, raise_on_failure=False), rank_and_fund(p)
+    assert failed.grants == {} and baseline.grants == {"A": 0, "B": 3}
+    c = compare(failed, baseline)
+    assert (c.only_optimal, c.only_baseline, c.different_amount, c.optimal_granted) == ((), ("B",), (), 0)
+    back = compare(baseline, failed)
+    assert (back.only_optimal, back.only_baseline, back.baseline_granted) == (("B",), (), 0)
 
 
 def _tiny() -> Problem:

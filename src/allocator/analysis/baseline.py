@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from allocator.exceptions import InputError
 from allocator.model.guards import expect, expect_problem
 from allocator.model.ids import natural_key
 from allocator.model.levels import levels
@@ -249,7 +250,11 @@ class Comparison(BaseModel):
 
 
 def compare(optimal: Solution, baseline: Solution) -> Comparison:
-    """Compare two solutions of the same problem (typically ``solve`` vs ``rank_and_fund``)."""
+    """Compare two solutions of the same problem (typically ``solve`` vs ``rank_and_fund``).
+
+    A solution without a portfolio (infeasible, failed) funds nothing. Raises
+    :class:`~allocator.exceptions.InputError` when both decide applications and not the
+    same ones (solutions of two calls)."""
     for arg in (optimal, baseline):
         expect(
             arg,
@@ -259,6 +264,13 @@ def compare(optimal: Solution, baseline: Solution) -> Comparison:
             "give the results of allocator.solve and allocator.rank_and_fund",
         )
     a, b = optimal.grants, baseline.grants
+    if a and b and a.keys() != b.keys():  # a solution without a portfolio (infeasible) funds nothing
+        first = ", ".join(sorted(a.keys() - b.keys(), key=natural_key)) or "none"
+        second = ", ".join(sorted(b.keys() - a.keys(), key=natural_key)) or "none"
+        raise InputError(
+            f"compare: the two solutions decide different applications (only in the first: {first}; "
+            f"only in the second: {second}); give two solutions of the same call"
+        )
     va, vb = optimal.objective or 0.0, baseline.objective or 0.0
     return Comparison(
         optimal_value=va,
