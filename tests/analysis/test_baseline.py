@@ -9,7 +9,7 @@ from hypothesis import given
 
 from allocator import Application, Criterion, Problem, Reason, compare, rank_and_fund, solve
 from allocator.exceptions import InputError
-from allocator.rules import MustFund, check
+from allocator.rules import MaxGrant, MustFund, check
 from tests.brute import ineligibility, portfolio_value, rank_and_fund_grants, weighted_score
 from tests.conftest import examples, problems
 
@@ -120,7 +120,10 @@ def test_compare_by_hand() -> None:
 def test_compare_refuses_what_is_not_a_solution() -> None:
     with pytest.raises(TypeError, match=r"^compare: ") as info:
         compare(solve(_tiny()), {"A": 1})  # type: ignore[arg-type]
-    assert "allocator.Solution" in str(info.value) and "rank_and_fund" in str(info.value)
+    assert str(info.value) == (
+        "compare: expected two allocator.Solution objects, got dict; "
+        "give the results of allocator.solve and allocator.rank_and_fund"
+    )
 
 
 def test_compare_names_the_applications_of_two_different_calls() -> None:
@@ -148,6 +151,13 @@ def test_compare_lists_every_application_in_its_text() -> None:
     assert wide.grants == {"A": 10, "B": 5, "C": 4, "D": 1} and narrow.grants == {"A": 10, "B": 0, "C": 0, "D": 0}
     assert str(compare(wide, narrow)).splitlines()[3:] == ["funded only by the optimum:   B, C, D"]
     assert str(compare(narrow, wide)).splitlines()[3:] == ["funded only by rank-and-fund: B, C, D"]
+    capped = solve(
+        Problem(
+            frame=20, criteria=crit, applications=apps, options=p.options, rules=[MaxGrant(ids=["B", "C"], amount=2)]
+        )
+    )
+    assert capped.grants == {"A": 10, "B": 2, "C": 2, "D": 4}
+    assert str(compare(wide, capped)).splitlines()[3:] == ["funded at another amount:     B, C, D"]
 
 
 def test_compare_with_a_solution_without_portfolio_counts_it_as_funding_nothing() -> None:
@@ -160,6 +170,8 @@ def test_compare_with_a_solution_without_portfolio_counts_it_as_funding_nothing(
     assert (c.only_optimal, c.only_baseline, c.different_amount, c.optimal_granted) == ((), ("B",), (), 0)
     back = compare(baseline, failed)
     assert (back.only_optimal, back.only_baseline, back.baseline_granted) == (("B",), (), 0)
+    assert back.improvement_pct is None  # nothing to divide by
+    assert str(back).splitlines()[2] == f"gain over rank-and-fund      {back.improvement:+10.4f}"
 
 
 def _tiny() -> Problem:
