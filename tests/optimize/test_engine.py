@@ -81,7 +81,7 @@ def test_value_bounds_hold_on_a_value_row_of_large_integers() -> None:
     """Found by hypothesis: a 1 kr minimum scales the values by 25 000 000, the value row's
     integers reach 4e7, and HiGHS 1.16's presolve (tolerance 1e-9, finer than the doubles
     near 6.7e7) cut off the best portfolio worth at most V: 67 340 000 / 25e6 instead of
-    67 342 367 / 25e6. HiGHS now runs at 1e-7 (every point it returns is checked with its
+    67 342 367 / 25e6. HiGHS now runs at 1e-8 (every point it returns is checked with its
     integers rounded, and solved again at 1e-9 if it breaks a row)."""
     crit = [
         Criterion(name="green", weight=0.1, scale_max=10),
@@ -117,7 +117,7 @@ def test_forced_in_under_a_frame_one_krone_short() -> None:
     """Found by hypothesis: three requests of 20 000 kr in 10 000 kr steps (one with a 1 kr
     minimum), frame 59 999. With A-1 forced in, HiGHS 1.16's presolve (tolerance 1e-9)
     proved 20 000 + 20 000 + 10 000 optimal where 10 001 + 20 000 + 20 000 is worth more
-    (so did it without presolve); at 1e-7 both are right."""
+    (so did it without presolve); at 1e-8 both are right."""
     crit = [
         Criterion(name="smart", weight=1.0, scale_min=1, scale_max=7),
         Criterion(name="innovation", weight=0.003, scale_min=0.5, scale_max=4.5),

@@ -46,8 +46,8 @@ __all__ = ["FLOAT_MARGIN", "QUESTIONS", "Engine", "Outcome"]
 
 FLOAT_MARGIN = 1e-6
 """Under a float objective (one that cannot be integer-scaled), "worth more than V" is held as
-"worth at least V + 1e-6 * max(1, |V|)": ten times the solver's feasibility tolerance, so
-that a portfolio worth exactly V cannot pass; a portfolio worth more than V by less than
+"worth at least V + 1e-6 * max(1, |V|)": a hundred times the solver's feasibility
+tolerance, so that a portfolio worth exactly V cannot pass; a portfolio worth more than V by less than
 that is missed. (It was 1e-5 when HiGHS ran at 1e-6; on a call of values near 0.03 the
 cheapest portfolio worth 3e-6 more than V was missed.)"""
 
@@ -184,7 +184,7 @@ class Engine(LoadedModel):
             scaled = value * self.scale
             return (floor(scaled) + 0.5) if strict else (ceil(scaled) - 0.5)
         v = float(value)
-        if strict:  # in floats, "more than V" must clear the solver's feasibility tolerance (1e-7) ten times
+        if strict:  # in floats, "more than V" must clear the solver's feasibility tolerance (1e-8)
             return v + FLOAT_MARGIN * max(1.0, abs(v))
         return v - 1e-9 * max(1.0, abs(v))
 
