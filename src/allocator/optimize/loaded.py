@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,12 @@ class LoadedModel:
     def n_rows(self) -> int:
         """Rows loaded now: the model's and those added since."""
         return self.model.n_rows + len(self.extra)
+
+    @cached_property
+    def _row_of(self) -> np.ndarray:
+        """The row of each entry of the loaded model's matrix (its rows never change)."""
+        m = self.model
+        return np.repeat(np.arange(m.n_rows), np.diff(m.start))
 
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The constraint matrix as loaded now: ``(start, index, value, lower, upper)``."""
@@ -271,10 +278,7 @@ class LoadedModel:
         if np.any(x < self.col_lower - tol) or np.any(x > self.col_upper + tol):
             return False
         m = self.model
-        row_of = self.__dict__.get("_row_of")
-        if row_of is None:  # the loaded model's rows never change: their row numbers are kept
-            row_of = self.__dict__["_row_of"] = np.repeat(np.arange(m.n_rows), np.diff(m.start))
-        act = np.bincount(row_of, weights=m.value * x[m.index], minlength=m.n_rows)
+        act = np.bincount(self._row_of, weights=m.value * x[m.index], minlength=m.n_rows)
         if self.extra:
             act = np.concatenate([act, [float(np.dot(v, x[c])) for c, v in self.extra]])
         lo, hi = self.row_lower, self.row_upper
