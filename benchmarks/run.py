@@ -67,17 +67,11 @@ __all__ = ["main"]
 
 # ============================================================================ children
 ALL_SUITES = ("sweep", "solve", "large", "orlib", "service", "pabulib", "robust", "explain", "cli")
-SCRIPTS = {
-    "pabulib": "bench_pabulib.py",
-    "robust": "bench_robust.py",
-    "explain": "bench_explain.py",
-    "cli": "bench_cli.py",
-}
-SCRIPT_TITLES = {
-    "pabulib": "Pabulib: the published instances against their reference optima",
-    "robust": "Robustness and the draw",
-    "explain": "Explanations and the frame curve",
-    "cli": "The command line on 10 000 integer-score rows",
+SCRIPTS = {  # suite: (script run in a child process, its title)
+    "pabulib": ("bench_pabulib.py", "Pabulib: the published instances against their reference optima"),
+    "robust": ("bench_robust.py", "Robustness and the draw"),
+    "explain": ("bench_explain.py", "Explanations and the frame curve"),
+    "cli": ("bench_cli.py", "The command line on 10 000 integer-score rows"),
 }
 
 
@@ -369,9 +363,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\nThe HTTP service (benchmarks/bench_service.py) -> benchmarks/results/service.csv")
         bench_service([])
-    for name, script in SCRIPTS.items():
+    for name, (script, title) in SCRIPTS.items():
         if name in suites:
-            print(f"\n{SCRIPT_TITLES[name]} (benchmarks/{script}):", flush=True)
+            print(f"\n{title} (benchmarks/{script}):", flush=True)
             subprocess.run([sys.executable, str(ROOT / "benchmarks" / script)], cwd=ROOT, check=False)
     print(f"\nSuites {', '.join(s for s in ALL_SUITES if s in suites)}: {time.perf_counter() - started:.0f} s in all.")
     return 0
