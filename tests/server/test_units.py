@@ -125,3 +125,54 @@ def test_job_ids_are_canonical() -> None:
     assert job_id_of(a) == job_id_of(b)
     c = parse_spec({"kind": "alternatives", "problem": p, "count": 11}).model_dump(mode="json")
     assert job_id_of(a) != job_id_of(c)
+
+
+def test_store_reads_whole_rows_while_other_threads_write(tmp_path: Path) -> None:
+    """The service's threads share one store: the HTTP handlers read jobs while the workers'
+    readers write progress. Every read must see whole rows (Python 3.12's sqlite3 returned
+    half-overwritten ones when a cursor was read outside the store's lock, which stopped the
+    job queue)."""
+    import threading
+
+    from allocator.server.store import Store
+
+    store = Store(tmp_path / "jobs.sqlite3")
+    ids = [f"{k:032x}" for k in range(4)]
+    for job_id in ids:
+        store.put_queued(job_id, "solve", {"kind": "solve", "of": job_id})
+        assert store.start(job_id)
+    wrong: list[str] = []
+    writing = threading.Event()
+
+    def read() -> None:
+        writing.wait()
+        for _ in range(400):
+            for job_id in ids:
+                rec = store.get(job_id)
+                if rec is None or rec.id != job_id or rec.request != {"kind": "solve", "of": job_id}:
+                    wrong.append(f"{job_id}: {rec}")
+                    return
+                if store.count_active() != len(ids) or store.result(job_id) is not None:
+                    wrong.append(f"{job_id}: count or result wrong")
+                    return
+
+    def write(done: threading.Event) -> None:
+        step = 0
+        writing.set()
+        while not done.is_set():
+            step += 1
+            for job_id in ids:
+                store.progress(job_id, step, None, f"step {step}")
+
+    done = threading.Event()
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    writer = threading.Thread(target=write, args=(done,))
+    writer.start()
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    done.set()
+    writer.join()
+    assert not wrong, wrong[:3]
+    assert store.get(ids[0]) is not None and store.get(ids[0]).done > 0  # type: ignore[union-attr]

@@ -108,16 +108,21 @@ class _Slot:
                 proc.join(timeout)
 
     def _read(self, proc: Any, conn: Any) -> None:
-        while True:
-            try:
-                kind, job_id, payload = conn.recv()
-            except (EOFError, OSError):
-                break
-            self.runner._message(self, kind, job_id, payload)
-        with contextlib.suppress(OSError):
-            conn.close()
-        proc.join(5)
-        self.runner._exited(self, proc)
+        try:
+            while True:
+                try:
+                    kind, job_id, payload = conn.recv()
+                except (EOFError, OSError):
+                    break
+                try:
+                    self.runner._message(self, kind, job_id, payload)
+                except Exception:  # one bad message must not leave the slot without a reader
+                    _log.exception("worker %d: handling its %r message failed", self.index, kind)
+        finally:  # whatever happened above, the slot gets a fresh worker
+            with contextlib.suppress(OSError):
+                conn.close()
+            proc.join(5)
+            self.runner._exited(self, proc)
 
 
 class Runner:
@@ -148,17 +153,21 @@ class Runner:
         self._schedule_purge()
 
     def _spawn_loop(self) -> None:
+        # this thread must outlive every failure: without it no worker is ever started again
         while (slot := self._spawns.get()) is not None:
             with self._lock:
                 if self._closing:
                     return
                 try:
                     slot.start()
-                except OSError as exc:  # no process to be had now (limits, memory): try again soon
+                except Exception as exc:  # no process to be had now (limits, memory): try again soon
                     _log.warning("starting worker %d failed (%s); trying again in 2 s", slot.index, exc)
                     threading.Timer(2.0, self._spawns.put, args=(slot,)).start()
                     continue
-            self._dispatch()
+            try:
+                self._dispatch()
+            except Exception:
+                _log.exception("handing queued jobs to worker %d failed", slot.index)
 
     def close(self) -> None:
         """Stop the workers; a job they were running is marked interrupted."""
@@ -235,9 +244,11 @@ class Runner:
                 return
             for slot in self._slots:
                 while slot.idle and self._queue:
-                    job_id = self._queue.popleft()
+                    job_id = self._queue[0]  # leaves the queue only once it is running or gone
                     rec = self.store.get(job_id)
-                    if rec is None or not self.store.start(job_id):
+                    started = rec is not None and self.store.start(job_id)
+                    self._queue.popleft()
+                    if rec is None or not started:
                         continue  # cancelled or expired while it waited
                     slot.job = job_id
                     slot.send(job_id, rec.request)

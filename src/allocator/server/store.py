@@ -130,9 +130,17 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        """Execute one statement; the number of rows it changed."""
         with self._lock:
-            return self._db.execute(sql, args)
+            return self._db.execute(sql, args).rowcount
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Every row of one query, fetched under the lock: the threads share one connection,
+        and a cursor read after another thread's statement can return a row half overwritten
+        (a request of None was seen, and it stopped the service's job queue)."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # ------------------------------------------------------------------ restart
     def recover(self) -> list[str]:
@@ -145,7 +153,7 @@ class Store:
             "WHERE status='running'",
             (now, now + self.ttl),
         )
-        return [r[0] for r in self._run("SELECT id FROM jobs WHERE status='queued' ORDER BY created, id").fetchall()]
+        return [r[0] for r in self._rows("SELECT id FROM jobs WHERE status='queued' ORDER BY created, id")]
 
     def purge_expired(self, now: float | None = None) -> int:
         """Delete finished jobs past their expiry; returns how many."""
@@ -161,22 +169,22 @@ class Store:
     # ------------------------------------------------------------------ reading
     def get(self, job_id: str) -> JobRecord | None:
         """The job, or None when unknown or expired."""
-        row = self._run(f"SELECT {_COLUMNS} FROM jobs WHERE id=?", (job_id,)).fetchone()
-        if row is None:
+        rows = self._rows(f"SELECT {_COLUMNS} FROM jobs WHERE id=?", (job_id,))
+        if not rows:
             return None
-        rec = JobRecord._of(row)
+        rec = JobRecord._of(rows[0])
         if rec.expires is not None and rec.expires <= time.time():
             return None
         return rec
 
     def result(self, job_id: str) -> str | None:
         """A finished job's result (JSON text), or None."""
-        row = self._run("SELECT body FROM results WHERE id=?", (job_id,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._rows("SELECT body FROM results WHERE id=?", (job_id,))
+        return str(rows[0][0]) if rows else None
 
     def count_active(self) -> int:
         """Jobs queued or running."""
-        return int(self._run("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')").fetchone()[0])
+        return int(self._rows("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")[0][0])
 
     # ------------------------------------------------------------------ writing
     def put_queued(self, job_id: str, kind: str, request: dict[str, Any]) -> JobRecord:
@@ -196,11 +204,11 @@ class Store:
 
     def start(self, job_id: str) -> bool:
         """Mark a queued job running; False if it is no longer queued (cancelled meanwhile)."""
-        cur = self._run(
+        changed = self._run(
             "UPDATE jobs SET status='running', started=? WHERE id=? AND status='queued'",
             (time.time(), job_id),
         )
-        return cur.rowcount == 1
+        return changed == 1
 
     def progress(self, job_id: str, done: int, total: int | None, message: str) -> None:
         """Record progress of a running job."""
@@ -240,7 +248,7 @@ class Store:
             raise ValueError(f"{status!r} is not a final state")
         now = time.time()
         marks = ",".join("?" * len(only_from))
-        cur = self._run(
+        changed = self._run(
             f"UPDATE jobs SET status=?, finished=?, expires=?, message=?, error=? WHERE id=? AND status IN ({marks})",
             (
                 status,
@@ -252,4 +260,4 @@ class Store:
                 *only_from,
             ),
         )
-        return cur.rowcount == 1
+        return changed == 1
