@@ -59,7 +59,12 @@ _FORMULATION = [
 _SCORING = ["tests/model/test_problem.py", "tests/optimize/test_solve_brute.py", "tests/analysis/test_baseline.py"]
 _ROWS = ["tests/rules/test_rows_brute.py", "tests/rules/test_oracle.py", "tests/rules/test_check.py"]
 _BASELINE = ["tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
-_TABLES = ["tests/io/test_tables.py", "tests/model/test_table_errors.py", "tests/test_data.py"]
+_TABLES = [
+    "tests/io/test_tables.py",
+    "tests/model/test_table_errors.py",
+    "tests/model/test_cells.py",
+    "tests/test_data.py",
+]
 TESTS: dict[str, list[str]] = {
     "src/allocator/optimize/formulation.py": _FORMULATION,
     "src/allocator/model/ids.py": _FORMULATION,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from decimal import Decimal
 from typing import Any
 
 from allocator.model.amounts import CellError, is_missing, show
@@ -46,7 +47,8 @@ _POINT_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?
 
 
 def parse_number(value: Any) -> float | None:
-    """A real number (a score, a weight); text may use a decimal comma ("4,5").
+    """A real number (a score, a weight): a number (``int``, ``float``, ``Decimal``,
+    ``Fraction``, numpy's), or text with a decimal point or a decimal comma ("4,5").
 
     Examples
     --------
@@ -57,7 +59,7 @@ def parse_number(value: Any) -> float | None:
         return None
     if isinstance(value, bool):
         raise CellError("is a yes/no value, not a number")
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, Decimal)):  # Decimal too, as amounts take it
         try:
             f = float(value)
         except OverflowError:  # an int or Fraction beyond 1e308
@@ -127,7 +129,7 @@ def to_scalar(value: Any) -> str | int | float | bool | None:
         return value
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, Decimal)):
         return float(value)
     if isinstance(value, str):
         return clean_text(value)
