@@ -24,7 +24,12 @@ NUMBERS = {
     "+3": 3.0,
     "1 000,5": 1000.5,
     "1\u00a0000,5": 1000.5,
-    "1.000": 1000.0,  # a dot before exactly three digits groups thousands
+    "1.000.000": 1000000.0,  # dots group thousands where nothing else can be meant
+    "1.000,5": 1000.5,
+    "1.000": 1.0,  # a single dot is a decimal point: a score of 1, not 1000
+    "0.875": 0.875,
+    "4.500": 4.5,
+    "0.125": 0.125,
     "1.234.567": 1234567.0,
     "1.234.567,89": 1234567.89,
     "12.345,5": 12345.5,
@@ -66,6 +71,8 @@ def test_empty_cells_are_none(empty: Any) -> None:
         ("fire", "is not a number"),
         ("4,5,6", "is not a number"),
         ("1.2.3", "is not a number"),  # dots that do not group thousands
+        ("0.234.567", "is not a number"),
+        ("1.234.56", "is not a number"),
         ("1,2.5", "is not a number"),
         (float("inf"), "is not a finite number"),
         ("-inf", "is not a number"),
@@ -95,6 +102,8 @@ def _oracle(sign: str, whole: int, decimals: str, style: str) -> tuple[str, floa
     if decimals:
         text += "," + decimals  # a decimal comma in every style (a point is tested below)
     value = float(Decimal(f"{sign}{whole}.{decimals or '0'}"))
+    if style == "dots" and len(groups) == 2 and not decimals:  # "1.234": one dot is a decimal point
+        value = float(Decimal(text))
     return text, value
 
 
@@ -146,3 +155,23 @@ def test_attribute_values() -> None:
     assert to_scalar(pd.Timestamp("2023-12-31")) == "2023-12-31T00:00:00"
     assert to_scalar(b"x") == "b'x'"
     assert to_scalar(Decimal("1.5")) == 1.5 and type(to_scalar(Decimal("1.5"))) is float
+
+
+def test_weights_and_scores_with_three_decimals_are_decimals() -> None:
+    """ "0.125" was read as 125 (a dot before three digits taken for a thousands separator):
+    weights typed as text, in a table or on the command line, were off by 1000."""
+    import io
+
+    from allocator import Problem
+    from allocator.model.arguments import check_weights
+
+    assert check_weights({"green": "0.125", "smart": "0.875"}) == {"green": 0.125, "smart": 0.875}
+    table = io.StringIO("id;requested;green;smart\nA;100000;4.500;3\nB;100000;6;1.250\n")
+    p = Problem.from_frame(
+        pd.read_csv(table, sep=";", dtype=str),
+        frame=100_000,
+        weights={"green": "0.5", "smart": "0.125"},
+        scales={"green": (1, 7), "smart": (1, 7)},
+    )
+    assert [a.scores for a in p.applications] == [{"green": 4.5, "smart": 3.0}, {"green": 6.0, "smart": 1.25}]
+    assert [c.weight for c in p.criteria] == [0.5, 0.125]

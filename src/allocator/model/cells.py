@@ -8,7 +8,9 @@ three digits is ambiguous: 150 kroner with a decimal comma, or 150 000 with an E
 thousands separator), and amounts beyond :data:`~allocator.model.limits.MAX_AMOUNT`.
 
 Scores and weights are real numbers: a decimal point or a decimal comma (``"4,5"``),
-thousands grouped by spaces or dots. Text cells are normalised (NFC, no invisible
+thousands grouped by spaces, or by dots where nothing else can be meant (``"1.234.567"``,
+``"1.234,5"``); a single dot is a decimal point (``"0.875"`` and ``"4.500"`` are 0.875 and 4.5:
+a score or a weight, unlike an amount, is read as a decimal). Text cells are normalised (NFC, no invisible
 characters, plain spaces: :mod:`allocator.model.texts`).
 
 The parsers return ``None`` for an empty cell (``None``, NaN, ``pd.NA``, blank text) and raise
@@ -41,7 +43,9 @@ __all__ = [
 
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009']+")
-_DOT_THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?$")
+# dots that can only group thousands: two or more groups ("1.234.567"), or groups before a
+# decimal comma ("1.234,5"); one dot alone ("0.875", "4.500") is a decimal point
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:(?:\.[0-9]{3}){2,}(?:,[0-9]+)?|\.[0-9]{3},[0-9]+)$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?[0-9]+(?:,[0-9]+)?$")
 _POINT_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
