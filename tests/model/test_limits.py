@@ -150,3 +150,19 @@ def test_a_value_of_exactly_zero_is_not_refused_as_too_small() -> None:
         Application(id="B", requested=1, scores={"a": 1, "b": 1, "c": 1}),
     ]
     assert solve(Problem(frame=1, criteria=crit, applications=apps)).funded_ids == ["B"]
+
+
+def test_a_value_of_exactly_zero_is_not_float_noise() -> None:
+    """0.1 + 0.2 - 0.3 is 5.55e-17 in floats and 0 exactly: an application worth 0 beside one
+    worth 0.6 is accepted (a value that small would be refused), and one worth 1e-12 is not."""
+    crit = [Criterion(name=n, weight=w, scale_min=-1, scale_max=1) for n, w in (("a", 0.1), ("b", 0.2), ("c", 0.3))]
+    apps = [
+        Application(id="zero", requested=10, scores={"a": 1, "b": 1, "c": -1}),
+        Application(id="full", requested=10, scores={"a": 1, "b": 1, "c": 1}),
+    ]
+    assert 0.1 * 1 + 0.2 * 1 + 0.3 * -1 != 0  # the noise the check must not see
+    p = Problem(frame=10, criteria=crit, applications=apps)
+    assert solve(p).funded_ids == ["full"]
+    tiny = Application(id="tiny", requested=10, scores={"a": 1e-11, "b": 0, "c": 0})
+    with pytest.raises(InputError, match="application 'tiny' is worth 1e-12"):
+        Problem(frame=10, criteria=crit, applications=[*apps, tiny])

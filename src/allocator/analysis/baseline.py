@@ -63,16 +63,18 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     s = score(problem)
     apps = problem.applications
     eligible = [i for i in range(len(apps)) if s.eligible[i]]
-    # the exact scores ranked once (few distinct values when panels score in whole numbers),
-    # then the list sorted on integers: the same order as sorting on the fractions
-    place = {v: k for k, v in enumerate(sorted({s.exact[i] for i in eligible}, reverse=True))}
-    order = sorted(eligible, key=lambda i: (place[s.exact[i]], apps[i].requested, natural_key(apps[i].id)))
+    # the exact scores, as integers over one denominator where the scoring gives them (the
+    # same order as the fractions, without hashing 10 000 fractions), ranked once (few
+    # distinct values when panels score in whole numbers), then the list sorted on integers
+    exact: list[Any] = s.numerators.tolist() if s.numerators is not None else list(s.exact)
+    place = {v: k for k, v in enumerate(sorted({exact[i] for i in eligible}, reverse=True))}
+    order = sorted(eligible, key=lambda i: (place[exact[i]], apps[i].requested, natural_key(apps[i].id)))
     stopped: dict[int, list[str]] = {}
     if rules and problem.rules:
         granted, broken, stopped = _down_the_list_with_rules(problem, order)
     else:
         granted, broken = _down_the_list(problem, order), []
-    rank = ranks(list(s.exact))  # the one rank numbering: ties share the better rank
+    rank = ranks(exact)  # the one rank numbering: ties share the better rank
     decisions = []
     for i, a in enumerate(apps):
         g = int(granted[i])

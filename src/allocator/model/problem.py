@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from allocator.exceptions import AllocatorError
-from allocator.model.limits import check_value_spread
+from allocator.model.limits import MIN_VALUE_SHARE, check_value_spread
 from allocator.model.parts import Application, Criterion, Frozen, Options, whole_amount
 from allocator.model.rules import Rule
 from allocator.model.table import fields_from_frame
@@ -49,6 +50,28 @@ def _value(p: Problem, a: Application) -> float:
         Fraction(0),
     )
     return float(total)
+
+
+def _values(p: Problem) -> list[float]:
+    """:func:`_value` of every application, in floats where that gives the same check: only
+    an application whose terms differ in sign (which can cancel to an exact 0) or whose value
+    is near the smallest allowed is summed exactly (10 000 applications: 0.05 s, not 1 s)."""
+    n, crits = len(p.applications), p.criteria
+    if n == 0:
+        return []
+    raw = np.array([[a.scores[c.name] for c in crits] for a in p.applications], dtype=float).reshape(n, len(crits))
+    w = np.array([c.weight for c in crits], dtype=float)
+    lo = np.array([c.scale_min for c in crits], dtype=float)
+    hi = np.array([c.scale_max for c in crits], dtype=float)
+    terms = w * ((raw - lo) / (hi - lo) if p.options.normalisation == "range" else raw / hi)
+    values = terms.sum(axis=1)
+    mags = np.abs(values)
+    near = mags < 1e3 * MIN_VALUE_SHARE * float(mags.sum())  # a thousand times the margin, with room
+    exact = ((terms < 0).any(axis=1) & (terms > 0).any(axis=1)) | near | ~np.isfinite(values)
+    out: list[float] = values.tolist()
+    for i in np.flatnonzero(exact).tolist():
+        out[i] = _value(p, p.applications[i])
+    return out
 
 
 def _unique(names: Iterable[str], what: str) -> None:
@@ -131,7 +154,7 @@ class Problem(Frozen):
                         f"application '{a.id}': the spread ({lo:g}, {hi:g}) of '{k}' does not contain its score "
                         f"{a.scores[k]:g}; give the lowest and highest reviewer score"
                     )
-        check_value_spread([a.id for a in self.applications], [_value(self, a) for a in self.applications])
+        check_value_spread([a.id for a in self.applications], _values(self))
         if self.options.tie_break is not None:
             for key in self.options.tie_break:
                 if key.lstrip("-") not in names | {"granted"}:
