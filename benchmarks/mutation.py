@@ -63,6 +63,7 @@ _TABLES = [
     "tests/io/test_tables.py",
     "tests/model/test_table_errors.py",
     "tests/model/test_cells.py",
+    "tests/model/test_table_messages.py",
     "tests/test_data.py",
 ]
 TESTS: dict[str, list[str]] = {
