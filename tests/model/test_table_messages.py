@@ -105,7 +105,16 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, int | None, str | None, A
         "(0 if it truly scored nothing)",
         3,
         "smart",
-        None,
+        float("nan"),  # the cell as pandas holds it
+    ),
+    (
+        {"smart_3": "\u200b"},
+        {},
+        "row 3 (id 'A-3'), column 'smart': the cell is empty; give a score on the criterion's scale in every row "
+        "(0 if it truly scored nothing)",
+        3,
+        "smart",
+        "\u200b",
     ),
     (
         {"smart_1": 8},
@@ -263,8 +272,32 @@ def test_each_refusal_word_for_word(
     err = refused(cols, **kwargs)
     assert str(err) == message
     assert (err.row, err.column) == (row, column)
-    assert err.value == value if value is not None else pd.isna(err.value)  # an empty cell: None or NaN
+    if isinstance(value, float) and value != value:
+        assert isinstance(err.value, float) and err.value != err.value  # NaN, as the cell holds it
+    else:
+        assert err.value == value
     pd.testing.assert_frame_equal(pd.DataFrame(cols), kept)  # the caller's table as it was
+
+
+def test_the_edges_that_are_accepted() -> None:
+    """A minimum equal to the request, a cost equal to it, thresholds at both ends of the scale."""
+    p = read(
+        base() | {"minimum": [100_000, None, None], "total_cost": [None, 200_000, None]},
+        thresholds={"green": 1, "smart": 7},
+    )
+    assert (p.applications[0].minimum, p.applications[1].total_cost) == (100_000, 200_000)
+    assert [c.threshold for c in p.criteria] == [1, 7]
+    empty_request = refused(edit(req_2=float("nan")) | {"Søknadsbeløp": [100_000, float("nan"), 300_000]})
+    assert isinstance(empty_request.value, float) and empty_request.value != empty_request.value
+
+
+def test_reviewer_spreads() -> None:
+    cols = base() | {"green_min": [5, 4, 5], "green_max": [7, 4, 6]}
+    p = read(cols)
+    assert [a.spread for a in p.applications] == [{"green": (5.0, 7.0)}, {"green": (4.0, 4.0)}, {"green": (5.0, 6.0)}]
+    cols["green_max"][0] = 5.5  # the score 6 lies outside 5 .. 5.5
+    err = refused(cols)
+    assert err.row == 1 and "5.5" in str(err) and "6" in str(err)
 
 
 def test_refusals_of_the_whole_table() -> None:

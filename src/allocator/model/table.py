@@ -54,8 +54,8 @@ _AMOUNT_FIX = {
 }
 
 
-def _where(row: int | None, id_: str | None, column: Hashable) -> str:
-    at = f"row {row}" if row is not None else "the table"
+def _where(row: int, id_: str | None, column: Hashable) -> str:
+    at = f"row {row}"
     if id_:
         at += f" (id {id_!r})"
     return f"{at}, column {str(column)!r}"
