@@ -35,7 +35,7 @@ REASONS: dict[Reason, tuple[str, str]] = {
         "does not meet the minimum requirements",
         "oppfyller ikke minstekravene",
     ),
-    Reason.OUTRANKED: ("not reached", "nådde ikke opp"),
+    Reason.OUTRANKED: ("did not make the cut", "nådde ikke opp"),  # in the competition for the frame
     Reason.TOO_LARGE: ("larger than the frame", "større enn rammen"),
     Reason.LOCKED_IN: (
         "required by a rule of the call",
