@@ -68,6 +68,7 @@ def check(problem: Problem) -> None:
         for w in want:
             den = lcm(den, w["total"].denominator)
         assert s.denominator == den
+        assert s.eligible.dtype == bool
         assert s.eligible.tolist() == [not w["below"] and not w["low_total"] for w in want]
         for r, w in zip(s.reasons, want, strict=True):
             assert r.count("below the threshold") == len(w["below"]) + w["low_total"]
@@ -281,3 +282,40 @@ def test_total_threshold_on_the_exact_path() -> None:
         assert s.eligible.tolist() == [True, False, False]
     r = _problem([Criterion(name="g", weight=1, scale_max=3)], [[1], [1 / 3]], options={"min_total_score": 1 / 3})
     assert _score_fractions(r).eligible.tolist() == [True, False]
+
+
+def test_integers_too_wide_for_int64_through_the_scores_alone() -> None:
+    """The common denominator (10**15) fits in int64, the weighted numerators (about 10**21)
+    do not: the bound on them, not the denominator, must send the sums to Python integers."""
+    crits = [Criterion(name="a", weight=999_999, scale_max=1e9), Criterion(name="b", weight=1, scale_max=1)]
+    p = _problem(crits, [[999_999_999.123456, 0.123456], [1.5, 1]])
+    check(p)
+    s = score(p)
+    assert s.common < 2**62 and s.numerators is not None and s.numerators.dtype == object
+    parts = integer_parts(p)
+    assert parts is not None
+    totals, common, _ = integer_totals(parts, [Fraction(999_999), Fraction(1)])
+    assert totals.dtype == object and common < 2**62
+    assert [Fraction(int(t), common) for t in totals.tolist()] == list(s.exact)
+
+
+def test_integer_scale_at_its_limits() -> None:
+    # a denominator of exactly 10**12 is still scaled (weight 1e-6 times a score 1e-6)
+    p = _problem([Criterion(name="g", weight=0.000001, scale_max=1)], [[0.000001], [1]])
+    s = score(p)
+    assert s.denominator == 10**12 and s.integer_scale() == 10**12
+    assert s.integer_scale([Fraction(1), Fraction(1)]) == 10**12
+    assert s.integer_scale([Fraction(1, 2), Fraction(1)]) is None  # 2 * 10**12: too large
+    # a small denominator, but values whose scaled sum passes 2**50
+    q = _problem([Criterion(name="g", weight=999_999.999999, scale_max=1)], [[0.999999], [1]])
+    sq = score(q)
+    assert sq.denominator <= 10**12 and sum(sq.exact) * sq.denominator > 2**50
+    assert sq.integer_scale() is None
+
+
+def test_reduced_denominator_on_python_integers() -> None:
+    # gcd(4, 2) = 2 first, then gcd(2, 3) = 1: the denominator stays 4
+    assert reduced_denominator(np.array([2, 3], dtype=object), 4) == 4
+    assert reduced_denominator(np.array([2, 6], dtype=object), 4) == 2
+    assert reduced_denominator(np.array([2, 3]), 4) == 4
+    assert reduced_denominator(np.array([0, 0], dtype=object), 4) == 1
