@@ -9,7 +9,6 @@ through JSON (``problem.model_dump_json()`` / ``Problem.model_validate_json(text
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from allocator.exceptions import AllocatorError
 from allocator.model.limits import MIN_VALUE_SHARE, check_value_spread
+from allocator.model.normalise import weighted_value
 from allocator.model.parts import Application, Criterion, Frozen, Options, whole_amount
 from allocator.model.rules import Rule
 from allocator.model.table import fields_from_frame
@@ -32,24 +32,7 @@ __all__ = ["Problem"]
 def _value(p: Problem, a: Application) -> float:
     """An application's weighted, normalised score, summed exactly (a value that is 0 must not
     come out as float noise such as 5.55e-17 and be refused as too small)."""
-
-    def x(v: float) -> Fraction:
-        return Fraction(repr(float(v)))  # the decimal typed, as allocator.model.scoring reads it
-
-    rng = p.options.normalisation == "range"
-    total = sum(
-        (
-            x(c.weight)
-            * (
-                (x(a.scores[c.name]) - x(c.scale_min)) / (x(c.scale_max) - x(c.scale_min))
-                if rng
-                else x(a.scores[c.name]) / x(c.scale_max)
-            )
-            for c in p.criteria
-        ),
-        Fraction(0),
-    )
-    return float(total)
+    return float(weighted_value(p.criteria, a.scores, p.options.normalisation))
 
 
 def _values(p: Problem) -> list[float]:

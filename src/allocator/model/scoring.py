@@ -25,7 +25,8 @@ from math import gcd, lcm
 
 import numpy as np
 
-from allocator.model import Criterion, Problem
+from allocator.model import Problem
+from allocator.model.normalise import exact, normalised_score
 
 __all__ = [
     "IntegerParts",
@@ -43,18 +44,6 @@ __all__ = [
 # well inside the integers a double represents exactly.
 _MAX_SCALE = 10**12
 _MAX_INT_TOTAL = 2**50
-
-
-def exact(x: float) -> Fraction:
-    """The decimal a user typed (0.4, 3.5), as an exact fraction (not 0.4000000000000000222)."""
-    return Fraction(repr(float(x)))
-
-
-def normalised_score(c: Criterion, raw: float, normalisation: str) -> Fraction:
-    """Criterion ``c``'s normalised score of ``raw``, exactly (0 = not funding; see the module)."""
-    if normalisation == "range":
-        return (exact(raw) - exact(c.scale_min)) / (exact(c.scale_max) - exact(c.scale_min))
-    return exact(raw) / exact(c.scale_max)
 
 
 @dataclass(frozen=True)

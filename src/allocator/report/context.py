@@ -22,6 +22,7 @@ from allocator.analysis.explanation import Explanation
 from allocator.exceptions import AllocatorError
 from allocator.model.ids import natural_key
 from allocator.model.levels import levels
+from allocator.model.normalise import weighted_value
 from allocator.model.problem import Problem
 from allocator.model.solution import Decision, Reason, RuleRef, Solution
 from allocator.report.layout import Formats, print_setup
@@ -184,12 +185,7 @@ def _explanation_rows(explanations: Any, lang: str) -> dict[str, dict[str, Any]]
 
 
 def _weighted(problem: Problem, scores: Mapping[str, float]) -> Fraction:
-    total = Fraction(0)
-    for c in problem.criteria:
-        x, lo, hi = (Fraction(repr(float(v))) for v in (scores[c.name], c.scale_min, c.scale_max))
-        n = (x - lo) / (hi - lo) if problem.options.normalisation == "range" else x / hi
-        total += Fraction(repr(float(c.weight))) * n
-    return total
+    return weighted_value(problem.criteria, scores, problem.options.normalisation)
 
 
 def _spreads(problem: Problem, scale: PointScale) -> dict[str, tuple[float, float]]:

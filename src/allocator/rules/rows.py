@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from math import ceil, floor, lcm
 from typing import Any
 
 import numpy as np
 
 from allocator.model.levels import levels
+from allocator.model.normalise import exact
 from allocator.model.problem import Problem
 from allocator.model.rules import (
     BudgetPots,
@@ -119,10 +119,6 @@ def _row(
     return RuleRow(rule, label, part, kind, a, g, y, float(lower), float(upper), unit, scale)
 
 
-def _frac(x: float) -> Fraction:
-    return Fraction(repr(float(x)))
-
-
 def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
     w = rule_where(rule, k)
     idx = select(rule, problem, where=w)
@@ -133,12 +129,12 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
     if isinstance(rule, GroupLimit):
         hi = [
             v
-            for v in (rule.max_amount, None if rule.max_share is None else floor(_frac(rule.max_share) * frame))
+            for v in (rule.max_amount, None if rule.max_share is None else floor(exact(rule.max_share) * frame))
             if v is not None
         ]
         lo = [
             v
-            for v in (rule.min_amount, None if rule.min_share is None else ceil(_frac(rule.min_share) * frame))
+            for v in (rule.min_amount, None if rule.min_share is None else ceil(exact(rule.min_share) * frame))
             if v is not None
         ]
         for part, members in groups(problem, idx, rule.per, w):
@@ -185,13 +181,13 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
         )
     elif isinstance(rule, MaxGrant):
         caps = [
-            v for v in (rule.amount, None if rule.share is None else floor(_frac(rule.share) * frame)) if v is not None
+            v for v in (rule.amount, None if rule.share is None else floor(exact(rule.share) * frame)) if v is not None
         ]
         for part, members in groups(problem, idx, rule.per, w):
             out.append(_row(k, label, part, kind, members, grant=1.0, upper=min(caps)))
     elif isinstance(rule, CoFinancing):
         other = other_public(problem, rule, w)
-        share = _frac(rule.share)  # once, not once per application
+        share = exact(rule.share)  # once, not once per application
         for i in idx:
             cost = apps[i].total_cost
             assert cost is not None  # validated with the problem

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from allocator.model.normalise import exact
 from allocator.model.solution import Decision, Reason
 from allocator.words.numbers import check_lang, join_ids, money, number, percent
 from allocator.words.rules import rule_name
@@ -36,10 +37,6 @@ __all__ = [
 def quoted(text: str, lang: str) -> str:
     """A name in quotation marks: «...» in Norwegian, '...' in English."""
     return f"«{text}»" if check_lang(lang) == "nb" else f"'{text}'"
-
-
-def _exact(x: float) -> Fraction:
-    return Fraction(repr(float(x)))
 
 
 class PointScale:
@@ -72,12 +69,12 @@ class PointScale:
     def points(self, score: float | Fraction) -> float:
         """A weighted score in points (a float score read as the decimal it shows, so that
         0.8 of a weight of 1 is 5.6 points of 7, not 5.600000000000001)."""
-        exact = score if isinstance(score, Fraction) else _exact(score)
-        return float(_exact(self.offset) + exact * self.factor)
+        value = score if isinstance(score, Fraction) else exact(score)
+        return float(exact(self.offset) + value * self.factor)
 
     def delta(self, margin: float | Fraction) -> float:
         """A change of weighted score in points."""
-        return float((margin if isinstance(margin, Fraction) else _exact(margin)) * self.factor)
+        return float((margin if isinstance(margin, Fraction) else exact(margin)) * self.factor)
 
     def reachable(self, score: Fraction, rise: Fraction) -> bool:
         """Whether ``score`` can rise by *more than* ``rise`` and stay within the scale."""
@@ -98,13 +95,13 @@ def point_scale(problem: Any) -> PointScale:
     (5.2, 7.0)
     """
     crits = problem.criteria
-    w = sum((_exact(c.weight) for c in crits), Fraction(0))
+    w = sum((exact(c.weight) for c in crits), Fraction(0))
     scales = {(c.scale_min, c.scale_max) for c in crits}
     if len(scales) == 1:
         lo, hi = scales.pop()
         if problem.options.normalisation == "range":
-            return PointScale(lo, hi, lo, (_exact(hi) - _exact(lo)) / w, w)
-        return PointScale(lo, hi, 0.0, _exact(hi) / w, w)
+            return PointScale(lo, hi, lo, (exact(hi) - exact(lo)) / w, w)
+        return PointScale(lo, hi, 0.0, exact(hi) / w, w)
     return PointScale(0.0, 100.0, 0.0, Fraction(100) / w, w)
 
 
