@@ -226,39 +226,17 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, int | None, str | None, A
         "smart",
         True,
     ),
-    (
-        {},
-        {"scales": {"blue": (1, 7)}},
-        "scales names unknown criterion 'blue'; correct it to one of the criteria (keys of weights) ['green', 'smart']",
-        None,
-        "blue",
-        (1, 7),
-    ),
-    (
-        {},
-        {"thresholds": {"blue": 2}},
-        "thresholds names unknown criterion 'blue'; correct it to one of the criteria (keys of weights) "
-        "['green', 'smart']",
-        None,
-        "blue",
-        2,
-    ),
-    (
-        {},
-        {"labels": {"blue": "Blå"}},
-        "labels names unknown criterion 'blue'; correct it to one of the criteria (keys of weights) ['green', 'smart']",
-        None,
-        "blue",
-        "Blå",
-    ),
-    (
-        {},
-        {"labels_nb": {"blue": "Blå"}},
-        "labels_nb names unknown criterion 'blue'; correct it to one of the criteria (keys of weights) "
-        "['green', 'smart']",
-        None,
-        "blue",
-        "Blå",
+    *(
+        (
+            {},
+            {argument: {"blue": value}},
+            f"{argument} names unknown criterion 'blue'; correct it to one of the criteria (keys of weights) "
+            "['green', 'smart']",
+            None,
+            "blue",
+            value,
+        )
+        for argument, value in (("scales", (1, 7)), ("thresholds", 2), ("labels", "Blå"), ("labels_nb", "Blå"))
     ),
 ]
 
