@@ -57,7 +57,12 @@ _FORMULATION = [
     "tests/rules/test_rows_brute.py",
 ]
 _SCORING = ["tests/model/test_scoring.py", "tests/model/test_problem.py", "tests/model/test_scales.py"]
-_ROWS = ["tests/rules/test_rows_brute.py", "tests/rules/test_oracle.py", "tests/rules/test_check.py"]
+_ROWS = [
+    "tests/rules/test_rows_shape.py",
+    "tests/rules/test_rows_brute.py",
+    "tests/rules/test_oracle.py",
+    "tests/rules/test_check.py",
+]
 _BASELINE = ["tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
 _TABLES = [
     "tests/io/test_tables.py",
