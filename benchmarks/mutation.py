@@ -184,6 +184,18 @@ from hypothesis import HealthCheck as _HC, settings as _settings  # noqa: E402
 _settings.register_profile("mutation", max_examples={n}, deadline=None, derandomize=True, database=None,
                            suppress_health_check=list(_HC))
 _settings.load_profile("mutation")
+
+# mutmut passes a mutant's tests in no set order and stops at the first failure: run them in
+# the order the module's test list gives (fast hand-worked tests first, brute force after)
+_ORDER = {order}
+
+
+def pytest_collection_modifyitems(items):  # noqa: ANN001, ANN201
+    def rank(item):  # noqa: ANN001, ANN202
+        path = item.nodeid.split("::")[0]
+        return next((k for k, t in enumerate(_ORDER) if path == t.split("::")[0] or path.startswith(t.rstrip("/") + "/")), len(_ORDER))
+
+    items.sort(key=rank)
 """
 
 
@@ -194,7 +206,9 @@ def run(
     tests = [t for t in tests if (dest / t.split("::")[0]).exists()]  # a test file may be newer than ref
     _configure(dest, module, tests)
     conftest = dest / "tests" / "conftest.py"
-    conftest.write_text(conftest.read_text(encoding="utf-8") + _PROFILE.format(n=examples), encoding="utf-8")
+    conftest.write_text(
+        conftest.read_text(encoding="utf-8") + _PROFILE.format(n=examples, order=json.dumps(tests)), encoding="utf-8"
+    )
     env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
     cmd = ["nice", "-n", "15", mutmut, "run", "--max-children", str(jobs)]

@@ -55,7 +55,8 @@ class Case:
 def binary_models(draw: st.DrawFn) -> Case:
     n = draw(st.integers(3, 10))
     b = ModelBuilder()
-    c = draw(st.lists(st.integers(1, 30), min_size=n, max_size=n))
+    top = draw(st.sampled_from([3, 30]))  # values 1-3: many portfolios share the optimum
+    c = draw(st.lists(st.integers(1, top), min_size=n, max_size=n))
     fixed = draw(st.lists(st.sampled_from([None, None, None, 0, 1]), min_size=n, max_size=n))
     lo = np.array([0.0 if v is None else float(v) for v in fixed])
     hi = np.array([1.0 if v is None else float(v) for v in fixed])
@@ -86,6 +87,11 @@ def _brute(case: Case) -> int | None:
     """The best value of any 0/1 vector feasible by the case's own data (None if none)."""
     values = [case.value(x) for x in itertools.product([0, 1], repeat=case.n) if case.feasible(x)]
     return max(values) if values else None
+
+
+def _optima(case: Case, value: int) -> list[tuple[int, ...]]:
+    """Every feasible 0/1 vector worth ``value``."""
+    return [x for x in itertools.product([0, 1], repeat=case.n) if case.feasible(x) and case.value(x) == value]
 
 
 def _as_ints(x: np.ndarray) -> tuple[int, ...]:
@@ -183,6 +189,10 @@ def test_exact_optimum_is_the_brute_force_optimum(case: Case) -> None:
     assert r.value == opt == r.bound
     x = _as_ints(r.x)
     assert case.feasible(x) and case.value(x) == opt
+    # the columns it says no other optimum changes: every optimum agrees with x on them
+    assert r.tied is not None
+    for other in _optima(case, opt):
+        assert all(a == b for a, b, t in zip(other, x, r.tied.tolist(), strict=True) if not t), (other, x, r.tied)
 
 
 # ------------------------------------------------------------ the Lagrangian paths of solve(), forced on small calls

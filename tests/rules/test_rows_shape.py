@@ -92,6 +92,12 @@ CASES: list[tuple[Any, list[tuple[str, list[int], list[float], list[float], floa
             ("", [0, 1, 2], [0.0] * 3, [1.0] * 3, 2, INF, "applications", 1),
         ],
     ),
+    (
+        # shares of the frame rounded to whole kroner in the safe direction: floors up, caps down
+        GroupLimit(min_share=0.1234567, max_share=0.3333333),
+        [("", [0, 1, 2], [1.0] * 3, [0.0] * 3, 123_457, 333_333, "kr", 1)],
+    ),
+    (GroupLimit(min_share=0.1), [("", [0, 1, 2], [1.0] * 3, [0.0] * 3, 100_000, INF, "kr", 1)]),
     (FundedCount(min=1, max=2), [("", [0, 1, 2], [0.0] * 3, [1.0] * 3, 1, 2, "applications", 1)]),
     (FundedCount(max=2), [("", [0, 1, 2], [0.0] * 3, [1.0] * 3, -INF, 2, "applications", 1)]),
     (
@@ -128,6 +134,10 @@ CASES: list[tuple[Any, list[tuple[str, list[int], list[float], list[float], floa
         ],
     ),
     (MustFund(ids=["A-1"]), [("", [0], [0.0], [1.0], 1, INF, "applications", 1)]),
+    (
+        MustFund(ids=["A-1", "A-2"]),
+        [("A-1", [0], [0.0], [1.0], 1, INF, "applications", 1), ("A-2", [1], [0.0], [1.0], 1, INF, "applications", 1)],
+    ),
     (MustFund(tag="green"), [("A-1", [0], [0.0], [1.0], 1, INF, "applications", 1)]),
     (
         # an amount (all-or-nothing: the request itself) fixes the grant
@@ -164,6 +174,10 @@ CASES: list[tuple[Any, list[tuple[str, list[int], list[float], list[float], floa
     ),
     (Requires(ids=["A-1"], requires=["A-1"]), []),
     (
+        Requires(ids=["A-1", "B-1"], requires=["A-1"]),
+        [("B-1 needs A-1", [2, 0], [0.0] * 2, [1.0, -1.0], -INF, 0, "applications", 1)],
+    ),
+    (
         BudgetPots(column="pot", frames={"nord": 400_000, "sør": 300_000}),
         [
             ("nord", [0, 2], [1.0] * 2, [0.0] * 2, -INF, 400_000, "kr", 1),
@@ -176,6 +190,22 @@ CASES: list[tuple[Any, list[tuple[str, list[int], list[float], list[float], floa
         [
             ("2025", [0, 1, 2], [3.0] * 3, [0.0] * 3, -INF, 1_500_000, "kr", 10),
             ("2026", [0, 1, 2], [7.0] * 3, [0.0] * 3, -INF, 6_000_000, "kr", 10),
+        ],
+    ),
+    (
+        # fifths: the scale is the least common denominator, 5
+        MultiYear(frames={"2025": 150_000, "2026": 600_000}, split={"2025": 0.2, "2026": 0.8}),
+        [
+            ("2025", [0, 1, 2], [1.0] * 3, [0.0] * 3, -INF, 750_000, "kr", 5),
+            ("2026", [0, 1, 2], [4.0] * 3, [0.0] * 3, -INF, 3_000_000, "kr", 5),
+        ],
+    ),
+    (
+        # billionths: the largest scale still used
+        MultiYear(frames={"2025": 150_000, "2026": 600_000}, split={"2025": 0.000000001, "2026": 0.999999999}),
+        [
+            ("2025", [0, 1, 2], [1.0] * 3, [0.0] * 3, -INF, 150_000 * 10**9, "kr", 10**9),
+            ("2026", [0, 1, 2], [999_999_999.0] * 3, [0.0] * 3, -INF, 600_000 * 10**9, "kr", 10**9),
         ],
     ),
     (
@@ -225,36 +255,49 @@ def test_each_rule_kind_gives_the_rows_worked_out_by_hand(rule: Any, expected: l
 def test_rows_no_portfolio_can_break_are_left_out() -> None:
     """All-or-nothing, every application eligible: a row stays if some mix of funded and not
     funded applications (each at its full request) can break it."""
-    rules = [case[0].model_copy(update={"label": f"r{k}"}) for k, case in enumerate(CASES)]
+    rules = [
+        GroupLimit(category="klynge*", per="category", min_amount=100_000, max_count=1, label="theme"),
+        GroupLimit(max_amount=250_000, min_count=2, label="all"),
+        GroupLimit(max_amount=650_000, min_amount=0, min_count=0, label="loose"),
+        FundedCount(min=0, max=3, label="any number"),
+        FundedCount(min=1, max=2, label="one or two"),
+        MaxGrant(amount=250_000, label="cap"),
+        CoFinancing(share=0.5, other_public="other", label="cof"),
+        DeMinimis(
+            decision_date=dt.date(2025, 1, 1),
+            eur_nok=10,
+            ceiling_eur=50_000,
+            ledger=[LedgerEntry(organisation="Org1", date=dt.date(2024, 6, 1), amount=10_000, currency="EUR")],
+            label="dm",
+        ),
+        MustFund(ids=["A-1"], label="must"),
+        MustNotFund(ids=["B-1"], label="not"),
+        Exclusive(ids=["A-1", "A-2"], label="one of two"),
+        Exclusive(ids=["A-1", "A-2"], at_most=2, label="both"),
+        Requires(ids=["B-1"], requires=["A-1"], label="needs"),
+        BudgetPots(column="pot", frames={"nord": 400_000, "sør": 300_000}, label="pots"),
+        MultiYear(frames={"2025": 150_000, "2026": 600_000}, split={"2025": 0.3, "2026": 0.7}, label="years"),
+        MultiYear(frames={"2025": 150_000, "2026": 600_000}, columns={"2025": "f1", "2026": "f2"}, label="fine"),
+    ]
     kept = [r.name for r in rule_rows(_problem(*rules))]
     assert kept == [
-        "r0 [klynge prosess]",  # 0 is below the floor of 100 000 (one application: the count cannot break)
-        "r0 [klynge vann]",
-        "r1",  # 650 000 above 250 000
-        "r1",  # fewer than 2 funded
-        "r2",  # three funded is above 2; none below 1
-        "r3",
-        "r4 [A-1]",  # 300 000 above 250 000; A-2 and B-1 ask for less
-        "r5 [Org1]",  # 450 000 above 120 000
-        "r5 [Org2]",
-        "r6 [A-2]",  # 200 000 above 150 000; A-1 asks for exactly its cap of 300 000
-        "r6 [B-1]",
-        "r7 [Org1]",  # 450 000 above 400 000; Org2's 200 000 fits its 500 000
-        "r8",
-        "r9 [A-1]",
-        "r10 [A-1]",
-        "r11",
-        "r12 [A-1]",
-        "r12 [B-1]",
-        "r13",
-        "r14",
-        "r15 [B-1 needs A-1]",
-        "r15 [B-1 needs A-2]",
-        "r16 [A-1]",
-        "r16 [B-1]",
-        "r18 [nord]",  # 450 000 above 400 000; sør's 200 000 fits 300 000
-        "r19 [2025]",  # 0.3 x 650 000 = 195 000 above 150 000; 0.7 x 650 000 fits 600 000
-        # r20: 0.1234567891 x 300 000 + 0.5 x 200 000 = 137 037 fits 150 000, and 512 963 fits 600 000
+        "theme [klynge prosess]",  # 0 is below the floor of 100 000 (one application: the count cannot break)
+        "theme [klynge vann]",
+        "all",  # 650 000 above 250 000
+        "all",  # fewer than 2 funded
+        # loose: 650 000 is all there is; a floor of 0 kr or 0 funded cannot break; any number likewise
+        "one or two",  # three funded is above 2; none below 1
+        "cap [A-1]",  # 300 000 above 250 000; A-2 and B-1 ask for less
+        "cof [A-2]",  # 200 000 above 150 000; A-1 asks for exactly its cap of 300 000
+        "cof [B-1]",
+        "dm [Org1]",  # 450 000 above 400 000; Org2's 200 000 fits its 500 000
+        "must",
+        "not",
+        "one of two",  # both: two of two cannot break
+        "needs [B-1 needs A-1]",
+        "pots [nord]",  # 450 000 above 400 000; sør's 200 000 fits 300 000
+        "years [2025]",  # 0.3 x 650 000 = 195 000 above 150 000; 0.7 x 650 000 fits 600 000
+        # fine: 0.1234567891 x 300 000 + 0.5 x 200 000 = 137 037 fits 150 000, and 512 963 fits 600 000
     ]
 
 
@@ -263,6 +306,15 @@ def test_an_application_that_cannot_be_funded_breaks_no_row() -> None:
     assert [r.name for r in rule_rows(p)] == ["cof [A-2]", "cof [B-1]"]
     assert [r.name for r in rule_rows(p, eligible=[True, False, True])] == ["cof [B-1]"]
     assert [r.name for r in rule_rows(p, eligible=np.array([False, False, False]))] == []
+    # counts: two who can be funded cannot break "at most 2"; a requirement binds if its
+    # requirer can be funded (it must then stay out), and cannot break if the requirer cannot
+    p = _problem(
+        FundedCount(max=2, label="two"),
+        Requires(ids=["B-1"], requires=["A-2"], label="needs"),
+        Requires(ids=["A-2"], requires=["B-1"], label="back"),
+    )
+    assert [r.name for r in rule_rows(p)] == ["two", "needs [B-1 needs A-2]", "back [A-2 needs B-1]"]
+    assert [r.name for r in rule_rows(p, eligible=[True, False, True])] == ["needs [B-1 needs A-2]"]
     # a floor stays even when no application can be funded: it is then broken for certain
     p = _problem(GroupLimit(min_amount=100_000, label="floor"))
     assert [r.name for r in rule_rows(p, eligible=[False, False, False])] == ["floor"]

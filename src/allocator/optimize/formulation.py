@@ -370,8 +370,7 @@ def _add_rules(formulation: Formulation, builder: ModelBuilder) -> dict[int, str
     per_app = app_columns(formulation)
     out: dict[int, str] = {}
     eligible = formulation.scores.eligible
-    minimums = [lv.minimum for lv in formulation.levels]
-    for n, row in enumerate(rule_rows(formulation.problem, eligible=eligible, minimums=minimums)):
+    for n, row in enumerate(rule_rows(formulation.problem, eligible=eligible)):
         cols, vals = to_columns(row, formulation, per_app)
         r = builder.add_row(cols, vals, lower=row.lower, upper=row.upper, name=f"rule_{row.rule:03d}_{n:05d}")
         out[r] = row.name

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -134,13 +134,13 @@ def optimum(
     f, c = engine.f, engine.c
     before = engine.solves
     status, bound, method, tied = Status.OPTIMAL, None, "mip", None
-    x = None
+    x, free = None, None
     if rel_gap == 0 and engine.uses_knapsack:
         x, unique = knapsack.optimum(f, c, engine.col_lower, engine.col_upper, engine.frame)
         if x is not None:
             method, tied = "knapsack", not unique
     if x is None:
-        x, status, bound, method = _large(engine, rel_gap, remaining())
+        x, status, bound, method, free = _large(engine, rel_gap, remaining())
     if x is None:
         res = engine.run(c, rel_gap=rel_gap, start=start, time_limit=remaining())
         if not res.status.has_solution or res.x is None:
@@ -152,35 +152,41 @@ def optimum(
     keys: tuple[str, ...] = ()
     solves = engine.solves - before
     if tie_break is not None and status is Status.OPTIMAL and rel_gap == 0:
-        settled = tie_break.settle(engine, f, c, x, unique=tied is False)
+        settled = tie_break.settle(engine, f, c, x, unique=tied is False, free=free)
         x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
     return engine.outcome(
         x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied
     )
 
 
-def _large(
-    engine: Engine, rel_gap: float, time_limit: float | None
-) -> tuple[np.ndarray | None, Status, float | None, str]:
+class _Found(NamedTuple):
+    """What :func:`_large` found: a portfolio (None: solve the model as usual) and how."""
+
+    x: np.ndarray | None
+    status: Status = Status.OPTIMAL
+    bound: float | None = None
+    method: str = "mip"
+    tied: np.ndarray | None = None  # the columns other optimal portfolios may set differently
+
+
+def _large(engine: Engine, rel_gap: float, time_limit: float | None) -> _Found:
     """Large all-or-nothing calls by Lagrangian decomposition (see :mod:`allocator.optimize.large`)."""
     f = engine.f
     if f.problem.options.partial or engine.n_rows != f.model.n_rows:
-        return None, Status.OPTIMAL, None, "mip"
+        return _Found(None)
     m = engine.current(engine.c)
     if rel_gap == 0:
         if engine.scale is None or m.n_cols < EXACT_COLS:
-            return None, Status.OPTIMAL, None, "mip"
+            return _Found(None)
         budget = max(2.0, m.n_cols / 2000)
         e = exact_optimum(m, time_limit=min(budget, time_limit) if time_limit else budget)
-        return (
-            (None, Status.OPTIMAL, None, "mip") if e is None else (engine.clean(e.x), Status.OPTIMAL, None, "lagrange")
-        )
+        return _Found(None) if e is None else _Found(engine.clean(e.x), method="lagrange", tied=e.tied)
     if m.n_cols < LARGE_COLS:
-        return None, Status.OPTIMAL, None, "mip"
+        return _Found(None)
     r = near_optimal(m, rel_gap=rel_gap, time_limit=time_limit)
     if r is None or r.gap > rel_gap:
-        return None, Status.OPTIMAL, None, "mip"
-    return engine.clean(r.x), Status.FEASIBLE, r.bound / (engine.scale or 1), "lagrange"
+        return _Found(None)
+    return _Found(engine.clean(r.x), Status.FEASIBLE, r.bound / (engine.scale or 1), "lagrange")
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:

@@ -147,13 +147,17 @@ class TieBreak:
         *,
         unique: bool = False,
         keys: list[Key] | None = None,
+        free: np.ndarray | None = None,
     ) -> Settled:
         """The portfolio the rule prefers among those worth as much as ``x`` under ``c``.
 
         ``m`` is the loaded model (bounds and rows in force: the optimum's); ``x`` must be
         optimal for ``c``. With a non-integral ``c`` the value is held within 1e-9 relative.
         ``unique``: ``x`` is known to be the only optimum (nothing to settle). ``keys``: the
-        rule's :meth:`vectors` of ``f``, when the caller keeps them.
+        rule's :meth:`vectors` of ``f``, when the caller keeps them. ``free``: the columns
+        other optimal portfolios may set differently, when the caller has proved it (as
+        :func:`allocator.optimize.large.proof.exact_optimum` does); otherwise
+        :func:`allocator.optimize.fixing.candidates` finds them.
         """
         keys = self.vectors(f) if keys is None else keys
         names = (*(k.name for k in keys), "id")
@@ -161,7 +165,8 @@ class TieBreak:
             return Settled(x, names, False, 0)
         binary = not f.problem.options.partial
         exact = integral(c) and float(np.abs(c).sum()) < EXACT
-        free = fixing.candidates(m, c, x, float(np.dot(c, x))) if exact else np.ones(len(x), dtype=bool)
+        if free is None or not exact:
+            free = fixing.candidates(m, c, x, float(np.dot(c, x))) if exact else np.ones(len(x), dtype=bool)
         if binary and not free[f.select].any():
             return Settled(x, names, False, 1)  # the relaxation fixed every decision
         sub, cols = m.restricted(free, x, options=QUESTIONS)

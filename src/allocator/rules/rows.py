@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from allocator.model.levels import levels
 from allocator.model.normalise import exact
 from allocator.model.problem import Problem
 from allocator.model.rules import (
@@ -104,7 +103,7 @@ def _row(
     unit: str = "kr",
     scale: int = 1,
 ) -> RuleRow:
-    a = np.fromiter(apps, dtype=np.int64) if not isinstance(apps, np.ndarray) else apps.astype(np.int64, copy=False)
+    a = np.fromiter(apps, dtype=np.int64)
     # np.full for the common scalar case: same arrays, a fraction of broadcast_to's cost
     g = (
         np.full(a.shape, float(grant))
@@ -267,18 +266,20 @@ def _rows_of(problem: Problem, k: int, rule: Any, label: str) -> list[RuleRow]:
     return out
 
 
-def _all_extremes(rows: Sequence[RuleRow], lowest: np.ndarray, highest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the smallest and largest activity over each application's possible grants:
-    0, or between ``lowest`` and ``highest`` (both 0 for an application that cannot be funded)."""
+def _all_extremes(rows: Sequence[RuleRow], highest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, bounds on the smallest and largest activity over every portfolio: each
+    application is not funded (adds 0) or funded with a grant between 0 and ``highest``
+    (0 for an application that cannot be funded). The grant's coefficient is never negative,
+    so its term is largest at ``highest``; the smallest activity is bounded with a grant of 0,
+    which can only be lower than the true one (a row is then kept, never wrongly left out)."""
     apps = np.concatenate([r.apps for r in rows])
     grant = np.concatenate([r.grant for r in rows])
     funded = np.concatenate([r.funded for r in rows])
     which = np.repeat(np.arange(len(rows)), [len(r.apps) for r in rows])
-    m, r_ = lowest[apps], highest[apps]
-    at_m, at_r = grant * m + funded, grant * r_ + funded
-    can = r_ > 0
-    lo = np.where(can, np.minimum(0.0, np.minimum(at_m, at_r)), 0.0)
-    hi = np.where(can, np.maximum(0.0, np.maximum(at_m, at_r)), 0.0)
+    top = highest[apps]
+    can = top > 0
+    lo = np.where(can, np.minimum(0.0, funded), 0.0)
+    hi = np.where(can, np.maximum(0.0, grant * top + funded), 0.0)
     return np.bincount(which, weights=lo, minlength=len(rows)), np.bincount(which, weights=hi, minlength=len(rows))
 
 
@@ -286,29 +287,23 @@ def rule_rows(
     problem: Problem,
     *,
     eligible: Sequence[bool] | np.ndarray | None = None,
-    minimums: Sequence[int] | None = None,
     keep_redundant: bool = False,
 ) -> list[RuleRow]:
     """Every row of every rule of ``problem`` (those no portfolio can violate left out).
 
-    ``eligible`` and ``minimums`` (per application: eligible or not, smallest grant above 0)
-    are computed from the problem when not given.
+    ``eligible`` (per application: whether it can be funded) is computed from the problem
+    when not given.
     """
     labels = rule_labels(problem.rules)
     rows: list[RuleRow] = []
     for k, rule in enumerate(problem.rules):
         rows.extend(_rows_of(problem, k, rule, labels[k]))
-    if keep_redundant:
+    if keep_redundant or not rows:
         return rows
     if eligible is None:
         eligible = score(problem).eligible
-    mins = [levels(a, problem.options).minimum for a in problem.applications] if minimums is None else minimums
-    ok = np.asarray(eligible, dtype=bool)
-    lowest = np.where(ok, np.asarray(mins, dtype=float), 0.0)
-    highest = np.where(ok, np.array([a.requested for a in problem.applications], dtype=float), 0.0)
-    if not rows:
-        return rows
-    lo, hi = _all_extremes(rows, lowest, highest)
-    return [
-        row for row, a, b in zip(rows, lo.tolist(), hi.tolist(), strict=True) if not (b <= row.upper and a >= row.lower)
-    ]
+    highest = np.where(
+        np.asarray(eligible, dtype=bool), np.array([a.requested for a in problem.applications], dtype=float), 0.0
+    )
+    lo, hi = _all_extremes(rows, highest)
+    return [row for row, a, b in zip(rows, lo.tolist(), hi.tolist(), strict=True) if b > row.upper or a < row.lower]

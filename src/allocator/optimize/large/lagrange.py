@@ -61,6 +61,10 @@ class LagrangeResult:
     iterations: int
     seconds: float
     multipliers: np.ndarray | None = None
+    tied: np.ndarray | None = None
+    """From :func:`allocator.optimize.large.proof.exact_optimum`: the columns a portfolio worth
+    as much as ``x`` may still set differently (every other column is at its value in ``x``
+    in all of them); None when not computed."""
 
     @property
     def gap(self) -> float:

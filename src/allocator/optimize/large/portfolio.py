@@ -7,6 +7,8 @@ before it is returned."""
 from __future__ import annotations
 
 import time
+from enum import Enum
+from typing import Literal
 
 import numpy as np
 
@@ -23,7 +25,10 @@ from allocator.optimize.large.lagrange import (
 from allocator.optimize.linear import LinearModel
 from allocator.status import Status
 
-__all__ = ["near_optimal", "sub_mip"]
+__all__ = ["MAX_FREE_SHARE", "near_optimal", "sub_mip"]
+
+MAX_FREE_SHARE = 0.3
+"""A restricted MIP during the multipliers' search leaves at most this share of the columns free."""
 
 
 def _unblock(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray) -> np.ndarray:
@@ -53,8 +58,27 @@ def _unblock(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray) -> np.ndarray:
     return free
 
 
-def _restricted(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray, band: int, time_limit: float) -> np.ndarray | None:
-    """Fix clear decisions at the Lagrangian solution; a MIP decides the ``band`` closest ones."""
+class _Skip(Enum):
+    """What :func:`_restricted` returns when it did not solve: too many columns would be free."""
+
+    SKIP = "skip"
+
+
+def _restricted(
+    d: Decomposition,
+    x_lag: np.ndarray,
+    rc: np.ndarray,
+    band: int,
+    time_limit: float,
+    max_free: int | None = None,
+) -> np.ndarray | Literal[_Skip.SKIP] | None:
+    """Fix clear decisions at the Lagrangian solution; a MIP decides the ``band`` closest ones.
+
+    With ``max_free``: returns ``_Skip.SKIP`` without solving when more columns than that would be
+    free. Early multipliers fund far too much or too little, and freeing every column that
+    could set that right leaves the whole model to the MIP: better to wait for better
+    multipliers.
+    """
     m = d.model
     c = np.abs(m.objective) + 1e-9
     closeness = np.abs(rc) / c
@@ -66,6 +90,8 @@ def _restricted(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray, band: int, 
             any_free = free[C].any(axis=1)
             free[C[any_free].ravel()] = True
     free &= d.lower < d.upper
+    if max_free is not None and int(free.sum()) > max_free:
+        return _Skip.SKIP
     fixed_val = np.where(free, 0.0, np.clip(x_lag, d.lower, d.upper))
     res = sub_mip(d, free, fixed_val, time_limit=time_limit)
     return res[1] if res is not None and res[1] is not None else None
@@ -192,12 +218,13 @@ def near_optimal(
             if v > best_value:
                 best_value, best_x = v, x.copy()
         if it % 25 == 0 or it == max_iter:
-            xp = _restricted(d, best_lag, best_rc, band, max(1.0, min(10.0, deadline - time.perf_counter())))
-            if xp is not None and _feasible(m, xp):
+            left = max(1.0, min(10.0, deadline - time.perf_counter()))
+            xp = _restricted(d, best_lag, best_rc, band, left, max_free=int(MAX_FREE_SHARE * m.n_cols))
+            if isinstance(xp, np.ndarray) and _feasible(m, xp):
                 v = float(np.dot(c, xp))
                 if v > best_value:
                     best_value, best_x = v, xp
-            else:
+            elif xp is not _Skip.SKIP:
                 band *= 2
         if best_x is not None and np.isfinite(best_bound) and (best_bound - best_value) <= rel_gap * abs(best_bound):
             break
@@ -213,7 +240,7 @@ def near_optimal(
         lam = np.where(only_down, np.minimum(lam, 0.0), lam)
     if best_x is None and np.isfinite(best_bound):
         xp = _restricted(d, best_lag, best_rc, band, max(1.0, min(10.0, deadline - time.perf_counter())))
-        if xp is not None and _feasible(m, xp):
+        if isinstance(xp, np.ndarray) and _feasible(m, xp):
             best_value, best_x = float(np.dot(c, xp)), xp
     if best_x is None:
         return None

@@ -81,7 +81,9 @@ def exact_optimum(
     """A proven optimal portfolio of a binary model with an integer objective, or None.
 
     None means "not proven here" (not binary, objective not integer, too many decisions left
-    free, or out of time): the caller then solves the model as usual.
+    free, or out of time): the caller then solves the model as usual. The result's ``tied``
+    marks the columns that other optimal portfolios may set differently (the same argument,
+    for portfolios worth ``value`` instead of ``value + 1``): a tie-break decides among those.
     """
     t0 = time.perf_counter()
     deadline = t0 + (time_limit if time_limit else 300.0)
@@ -103,10 +105,18 @@ def exact_optimum(
     if r is None or r.multipliers is None:
         return None
     x, value = r.x, float(np.dot(c, r.x))
+    lam = r.multipliers
+
+    def proven() -> LagrangeResult:
+        # the same bound, one unit lower: what the portfolios worth ``value`` (the ties) may vary
+        _, tied, fixed = allowed_columns(d, lam, value - 1.0)
+        agree = np.array_equal(fixed[~tied], x[~tied])  # x is one of them: always, barring rounding
+        return LagrangeResult(x, value, value, r.iterations, time.perf_counter() - t0, lam, tied if agree else None)
+
     for _ in range(rounds):
-        slack, free, fixed = allowed_columns(d, r.multipliers, value)
+        slack, free, fixed = allowed_columns(d, lam, value)
         if slack < 0:
-            return LagrangeResult(x, value, value, r.iterations, time.perf_counter() - t0, r.multipliers)
+            return proven()
         if free.sum() > max_free_share * m.n_cols:
             return None
         left = deadline - time.perf_counter()
@@ -114,7 +124,7 @@ def exact_optimum(
             return None
         got = sub_mip(d, free, fixed, time_limit=left, at_least=value + 1.0)
         if got is None or got[0] is Status.INFEASIBLE:  # nothing worth value + 1 exists
-            return LagrangeResult(x, value, value, r.iterations, time.perf_counter() - t0, r.multipliers)
+            return proven()
         status, better = got
         if better is None or not status.has_solution:
             return None  # time limit or error: not proven
