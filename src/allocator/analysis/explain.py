@@ -22,14 +22,12 @@ in full) and ``share_i(P)`` the share of its request it receives in portfolio ``
 ``max_grant``
     The largest request, in whole kroner, at which funding it in full is optimal (ties
     included), all else equal: for a funded application, how much more it could have asked
-    for; for one not funded, the request at which it would have been funded. Exact: with
-    *i* forced in and the frame lifted, the cheapest portfolio worth at least the best value
-    without *i* costs ``C``; then ``max_grant = frame - (C - request)``. When a rule's row
-    involves *i* (its amount may enter the rule) the value is checked by re-solving the
-    problem with that request, and found by bisection over whole kroner if the check fails
-    (assuming that a smaller request never hurts). Under partial funding it is computed for
-    applications not funded, by bisection (its minimum is lowered to the new request if
-    needed), and left empty for funded ones.
+    for; for one not funded, the request at which it would have been funded. Exact:
+    all-or-nothing without rules, the cheapest portfolio worth at least the best value
+    without *i*, with *i* forced in and the frame lifted, costs ``C``; then ``max_grant =
+    frame - (C - request)``. With rules or partial funding, one integer program in which
+    *i*'s request is a column of its own, in the frame and in every rule row, maximised
+    under the same value condition (:mod:`allocator.analysis.margins`).
 ``displaces`` / ``also_funded``
     The difference between the optimum and the best portfolio with *i* forced in: the
     funded applications it would push out, and the others that would come in with it. Of
@@ -61,6 +59,7 @@ from allocator.analysis.explanation import Explanation
 from allocator.analysis.margins import Requests, margin_down_partial, margin_up_partial
 from allocator.analysis.margins import max_grant as largest_request
 from allocator.analysis.sentences import check_lang, sentence
+from allocator.analysis.threads import in_threads, thread_count
 from allocator.exceptions import AllocatorError
 from allocator.model.guards import check_solve
 from allocator.model.problem import Problem
@@ -193,6 +192,7 @@ def explanations(
     max_grant: bool = True,
     time_limit: float | None = None,
     method: Literal["auto", "mip"] = "auto",
+    threads: int | None = None,
 ) -> list[Explanation]:
     """One :class:`Explanation` per application, in input order.
 
@@ -210,6 +210,12 @@ def explanations(
     method
         ``"auto"``: dynamic programming where the call is a plain knapsack, else HiGHS;
         ``"mip"``: always HiGHS (the same answers, slower; for checking).
+    threads
+        The applications' questions are answered in this many threads, each on its own copy
+        of the model (HiGHS works outside Python's lock, so the threads run at once). Every
+        answer is proven, so the explanations do not depend on it. ``None``: two where the
+        questions are integer programs (rules or partial funding) and the machine has two
+        cores or more, else one.
     """
     if solution is None:
         solution = solve(problem, time_limit=time_limit)
@@ -225,12 +231,25 @@ def explanations(
             f"the solution's value {float(v_star):.6g} is not the optimum ({opt}); explain needs an "
             "optimal solution: pass solve(problem)'s solution, or none"
         )
-    requests = (
-        Requests(w) if max_grant and (problem.options.partial or problem.rules) else None
-    )  # one model for every request
+    mips = bool(problem.options.partial or problem.rules)
+    n = len(problem.applications)
+    workers = max(1, min(thread_count(threads, mips), n))
+
+    def engine(k: int) -> tuple[Engine, Requests | None]:
+        e = w if k == 0 else Engine.of(problem, time_limit=time_limit, method=method, options=QUESTIONS)
+        return e, (Requests(e) if max_grant and mips else None)  # one model for every request
+
+    def facts(model: tuple[Engine, Requests | None], i: int) -> dict[str, Any]:
+        e, requests = model
+        return _one(e, i, grants, v_star, max_grant, requests, decisions[problem.applications[i].id], effects)
+
+    if workers == 1:
+        model = engine(0)
+        found = [facts(model, i) for i in range(n)]
+    else:
+        found = in_threads(workers, n, engine, facts)
     out = []
     for i, a in enumerate(problem.applications):
-        facts = _one(w, i, grants, v_star, max_grant, requests, decisions[a.id], effects)
         e = Explanation(
             id=a.id,
             title=a.title,
@@ -239,7 +258,7 @@ def explanations(
             granted=int(grants[i]),
             score=float(w.f.scores.weighted[i]),
             score_exact=w.f.scores.exact[i],
-            **facts,
+            **found[i],
         )
         en, nb = (sentence(e, lang, problem=problem, tie_break=solution.tie_break) for lang in ("en", "nb"))
         out.append(e.model_copy(update={"sentence_en": en, "sentence_nb": nb}))
@@ -298,6 +317,7 @@ def explain(
     time_limit: float | None = None,
     method: Literal["auto", "mip"] = "auto",
     exact: bool = False,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """Why each application was or was not funded, by how much, and what would change it.
 
@@ -311,7 +331,8 @@ def explain(
     ``sentence_nb``. The definitions are in the module documentation. With ``exact=True``
     the columns ``score``, ``margin_up`` and ``margin_down`` hold the exact values
     (:class:`fractions.Fraction`; ``None`` where there is none), as computed.
-    :func:`explanations` gives the same as :class:`Explanation` objects.
+    :func:`explanations` gives the same as :class:`Explanation` objects; ``threads`` and the
+    other parameters are described there.
 
     Examples
     --------
@@ -328,5 +349,7 @@ def explain(
     """
     check_solve("explain", problem, time_limit=time_limit)
     return to_frame(
-        explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method), lang, exact=exact
+        explanations(problem, solution, max_grant=max_grant, time_limit=time_limit, method=method, threads=threads),
+        lang,
+        exact=exact,
     )

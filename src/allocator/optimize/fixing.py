@@ -55,11 +55,13 @@ def _decomposition(model: LinearModel) -> Decomposition | None:
             model.col_upper,
         )
     )
-    if key not in _cache:
-        if len(_cache) >= 4:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = decompose(model)
-    d = _cache[key]
+    if key in _cache:
+        d = _cache[key]
+    else:  # (threads may share the cache: never read back what another may have evicted)
+        d = decompose(model)
+        while len(_cache) >= 4:
+            _cache.pop(next(iter(_cache)), None)
+        _cache[key] = d
     return None if d is None else replace(d, model=model)
 
 
