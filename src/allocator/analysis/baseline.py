@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from allocator.exceptions import InputError
 from allocator.model.guards import expect, expect_problem
-from allocator.model.ids import natural_key
+from allocator.model.ids import id_order, natural_key
 from allocator.model.levels import levels
 from allocator.model.problem import Problem
 from allocator.model.rules import MustFund
@@ -68,7 +68,15 @@ def rank_and_fund(problem: Problem, *, rules: bool = True) -> Solution:
     # distinct values when panels score in whole numbers), then the list sorted on integers
     exact: list[Any] = s.numerators.tolist() if s.numerators is not None else list(s.exact)
     place = {v: k for k, v in enumerate(sorted({exact[i] for i in eligible}, reverse=True))}
-    order = sorted(eligible, key=lambda i: (place[exact[i]], apps[i].requested, natural_key(apps[i].id)))
+    by_id = np.empty(len(apps), dtype=np.int64)
+    by_id[id_order([a.id for a in apps])] = np.arange(len(apps))  # each application's place in the id order
+    el = np.array(eligible, dtype=np.int64)
+    keys = (
+        by_id[el],
+        np.array([apps[i].requested for i in eligible], dtype=np.int64),
+        np.array([place[exact[i]] for i in eligible], dtype=np.int64),
+    )
+    order = el[np.lexsort(keys)].tolist() if eligible else []  # score, then the smaller request, then the id
     stopped: dict[int, list[str]] = {}
     if rules and problem.rules:
         granted, broken, stopped = _down_the_list_with_rules(problem, order)

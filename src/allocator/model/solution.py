@@ -250,10 +250,11 @@ class Solution(BaseModel):
         import pandas as pd
 
         cols = [c for c in Decision.model_fields if c != "rule_refs"]  # the rules as text: binding_rules
-        rows = [d.model_dump(mode="json", exclude={"rule_refs"}) for d in self.decisions]
-        df = pd.DataFrame(rows, columns=cols)
-        if len(df):
-            df["binding_rules"] = ["; ".join(r) for r in df["binding_rules"]]
+        ds = self.decisions
+        data: dict[str, list[Any]] = {c: [getattr(d, c) for d in ds] for c in cols}  # column by column: fast
+        data["reason"] = [r.value for r in data["reason"]]
+        data["binding_rules"] = ["; ".join(r) for r in data["binding_rules"]]
+        df = pd.DataFrame(data, columns=cols)
         return df.astype({"requested": "int64", "granted": "int64", "funded": "bool", "rank": "int64"})
 
     def summary(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from allocator.model import Problem
-from allocator.model.ids import natural_key
+from allocator.model.ids import id_order
 from allocator.model.levels import Levels, levels
 from allocator.model.limits import check_value_spread
 from allocator.model.scoring import Scores, reduced_denominator, score
@@ -185,7 +185,7 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
     scores = scores or score(problem)
     apps = problem.applications
     n = len(apps)
-    order = np.array(sorted(range(n), key=lambda i: natural_key(apps[i].id)), dtype=np.int64)
+    order = id_order([a.id for a in apps])
     lv = tuple(levels(a, problem.options) for a in apps)
     b = ModelBuilder()
     col_app: list[np.ndarray] = []
