@@ -16,8 +16,10 @@ from allocator.optimize import fixing, tiebreak
 from allocator.optimize.engine import Engine
 from allocator.optimize.tiebreak import TieBreak
 from allocator.rules import Exclusive, FundedCount
-from tests.brute import enumerate_portfolios, lexicographic_best, portfolio_value
+from tests.brute import enumerate_portfolios, lexicographic_best, optimal_portfolios, portfolio_value
 from tests.conftest import examples, problems
+from tests.oracle_rules import RuleOracle
+from tests.rules_strategies import KINDS, ruled_problems
 
 
 @examples(40)
@@ -105,3 +107,32 @@ def test_six_equal_requests_go_to_the_smallest_ids() -> None:
     for solver in ("highs", "pulp-highs"):
         funded = sorted(d.id for d in solve(p, solver=solver).decisions if d.granted)
         assert funded == ["1", "2", "3", "A-3", "A-4"], solver
+
+
+def _tied_by_brute_force(p: Problem, feasible: object = None) -> bool:
+    """Whether two or more portfolios share the best value (all-or-nothing: selections)."""
+    return len(optimal_portfolios(p, feasible)) > 1  # type: ignore[arg-type]
+
+
+@examples(40)
+@given(problems(max_n=9, partial=False, ties=True))
+def test_tied_says_whether_other_portfolios_had_the_optimal_value(p: Problem) -> None:
+    """``Solution.tied``: True exactly when the brute force finds another portfolio of the
+    optimal value; on every path (knapsack, MIP with fixing, MIP without)."""
+    want = _tied_by_brute_force(p)
+    assert solve(p).tied is want
+    assert solve(p, solver="pulp-highs").tied is want
+    everything = lambda m, c, x, v: np.ones(len(x), dtype=bool)  # noqa: E731
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tiebreak.fixing, "candidates", everything)
+        assert solve(p, solver="pulp-highs").tied is want
+
+
+@examples(30)
+@given(p=ruled_problems(KINDS, max_rules=3, partial=False))
+def test_tied_under_rules(p: Problem) -> None:
+    oracle = RuleOracle(p)
+    sol = solve(p, raise_on_failure=False)
+    if not sol.status.has_solution:
+        return
+    assert sol.tied is _tied_by_brute_force(p, oracle)
