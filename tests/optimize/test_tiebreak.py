@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from allocator import Application, Criterion, Problem, solve
 from allocator.optimize import fixing, tiebreak
@@ -136,3 +137,83 @@ def test_tied_under_rules(p: Problem) -> None:
     if not sol.status.has_solution:
         return
     assert sol.tied is _tied_by_brute_force(p, oracle)
+
+
+@st.composite
+def equal_values(draw: st.DrawFn) -> Problem:
+    """Calls in which many portfolios share the optimal value and the keys must decide: every
+    application's weighted score is the same total split differently between two criteria,
+    requests come from three amounts, and the tie-break keys are drawn (criteria, granted,
+    -granted, in any order and direction)."""
+    n = draw(st.integers(3, 8))
+    total = draw(st.integers(2, 8))
+    requests = draw(st.lists(st.sampled_from([100, 150, 250]), min_size=n, max_size=n))
+    greens = draw(st.lists(st.integers(0, total), min_size=n, max_size=n))
+    apps = [
+        Application(id=f"A-{k + 1}", requested=r, scores={"green": g, "smart": total - g})
+        for k, (r, g) in enumerate(zip(requests, greens, strict=True))
+    ]
+    frame = draw(st.integers(100, sum(requests)))
+    keys = draw(
+        st.lists(
+            st.sampled_from(["green", "-green", "smart", "-smart", "granted", "-granted"]), max_size=3, unique=True
+        )
+    )
+    partial = draw(st.booleans())
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="green", weight=1, scale_max=8), Criterion(name="smart", weight=1, scale_max=8)],
+        applications=apps,
+        options={"tie_break": tuple(keys) if keys else None, "partial": partial} | ({"step": 50} if partial else {}),
+    )
+
+
+@examples(60)
+@given(equal_values())
+def test_the_keys_decide_equal_values_as_the_brute_force_does(p: Problem) -> None:
+    """Every key, in either direction and any order, combined into one objective or not:
+    the decision is the brute-force lexicographic optimum."""
+    best = lexicographic_best(p)
+    assert best is not None
+    sol = solve(p)
+    assert sol.grants == best.grants, (p.options.tie_break, sol.tie_break)
+
+
+def _equal(requests: list[int], frame: int, keys: tuple[str, ...]) -> Problem:
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="green", weight=1, scale_max=7)],
+        applications=[Application(id=f"A-{k + 1}", requested=r, scores={"green": 4}) for k, r in enumerate(requests)],
+        options={"tie_break": keys},
+    )
+
+
+def test_ids_are_compared_in_order_not_summed() -> None:
+    """Five equal applications; two fit. {A-1, A-5} is first in id order; {A-2, A-3} would win
+    if the ids' places were added up (2 + 3 < 1 + 5). Worked out by hand: the pairs that fit
+    are A-1+A-5, A-2+A-3, A-2+A-5, A-3+A-5 and A-4+A-5, no three fit."""
+    p = _equal([200, 120, 120, 200, 50], 250, ("green",))
+    assert solve(p).funded_ids == ["A-1", "A-5"]
+    assert solve(p, solver="pulp-highs").funded_ids == ["A-1", "A-5"]
+
+
+def test_the_second_key_decides_when_the_first_ties() -> None:
+    """Two equal applications, one fits: the same green score, so the smaller grant wins
+    under ("green", "-granted"), the larger under ("green", "granted"), the smaller id
+    under ("green",)."""
+    assert solve(_equal([200, 100], 200, ("green", "-granted"))).funded_ids == ["A-2"]
+    assert solve(_equal([100, 200], 200, ("green", "granted"))).funded_ids == ["A-2"]
+    assert solve(_equal([200, 100], 200, ("green",))).funded_ids == ["A-1"]
+
+
+def test_a_key_outweighs_everything_after_it() -> None:
+    """Worth nothing (green weighs 0, smart is 0): funding A-1 or not ties. One more unit of
+    green must outweigh any saving in the grant, however small the grant's range."""
+    p = Problem(
+        frame=100,
+        criteria=[Criterion(name="green", weight=0, scale_max=7), Criterion(name="smart", weight=1, scale_max=7)],
+        applications=[Application(id="A-1", requested=100, scores={"green": 1, "smart": 0})],
+        options={"tie_break": ("green", "-granted")},
+    )
+    assert solve(p).funded_ids == ["A-1"]
+    assert solve(p.with_options(tie_break=("-granted", "green"))).funded_ids == []
