@@ -217,3 +217,16 @@ def test_a_key_outweighs_everything_after_it() -> None:
     )
     assert solve(p).funded_ids == ["A-1"]
     assert solve(p.with_options(tie_break=("-granted", "green"))).funded_ids == []
+
+
+def test_a_key_whose_name_starts_with_x_is_read_whole() -> None:
+    """Only a leading '-' is the direction: a criterion called "Xtra" is a key like any other
+    (two equal applications, one fits; the key alone decides)."""
+    apps = [
+        Application(id="A-1", requested=100, scores={"Xtra": 1, "g": 3}),
+        Application(id="A-2", requested=100, scores={"Xtra": 2, "g": 3}),
+    ]
+    crit = [Criterion(name="Xtra", weight=0, scale_max=7), Criterion(name="g", weight=1, scale_max=7)]
+    p = Problem(frame=100, criteria=crit, applications=apps)
+    assert solve(p.with_options(tie_break=("Xtra",))).funded_ids == ["A-2"]
+    assert solve(p.with_options(tie_break=("-Xtra",))).funded_ids == ["A-1"]
