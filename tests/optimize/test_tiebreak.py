@@ -230,3 +230,27 @@ def test_a_key_whose_name_starts_with_x_is_read_whole() -> None:
     p = Problem(frame=100, criteria=crit, applications=apps)
     assert solve(p.with_options(tie_break=("Xtra",))).funded_ids == ["A-2"]
     assert solve(p.with_options(tie_break=("-Xtra",))).funded_ids == ["A-1"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "grants"),
+    [
+        (300, {"A-1": 200, "A-2": 50, "A-3": 50}),
+        (350, {"A-1": 200, "A-2": 100, "A-3": 50}),
+        (450, {"A-1": 200, "A-2": 200, "A-3": 50}),
+        (150, {"A-1": 50, "A-2": 50, "A-3": 50}),
+    ],
+)
+def test_partial_grants_go_to_the_smaller_ids_first(frame: int, grants: dict[str, int]) -> None:
+    """Three equal applications of 200 in steps of 50 share the frame; every split is worth
+    the same. The rule funds as many as it can, smaller ids first, and then gives the
+    smaller id the larger grant: worked out by hand."""
+    apps = [Application(id=f"A-{k}", requested=200, scores={"g": 3}) for k in (1, 2, 3)]
+    p = Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1, scale_max=7)],
+        applications=apps,
+        options={"partial": True, "step": 50},
+    )
+    for keys in (None, ()):
+        assert solve(p.with_options(tie_break=keys)).grants == grants
