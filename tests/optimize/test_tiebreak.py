@@ -149,8 +149,9 @@ def equal_values(draw: st.DrawFn) -> Problem:
     total = draw(st.integers(2, 8))
     requests = draw(st.lists(st.sampled_from([100, 150, 250]), min_size=n, max_size=n))
     greens = draw(st.lists(st.integers(0, total), min_size=n, max_size=n))
+    low = draw(st.sampled_from([0, 1]))  # a scale from 1 with range normalisation: keys with an offset
     apps = [
-        Application(id=f"A-{k + 1}", requested=r, scores={"green": g, "smart": total - g})
+        Application(id=f"A-{k + 1}", requested=r, scores={"green": g + low, "smart": total - g + low})
         for k, (r, g) in enumerate(zip(requests, greens, strict=True))
     ]
     frame = draw(st.integers(100, sum(requests)))
@@ -162,9 +163,17 @@ def equal_values(draw: st.DrawFn) -> Problem:
     partial = draw(st.booleans())
     return Problem(
         frame=frame,
-        criteria=[Criterion(name="green", weight=1, scale_max=8), Criterion(name="smart", weight=1, scale_max=8)],
+        criteria=[
+            Criterion(name="green", weight=1, scale_min=low, scale_max=8 + low),
+            Criterion(name="smart", weight=1, scale_min=low, scale_max=8 + low),
+        ],
         applications=apps,
-        options={"tie_break": tuple(keys) if keys else None, "partial": partial} | ({"step": 50} if partial else {}),
+        options={
+            "tie_break": tuple(keys) if keys else None,
+            "partial": partial,
+            "normalisation": "range" if low else "max",
+        }
+        | ({"step": 50} if partial else {}),
     )
 
 
@@ -254,3 +263,27 @@ def test_partial_grants_go_to_the_smaller_ids_first(frame: int, grants: dict[str
     )
     for keys in (None, ()):
         assert solve(p.with_options(tie_break=keys)).grants == grants
+
+
+def test_a_key_on_a_scale_from_one_counts_points_above_its_bottom() -> None:
+    """Range normalisation on a 1-8 scale: a key counts (score - 1) / 7 per funded
+    application. A alone (200 kr) and B + C (100 kr each) are worth the same ((5-1)/7 =
+    (3-1)/7 + (3-1)/7 on smart); on green A has 5 - 1 = 4 points above the bottom, B and C
+    (2 - 1) + (3 - 1) = 3: A wins. Counted from 0 instead, B and C would (5 against 5, then
+    the ids), and counted with the offset added, B and C (7 against 9). Worked out by hand."""
+    scores = {"A-1": (5, 5), "A-2": (2, 3), "A-3": (3, 3)}  # (green, smart)
+    apps = [
+        Application(id=i, requested=200 if i == "A-1" else 100, scores={"green": g, "smart": s})
+        for i, (g, s) in scores.items()
+    ]
+    p = Problem(
+        frame=200,
+        criteria=[
+            Criterion(name="green", weight=0, scale_min=1, scale_max=8),
+            Criterion(name="smart", weight=1, scale_min=1, scale_max=8),
+        ],
+        applications=apps,
+        options={"normalisation": "range", "tie_break": ("green",)},
+    )
+    assert solve(p).funded_ids == ["A-1"]
+    assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2", "A-3"]
