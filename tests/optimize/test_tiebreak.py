@@ -287,3 +287,23 @@ def test_a_key_on_a_scale_from_one_counts_points_above_its_bottom() -> None:
     )
     assert solve(p).funded_ids == ["A-1"]
     assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2", "A-3"]
+
+
+def test_a_key_on_scores_that_are_not_short_decimals() -> None:
+    """Thirds on green (not a short decimal: the key is computed in exact fractions, not
+    from decimal digits). Two applications of the same value, one fits: the larger green
+    wins under "green", the smaller under "-green", and the key is held exactly when a
+    second key follows. Worked out by hand."""
+    apps = [
+        Application(id="A-1", requested=100, scores={"green": 1 / 3, "smart": 3}),
+        Application(id="A-2", requested=100, scores={"green": 2 / 3, "smart": 3}),
+        Application(id="A-3", requested=100, scores={"green": 2 / 3, "smart": 3}),
+    ]
+    p = Problem(
+        frame=100,
+        criteria=[Criterion(name="green", weight=0, scale_max=1), Criterion(name="smart", weight=1, scale_max=7)],
+        applications=apps,
+    )
+    assert solve(p.with_options(tie_break=("green",))).funded_ids == ["A-2"]
+    assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-1"]
+    assert solve(p.with_options(tie_break=("green", "-smart"))).funded_ids == ["A-2"]
