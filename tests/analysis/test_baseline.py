@@ -226,3 +226,38 @@ def test_rank_and_fund_with_rules_stops_only_where_a_rule_would_break(p: Problem
         assert best.status.has_solution
         assert portfolio_value(p, best.grants) >= portfolio_value(p, grants)
     assert rank_and_fund(p, rules=False).grants == _rank_and_fund(p)[0]
+
+
+def test_compare_names_the_odd_applications_in_id_order_word_for_word() -> None:
+    crit = [Criterion(name="g", weight=1, scale_max=10)]
+
+    def call(*ids: str) -> Problem:
+        return Problem(
+            frame=5, criteria=crit, applications=[Application(id=i, requested=5, scores={"g": 5}) for i in ids]
+        )
+
+    with pytest.raises(InputError) as info:
+        compare(solve(call("A-10", "A-2", "B")), solve(call("B")))
+    assert str(info.value) == (
+        "compare: the two solutions decide different applications (only in the first: A-2, A-10; "
+        "only in the second: none); give two solutions of the same call"
+    )
+    with pytest.raises(InputError) as info:
+        compare(solve(call("B")), solve(call("A-10", "B", "A-2")))
+    assert "(only in the first: none; only in the second: A-2, A-10)" in str(info.value)
+
+
+def test_compare_a_grant_of_one_krone_and_a_baseline_worth_nothing() -> None:
+    crit = [Criterion(name="g", weight=1, scale_max=10)]
+    apps = [
+        Application(id="A", requested=4, minimum=1, scores={"g": 0}),
+        Application(id="B", requested=4, minimum=4, scores={"g": 5}),
+    ]
+    p = Problem(frame=5, criteria=crit, applications=apps, options={"partial": True, "step": 1})
+    one = solve(p.with_frame(1).with_options(tie_break=("granted",)))  # worth nothing: A's 1 kr or nothing
+    two = solve(p.with_frame(2).with_options(tie_break=("granted",)))
+    assert one.grants == {"A": 1, "B": 0} and two.grants == {"A": 2, "B": 0}
+    c = compare(two, one)
+    assert c.different_amount == ("A",) and c.only_optimal == () and c.only_baseline == ()
+    assert c.improvement_pct is None  # nothing to compare a gain with
+    assert str(c).splitlines()[2] == "gain over rank-and-fund         +0.0000"
