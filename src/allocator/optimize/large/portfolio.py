@@ -7,8 +7,6 @@ before it is returned."""
 from __future__ import annotations
 
 import time
-from enum import Enum
-from typing import Literal
 
 import numpy as np
 
@@ -58,27 +56,10 @@ def _unblock(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray) -> np.ndarray:
     return free
 
 
-class _Skip(Enum):
-    """What :func:`_restricted` returns when it did not solve: too many columns would be free."""
-
-    SKIP = "skip"
-
-
-def _restricted(
-    d: Decomposition,
-    x_lag: np.ndarray,
-    rc: np.ndarray,
-    band: int,
-    time_limit: float,
-    max_free: int | None = None,
-) -> np.ndarray | Literal[_Skip.SKIP] | None:
-    """Fix clear decisions at the Lagrangian solution; a MIP decides the ``band`` closest ones.
-
-    With ``max_free``: returns ``_Skip.SKIP`` without solving when more columns than that would be
-    free. Early multipliers fund far too much or too little, and freeing every column that
-    could set that right leaves the whole model to the MIP: better to wait for better
-    multipliers.
-    """
+def _free_columns(d: Decomposition, x_lag: np.ndarray, rc: np.ndarray, band: int) -> np.ndarray:
+    """The columns a restricted MIP decides: the ``band`` closest to the margin, those that
+    can repair a row the Lagrangian solution breaks, and the whole of every component one
+    of them is in (the others are fixed at the Lagrangian solution)."""
     m = d.model
     c = np.abs(m.objective) + 1e-9
     closeness = np.abs(rc) / c
@@ -89,9 +70,11 @@ def _restricted(
         if C.shape[1] > 1:
             any_free = free[C].any(axis=1)
             free[C[any_free].ravel()] = True
-    free &= d.lower < d.upper
-    if max_free is not None and int(free.sum()) > max_free:
-        return _Skip.SKIP
+    return np.asarray(free & (d.lower < d.upper), dtype=bool)
+
+
+def _restricted(d: Decomposition, x_lag: np.ndarray, free: np.ndarray, time_limit: float) -> np.ndarray | None:
+    """The MIP over the ``free`` columns, every other one fixed at the Lagrangian solution."""
     fixed_val = np.where(free, 0.0, np.clip(x_lag, d.lower, d.upper))
     res = sub_mip(d, free, fixed_val, time_limit=time_limit)
     return res[1] if res is not None and res[1] is not None else None
@@ -218,14 +201,17 @@ def near_optimal(
             if v > best_value:
                 best_value, best_x = v, x.copy()
         if it % 25 == 0 or it == max_iter:
-            left = max(1.0, min(10.0, deadline - time.perf_counter()))
-            xp = _restricted(d, best_lag, best_rc, band, left, max_free=int(MAX_FREE_SHARE * m.n_cols))
-            if isinstance(xp, np.ndarray) and _feasible(m, xp):
-                v = float(np.dot(c, xp))
-                if v > best_value:
-                    best_value, best_x = v, xp
-            elif xp is not _Skip.SKIP:
-                band *= 2
+            free = _free_columns(d, best_lag, best_rc, band)
+            # early multipliers fund far too much or too little, and freeing every column that
+            # could set that right leaves the whole model to the MIP: wait for better ones
+            if free.sum() <= MAX_FREE_SHARE * m.n_cols:
+                xp = _restricted(d, best_lag, free, max(1.0, min(10.0, deadline - time.perf_counter())))
+                if xp is not None and _feasible(m, xp):
+                    v = float(np.dot(c, xp))
+                    if v > best_value:
+                        best_value, best_x = v, xp
+                else:
+                    band *= 2
         if best_x is not None and np.isfinite(best_bound) and (best_bound - best_value) <= rel_gap * abs(best_bound):
             break
         if time.perf_counter() > deadline or theta < 1e-6:
@@ -239,8 +225,9 @@ def near_optimal(
         lam = np.where(only_up, np.maximum(lam, 0.0), lam)
         lam = np.where(only_down, np.minimum(lam, 0.0), lam)
     if best_x is None and np.isfinite(best_bound):
-        xp = _restricted(d, best_lag, best_rc, band, max(1.0, min(10.0, deadline - time.perf_counter())))
-        if isinstance(xp, np.ndarray) and _feasible(m, xp):
+        free = _free_columns(d, best_lag, best_rc, band)
+        xp = _restricted(d, best_lag, free, max(1.0, min(10.0, deadline - time.perf_counter())))
+        if xp is not None and _feasible(m, xp):
             best_value, best_x = float(np.dot(c, xp)), xp
     if best_x is None:
         return None
