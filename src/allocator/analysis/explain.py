@@ -233,7 +233,7 @@ def explanations(
         )
     mips = bool(problem.options.partial or problem.rules)
     n = len(problem.applications)
-    workers = max(1, min(thread_count(threads, mips), n))
+    workers = min(thread_count(threads, mips), n)
 
     def engine(k: int) -> tuple[Engine, Requests | None]:
         e = w if k == 0 else Engine.of(problem, time_limit=time_limit, method=method, options=QUESTIONS)
@@ -243,11 +243,7 @@ def explanations(
         e, requests = model
         return _one(e, i, grants, v_star, max_grant, requests, decisions[problem.applications[i].id], effects)
 
-    if workers == 1:
-        model = engine(0)
-        found = [facts(model, i) for i in range(n)]
-    else:
-        found = in_threads(workers, n, engine, facts)
+    found = in_threads(workers, n, engine, facts)
     out = []
     for i, a in enumerate(problem.applications):
         e = Explanation(

@@ -41,7 +41,11 @@ def in_threads(
     """``facts(model, i)`` for ``i`` in ``range(n)``, in ``workers`` threads; thread ``k``
     asks ``engine(k)`` for its own model (nothing is shared between threads) and takes the
     next ``i`` in turn, so the slow questions spread themselves. The first error is raised;
-    the other threads stop after their current question."""
+    the other threads stop after their current question. With one worker, no thread is
+    started: the questions are answered here, in order."""
+    if workers <= 1:
+        model = engine(0)
+        return [facts(model, i) for i in range(n)]
     found: dict[int, R] = {}
     queue = iter(range(n))
     lock = threading.Lock()
