@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from allocator.exceptions import InputError
 from allocator.model.cells import CellError, is_missing, parse_number, parse_text, show
 from allocator.model.columns import ALIASES, normalise_header
+from allocator.model.normalise import exact
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,10 +91,10 @@ def _score(value: Any, where: str) -> float | None:
 
 
 def _aggregate(scores: list[float], how: How) -> float:
-    exact = [Fraction(repr(float(s))) for s in scores]
+    values = [exact(s) for s in scores]
     if how == "median":
-        return float(statistics.median(exact))
-    return float(sum(exact, Fraction(0)) / len(exact))
+        return float(statistics.median(values))
+    return float(sum(values, Fraction(0)) / len(values))
 
 
 def _combine(

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from allocator.model.guards import expect_problem
+from allocator.model.normalise import exact
 from allocator.model.problem import Problem
 from allocator.model.rules import (
     BudgetPots,
@@ -197,9 +198,6 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
         if lo is not None and n < lo:
             bad(out, part, members, lo - n, "applications", f"{n} funded, at least {lo} required ({lo - n} short)")
 
-    def share(x: float) -> Fraction:
-        return Fraction(repr(x))
-
     def least(*xs: Fraction | int | None) -> Fraction | int | None:
         given = [x for x in xs if x is not None]
         return min(given) if given else None
@@ -209,8 +207,8 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
         return max(given) if given else None
 
     if isinstance(rule, GroupLimit):
-        hi = least(rule.max_amount, None if rule.max_share is None else share(rule.max_share) * frame)
-        lo = most(rule.min_amount, None if rule.min_share is None else share(rule.min_share) * frame)
+        hi = least(rule.max_amount, None if rule.max_share is None else exact(rule.max_share) * frame)
+        lo = most(rule.min_amount, None if rule.min_share is None else exact(rule.min_share) * frame)
         parts = groups(problem, idx, rule.per, w)
 
         def run(grant: list[int]) -> list[Violation]:
@@ -230,7 +228,7 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
             return out
 
     elif isinstance(rule, MaxGrant):
-        cap = least(rule.amount, None if rule.share is None else share(rule.share) * frame)
+        cap = least(rule.amount, None if rule.share is None else exact(rule.share) * frame)
         parts = groups(problem, idx, rule.per, w)
 
         def run(grant: list[int]) -> list[Violation]:
@@ -241,7 +239,7 @@ def _check_rule(problem: Problem, k: int, rule: Any, label: str) -> Callable[[li
 
     elif isinstance(rule, CoFinancing):
         other = other_public(problem, rule, w)
-        sh = share(rule.share)
+        sh = exact(rule.share)
         limit = {i: sh * (apps[i].total_cost or 0) for i in idx}
 
         def run(grant: list[int]) -> list[Violation]:

@@ -14,13 +14,13 @@ nothing can be flagged, and :func:`state_aid_register` says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 from math import ceil
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from allocator.exceptions import AllocatorError
+from allocator.model.normalise import exact
 from allocator.model.rules import DeMinimis
 
 __all__ = [
@@ -114,10 +114,10 @@ def state_aid_register(
         )
     if isinstance(eur_nok, bool) or not isinstance(eur_nok, (int, float)) or not 0 < eur_nok < 1e6:
         raise AllocatorError(f"eur_nok {eur_nok!r} must be the number of kroner per euro, e.g. 11.5")
-    exact = Fraction(repr(float(eur_nok))) * threshold_eur
-    threshold = ceil(exact)
+    limit = exact(eur_nok) * threshold_eur
+    threshold = ceil(limit)
     grants: Mapping[str, int] = decisions.grants if hasattr(decisions, "grants") else dict(decisions)
-    flagged = tuple(i for i, g in grants.items() if g > 0 and g >= exact)
+    flagged = tuple(i for i, g in grants.items() if g > 0 and g >= limit)
     return StateAidRegister(
         threshold_eur=threshold_eur,
         eur_nok=float(eur_nok),
