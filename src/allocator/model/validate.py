@@ -21,6 +21,7 @@ from allocator.exceptions import PolicyError
 from allocator.model.call import Call
 from allocator.model.ledger import ceiling_eur, received_nok
 from allocator.model.levels import levels
+from allocator.model.normalise import exact
 from allocator.model.rules import (
     BudgetPots,
     CoFinancing,
@@ -105,7 +106,7 @@ def year_shares(problem: Call, rule: MultiYear, where: str | None = None) -> lis
     """Each application's share of its grant per year, exact, adding up to 1."""
     where = where or rule_where(rule)
     years = list(rule.frames)
-    default = {y: Fraction(repr(rule.split.get(y, 0.0))) for y in years}
+    default = {y: exact(rule.split.get(y, 0.0)) for y in years}
     cols = {y: resolve_column(problem, c, where) for y, c in rule.columns.items()}
     data = {y: column_values(problem, c) for y, c in cols.items()}
     out = []
@@ -120,7 +121,7 @@ def year_shares(problem: Call, rule: MultiYear, where: str | None = None) -> lis
                 sh[y] = default[y] if not rule.columns else Fraction(0)
                 continue
             try:
-                sh[y] = Fraction(repr(parse_share(v)))
+                sh[y] = exact(parse_share(v))
             except ValueError as exc:
                 raise PolicyError(f"{where}, application {a.id!r}, column {cols[y]!r}: {exc}") from None
         if sum(sh.values()) != 1:
@@ -181,7 +182,7 @@ def undertakings(problem: Call, rule: DeMinimis, where: str | None = None) -> li
     from math import floor
 
     where = where or rule_where(rule)
-    rate = Fraction(repr(rule.eur_nok))
+    rate = exact(rule.eur_nok)
     cap = Fraction(rule.ceiling_eur if rule.ceiling_eur is not None else ceiling_eur(rule.decision_date)) * rate
     idx = select(rule, problem, where=where)
     col = resolve_column(problem, rule.undertaking, where)
