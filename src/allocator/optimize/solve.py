@@ -166,7 +166,7 @@ class _Found(NamedTuple):
     status: Status = Status.OPTIMAL
     bound: float | None = None
     method: str = "mip"
-    tied: np.ndarray | None = None  # the columns other optimal portfolios may set differently
+    free: np.ndarray | None = None  # the columns other optimal portfolios may set differently
 
 
 def _large(engine: Engine, rel_gap: float, time_limit: float | None) -> _Found:
@@ -180,7 +180,7 @@ def _large(engine: Engine, rel_gap: float, time_limit: float | None) -> _Found:
             return _Found(None)
         budget = max(2.0, m.n_cols / 2000)
         e = exact_optimum(m, time_limit=min(budget, time_limit) if time_limit else budget)
-        return _Found(None) if e is None else _Found(engine.clean(e.x), method="lagrange", tied=e.tied)
+        return _Found(None) if e is None else _Found(engine.clean(e.x), method="lagrange", free=e.tied)
     if m.n_cols < LARGE_COLS:
         return _Found(None)
     r = near_optimal(m, rel_gap=rel_gap, time_limit=time_limit)
