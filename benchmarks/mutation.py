@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "benchmarks" / "mutation_equivalent.txt"
 
 _FORMULATION = [
+    "tests/optimize/test_formulation.py",
     "tests/model/test_problem.py",
     "tests/model/test_ids.py",
     "tests/optimize/test_solve.py",
@@ -64,7 +65,7 @@ _ROWS = [
     "tests/rules/test_oracle.py",
     "tests/rules/test_check.py",
 ]
-_BASELINE = ["tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
+_BASELINE = ["tests/analysis/test_baseline_rules.py", "tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
 _TABLES = [
     "tests/io/test_tables.py",
     "tests/model/test_table_errors.py",

@@ -206,7 +206,9 @@ def _fund_largest(
         if amount > left:
             continue
         grant[i] = amount
-        worse = [key for key, excess in broken(grant).items() if excess > now.get(key, 0.0) + 1e-9]
+        # the checker reports a rule exactly when it is broken, so a new key is a rule broken;
+        # an old one is broken further when its excess grew
+        worse = [key for key, excess in broken(grant).items() if key not in now or excess > now[key]]
         if not worse:
             return True, []
         stopped_by.extend(f"{rule} [{part}]" if part else rule for rule, part in worse if rule != "frame")
