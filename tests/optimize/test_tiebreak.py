@@ -307,3 +307,169 @@ def test_a_key_on_scores_that_are_not_short_decimals() -> None:
     assert solve(p.with_options(tie_break=("green",))).funded_ids == ["A-2"]
     assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-1"]
     assert solve(p.with_options(tie_break=("green", "-smart"))).funded_ids == ["A-2"]
+
+
+# ------------------------------------------------------------------ the keys as vectors, by hand
+def _two(scores: dict[str, tuple[float, float]], **kw: object) -> Problem:
+    crit = [Criterion(name="green", weight=0, scale_max=10), Criterion(name="smart", weight=1, scale_max=10)]
+    return Problem(
+        frame=100,
+        criteria=kw.pop("criteria", crit),  # type: ignore[arg-type]
+        applications=[
+            Application(id=i, requested=r, scores={"green": g, "smart": s})
+            for (i, (g, s)), r in zip(scores.items(), (100, 50, 100), strict=False)
+        ],
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_the_keys_as_column_vectors_by_hand() -> None:
+    from allocator.optimize.formulation import build
+
+    # green 2 and 4 out of 10 (requests of 100 and 50, all or nothing): per funded column 0.2
+    # and 0.4, as integers 1 and 2; the grant per column 100 and 50, as integers 2 and 1
+    p = _two({"A": (2, 3), "B": (4, 3)})
+    f = build(p)
+    keys = TieBreak(("-granted", "green")).vectors(f)
+    assert [(k.name, k.maximize, k.exact) for k in keys] == [("-granted", False, True), ("green", True, True)]
+    assert keys[0].coefs.tolist() == [2.0, 1.0] and keys[1].coefs.tolist() == [1.0, 2.0]
+    # a key that is zero everywhere is left out; the order of the keys is kept
+    zero = build(_two({"A": (0, 3), "B": (0, 3)}))
+    assert [k.name for k in TieBreak(("green", "granted")).vectors(zero)] == ["granted"]
+    # another criterion's thirds take the exact path; green's decimals still give integers
+    thirds = build(_two({"A": (2, 1 / 3), "B": (4, 2 / 3)}))
+    (green,) = TieBreak(("green",)).vectors(thirds)
+    assert green.exact and green.coefs.tolist() == [1.0, 2.0]
+    (green,) = TieBreak(("green",)).vectors(build(_two({"A": (1 / 3, 3), "B": (2 / 3, 3)})))
+    assert not green.exact and green.coefs.tolist() == pytest.approx([1 / 30, 2 / 30], rel=1e-12)
+
+
+def test_a_key_on_thirds_under_range_normalisation_counts_from_the_bottom() -> None:
+    """Green on a 1-8 scale, scores in thirds (the exact path). A alone (200) and B + C (100
+    each) are worth the same on smart; green above the bottom: A 4 1/3 - 1, B and C
+    (1 1/3 - 1) + (2 1/3 - 1) = 5/3 against A's 10/3: A wins; counted from 0 (the max
+    normalisation), B and C (11/3 against 13/3) would."""
+    apps = [
+        Application(id="A-1", requested=200, scores={"green": 13 / 3, "smart": 5}),
+        Application(id="A-2", requested=100, scores={"green": 4 / 3, "smart": 3}),
+        Application(id="A-3", requested=100, scores={"green": 7 / 3, "smart": 3}),
+    ]
+    p = Problem(
+        frame=200,
+        criteria=[
+            Criterion(name="green", weight=0, scale_min=1, scale_max=8),
+            Criterion(name="smart", weight=1, scale_min=1, scale_max=8),
+        ],
+        applications=apps,
+        options={"normalisation": "range", "tie_break": ("-green",)},
+    )
+    assert solve(p).funded_ids == ["A-2", "A-3"]  # less green above the bottom: 5/3 < 10/3
+    assert solve(p.with_options(tie_break=("green",))).funded_ids == ["A-1"]
+
+
+@pytest.mark.parametrize(
+    ("bottom", "top", "green"),
+    [
+        (1, 7.0000000004096, (5, 2, 3)),  # A = 2 441 406 250: above 2**31
+        (1 / 65536, 3 / 65536, (6 / 131072, 3 / 131072, 4 / 131072)),  # A = 2**31 exactly
+    ],
+)
+def test_a_key_on_a_scale_with_a_large_denominator(bottom: float, top: float, green: tuple[float, ...]) -> None:
+    """Range normalisation on a scale whose denominators multiply to 2**31 or more: the
+    key's numerators are Python integers (in int64 they overflow). The same choice as on a
+    1-8 scale: A alone against B + C, equal on smart; green above the bottom 4 units against
+    1 + 2, so A wins on "green" and B + C on "-green"; counted from 0 or with the bottom
+    added, B + C would win on "green"."""
+    apps = [
+        Application(id="A-1", requested=200, scores={"green": green[0], "smart": 5}),
+        Application(id="A-2", requested=100, scores={"green": green[1], "smart": 3}),
+        Application(id="A-3", requested=100, scores={"green": green[2], "smart": 3}),
+    ]
+    p = Problem(
+        frame=200,
+        criteria=[
+            Criterion(name="green", weight=0, scale_min=bottom, scale_max=top),
+            Criterion(name="smart", weight=1, scale_min=1, scale_max=8),
+        ],
+        applications=apps,
+        options={"normalisation": "range", "tie_break": ("green",)},
+    )
+    assert solve(p).funded_ids == ["A-1"]
+    assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2", "A-3"]
+
+
+def test_a_hundred_equal_applications_go_to_the_ninety_smallest_ids() -> None:
+    """The ids are settled in chunks of 40: all three chunks must be settled in turn."""
+    apps = [Application(id=f"A-{k}", requested=100, scores={"g": 3}) for k in range(100, 0, -1)]
+    p = Problem(frame=9_000, criteria=[Criterion(name="g", weight=1, scale_max=7)], applications=apps)
+    sol = solve(p)
+    assert set(sol.funded_ids) == {f"A-{k}" for k in range(1, 91)}
+    assert sol.tied is True
+
+
+def _settle(p: Problem, **kw: object) -> tuple[tiebreak.Settled, int]:
+    """Settle the engine's optimum; also the solver runs counted on the restricted model."""
+    from allocator.optimize.loaded import LoadedModel
+
+    e = Engine.of(p, method="mip")
+    o = e.best()
+    assert o is not None
+    runs = 0
+    real = LoadedModel.run
+
+    def counted(self: LoadedModel, *a: object, **k: object) -> object:
+        nonlocal runs
+        runs += self is not e
+        return real(self, *a, **k)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LoadedModel, "run", counted)
+        s = TieBreak.of(p).settle(e, e.f, e.c, o.x, **kw)  # type: ignore[arg-type]
+    return s, runs
+
+
+def test_the_solver_runs_a_tie_break_takes() -> None:
+    crit = [Criterion(name="g", weight=1, scale_max=7)]
+    clear = Problem(
+        frame=100,
+        criteria=crit,
+        applications=[
+            Application(id="A", requested=100, scores={"g": 6}),
+            Application(id="B", requested=100, scores={"g": 2}),
+        ],
+    )
+    s, runs = _settle(clear, unique=True)
+    assert (s.solves, runs, s.tied) == (0, 0, False)  # known to be unique: nothing to do
+    s, runs = _settle(clear)
+    assert (s.solves, runs, s.tied) == (1, 0, False)  # the relaxation alone fixes A in and B out
+    tied = clear.model_copy(
+        update={"applications": (*clear.applications[:1], clear.applications[0].model_copy(update={"id": "C"}))}
+    )
+    s, runs = _settle(tied)
+    assert s.tied and runs >= 2 and s.solves == 1 + runs  # the relaxation, then each run on the free columns
+    # a float objective (thirds): no fixing, so the stages run even when one portfolio is best
+    thirds = Problem(
+        frame=100,
+        criteria=crit,
+        applications=[
+            Application(id="A", requested=100, scores={"g": 13 / 3}),
+            Application(id="B", requested=100, scores={"g": 2}),
+        ],
+    )
+    s, runs = _settle(thirds)
+    assert not s.tied and runs == 1 and s.solves == 2  # one run finds no other selection
+
+
+def test_a_key_on_large_scores_with_six_decimals() -> None:
+    """Green on a scale up to 12 345 678.123456789 (a denominator of 10**8) with a score of
+    12 345 678.123456: its numerator times the denominator is above 2**63. The greener
+    application must win under "green" (an overflow in int64 once made its key negative)."""
+    top = 12_345_678.123456789
+    crit = [Criterion(name="green", weight=0, scale_max=top), Criterion(name="smart", weight=1, scale_max=10)]
+    apps = [
+        Application(id="A-1", requested=100, scores={"green": 12_345_678.123456, "smart": 5}),
+        Application(id="A-2", requested=100, scores={"green": 1.5, "smart": 5}),
+    ]
+    p = Problem(frame=100, criteria=crit, applications=apps, options={"tie_break": ("green",)})
+    assert solve(p).funded_ids == ["A-1"]
+    assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2"]

@@ -30,12 +30,13 @@ a fraction of the time, because the stages run on the free columns only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from allocator.exceptions import SolverError
 from allocator.model import Problem
-from allocator.model.scoring import integer_parts, normalised_score
+from allocator.model.scoring import integer_parts, integer_totals, normalised_score
 from allocator.optimize import fixing
 from allocator.optimize.formulation import Formulation, common_scale, value_objective
 from allocator.optimize.linear import INF
@@ -107,6 +108,8 @@ class TieBreak:
         """
         parts = integer_parts(f.problem)
         names = [c.name for c in f.problem.criteria]
+        ones = [Fraction(1)] * len(names)
+        normalised: list[tuple[np.ndarray, int]] | None = None
         out = []
         for key in self.keys:
             name = key.lstrip("-")
@@ -118,13 +121,11 @@ class TieBreak:
                 continue
             j = names.index(name)
             if parts is not None:
-                num = (
-                    (parts.digits[j].astype(object) * parts.A[j] + parts.B[j])
-                    if parts.A[j] >= 2**31
-                    else parts.digits[j] * parts.A[j] + parts.B[j]
-                )
-                floats = np.asarray(num, dtype=float) / float(parts.D[j])
-                coefs, scale = value_objective(f.problem, f.col_app, f.col_amount, num, parts.D[j], floats)
+                if normalised is None:  # each criterion's normalised numerators (Python ints where int64 overflows)
+                    normalised = [(num, d) for num, d, _ in integer_totals(parts, ones, contributions=True)[2]]
+                num, d = normalised[j]
+                floats = np.asarray(num, dtype=float) / float(d)
+                coefs, scale = value_objective(f.problem, f.col_app, f.col_amount, num, d, floats)
             else:
                 crit = f.problem.criteria[j]
                 norm = f.problem.options.normalisation
