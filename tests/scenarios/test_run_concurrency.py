@@ -119,6 +119,65 @@ def test_a_failing_chunk_stops_the_run_keeps_what_was_solved_and_names_the_rest(
     assert len(info.value.results) == len(scen)  # type: ignore[attr-defined]
 
 
+# distributed.cfexecutor's _cascade_future, as Dask 2026.8 has it: when the worker holding a
+# finished chunk dies as the result is read, the future's status is no longer "finished" and
+# the result (a list of outcomes) is unpacked as an error triple. Compiled under that file name
+# so that the traceback ends where Dask's does.
+_CASCADE = compile(
+    "def cascade(result):\n    typ, exc, tb = result\n",
+    os.path.join("site-packages", "distributed", "cfexecutor.py"),
+    "exec",
+)
+
+
+class LosingPool(ThreadPoolExecutor):
+    """A thread pool that loses the result of the chunk starting with scenario ``first``,
+    the first ``times`` times it runs."""
+
+    def __init__(self, first: str, times: int = 1) -> None:
+        super().__init__(1)
+        self.count, self.first, self.times = 0, first, times
+        ns: dict[str, Any] = {}
+        exec(_CASCADE, ns)
+        self.cascade = ns["cascade"]
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.count += 1
+        if args[1][0].name == self.first and self.times > 0:  # args: problem, the chunk's scenarios, ...
+            self.times -= 1
+            done: Future[Any] = Future()
+            try:
+                self.cascade(fn(*args, **kwargs))
+            except ValueError as exc:
+                done.set_exception(exc)
+            return done
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_chunk_whose_result_dask_lost_is_run_again(call: Problem, sweep: Any) -> None:
+    """The flake of test_a_killed_dask_worker...: a chunk that finished as its worker died was
+    reported as failed with "ValueError: too many values to unpack (expected 3)" from inside
+    dask. It is run again, up to twice; a third loss is a failure that names the error."""
+    scen, serial = sweep
+    with LosingPool("w-0021") as ex:
+        res = run_scenarios(call, scen[:50], executor=ex, progress=False, chunksize=10)
+        assert ex.count == 6  # five chunks, the third twice
+    same_as_serial(res, serial[:50])
+    with LosingPool("w-0011", times=2) as ex:
+        same_as_serial(run_scenarios(call, scen[:50], executor=ex, progress=False, chunksize=10), serial[:50])
+        assert ex.count == 7
+    with (
+        LosingPool("w-0011", times=3) as ex,
+        pytest.warns(RuntimeWarning, match=r"chunk 2 of 5 .* \(ValueError: too many"),
+    ):
+        res = run_scenarios(call, scen[:50], executor=ex, progress=False, chunksize=10)
+    assert res.summary().loc[10:19, "method"].eq("failed").all()
+    assert run_module._lost_by_dask(ValueError("too many values to unpack (expected 3)")) is False  # no traceback
+    with pytest.raises(ValueError) as info:
+        _a, _b, _c = [1, 2, 3, 4]  # the same error, raised here: not Dask's
+    assert run_module._lost_by_dask(info.value) is False
+
+
 def test_a_timeout_stops_a_run_whose_workers_never_answer(call: Problem, sweep: Any) -> None:
     scen, _ = sweep
     gate = threading.Event()

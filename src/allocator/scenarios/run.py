@@ -126,6 +126,17 @@ def _no_workers(executor: Executor) -> bool:
         return True
 
 
+def _lost_by_dask(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is dask.distributed's executor misreading a chunk that finished: when
+    the worker holding the result dies as it is read, ``distributed.cfexecutor`` unpacks the
+    result as an error triple and raises a ValueError of its own. The result is lost, not
+    wrong: the chunk is submitted again."""
+    tb = exc.__traceback__ if isinstance(exc, ValueError) else None
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("distributed/cfexecutor.py")
+
+
 def _collect(
     futures: list[Future[list[ScenarioOutcome]]],
     parts: list[list[Scenario]],
@@ -134,24 +145,34 @@ def _collect(
     *,
     timeout: float | None,
     bar: Any,
+    again: Callable[[int, int], Future[list[ScenarioOutcome]]] | None = None,
 ) -> tuple[list[list[ScenarioOutcome]], str]:
     """Every chunk's outcomes in order, and why the run stopped early ('' if it did not).
 
     On the first chunk that fails, on ``timeout`` seconds without a chunk finishing, or
     when a Dask cluster has had no worker for NO_WORKERS_GRACE seconds: cancel what is
-    outstanding, keep what was solved and mark the rest as errors naming the cause.
+    outstanding, keep what was solved and mark the rest as errors naming the cause. A chunk
+    whose result Dask lost (:func:`_lost_by_dask`) is submitted again, ``again(k, n)`` for
+    the n-th time, up to twice.
     """
     index = {f: k for k, f in enumerate(futures)}
     got: dict[int, list[ScenarioOutcome]] = {}
     pending = set(futures)
     stopped = ""
     last = empty_since = time.monotonic()
+    tries: dict[int, int] = {}
     while pending and not stopped:
         finished, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
         now = time.monotonic()
         for fut in sorted(finished, key=index.__getitem__):
             k = index[fut]
             exc = fut.exception() if not fut.cancelled() else None
+            if again is not None and _lost_by_dask(exc) and tries.get(k, 0) < 2:
+                tries[k] = tries.get(k, 0) + 1
+                new = again(k, tries[k])
+                index[new] = k
+                pending.add(new)
+                continue
             if fut.cancelled() or exc is not None:
                 names = [s.name for s in parts[k]]
                 why = f"{type(exc).__name__}: {exc}" if exc is not None else "cancelled"
@@ -330,11 +351,13 @@ def run(
             parts = _chunks(scen, chunksize or chunk_size(len(scen), threads))
             token = uuid.uuid4().hex
             each = math.ceil(len(scen) / (threads or 4))  # about how many scenarios each worker sees
-            futures = [
-                _submit(executor, f"allocator-chunk-{token}-{k}", run_chunk, problem, part, dict(options), token, each)
-                for k, part in enumerate(parts)
-            ]
-            got, stopped = _collect(futures, parts, problem, executor, timeout=timeout, bar=bar)
+
+            def submit(k: int, again: int = 0) -> Future[list[ScenarioOutcome]]:
+                key = f"allocator-chunk-{token}-{k}" + (f"-again-{again}" if again else "")
+                return _submit(executor, key, run_chunk, problem, parts[k], dict(options), token, each)
+
+            futures = [submit(k) for k in range(len(parts))]
+            got, stopped = _collect(futures, parts, problem, executor, timeout=timeout, bar=bar, again=submit)
             outcomes = [o for k in range(len(parts)) for o in got[k]]
     finally:
         if bar is not None:
