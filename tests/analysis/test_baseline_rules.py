@@ -254,3 +254,19 @@ def test_a_rule_broken_by_a_billionth_of_a_krone_is_broken() -> None:
     sol = rank_and_fund(_call(apps, [{**years, "label": "years"}], frame=2_000))
     assert sol.grants == {"A": 0, "B": 1_000}  # A would put 0.000000001 kr on 2023, whose frame is 0
     assert sol.decision("A").binding_rules == ("years [2023]",)
+
+
+def test_a_lock_whose_amount_does_not_fit_gets_the_largest_level_that_does() -> None:
+    apps = [Application(id="A", requested=500, scores={"g": 9}), Application(id="B", requested=500, scores={"g": 1})]
+    lock = {"kind": "must_fund", "ids": ["B"], "amount": 200, "label": "lock B"}
+    sol = rank_and_fund(_call(apps, [lock], frame=150, partial=True, step=100))
+    assert sol.grants == {"A": 0, "B": 100}  # 200 does not fit in 150; 100 does
+
+
+def test_the_solution_carries_the_call_and_counts_a_grant_of_one_krone() -> None:
+    apps = [Application(id="A", requested=1, scores={"g": 9}), Application(id="B", requested=5, scores={"g": 1})]
+    p = Problem(frame=3, criteria=CRIT, applications=apps, name="Round 2", currency="EUR")
+    sol = rank_and_fund(p)
+    assert sol.grants == {"A": 1, "B": 0} and sol.n_funded == 1 and sol.frame_left == 2
+    assert (sol.problem_name, sol.currency) == ("Round 2", "EUR")
+    assert 0 < sol.runtime_s < 60  # a duration in seconds, not a clock reading
