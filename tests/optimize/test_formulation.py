@@ -201,9 +201,9 @@ def test_common_scale_by_hand() -> None:
     assert common_scale([Fraction(2**31 + 1)]) is None
     assert common_scale([Fraction(-(2**31) - 1)]) is None
     assert common_scale([Fraction(2**31 - 1, 2)]) == 2
-    assert common_scale([Fraction(2**31)] * 512) == 1  # the sum: 2**40
-    assert common_scale([Fraction(2**31)] * 512 + [Fraction(1)]) is None
-    assert common_scale([Fraction(-(2**31))] * 512 + [Fraction(-1)]) is None
+    assert common_scale([Fraction(2**31)] * 511 + [Fraction(2**31 - 1)]) == 1  # the sum: 2**40 - 1
+    assert common_scale([Fraction(2**31)] * 512) is None  # the sum must stay below 2**40
+    assert common_scale([Fraction(-(2**31))] * 512) is None
 
 
 def test_value_objective_by_hand() -> None:
@@ -232,9 +232,9 @@ def test_value_objective_by_hand() -> None:
         applications=[Application(id=f"A{k}", requested=1, scores={"g": 7}) for k in range(513)],
     )
     cols = np.arange(513)
-    nums = np.array([2**31] * 512 + [1])  # the sum: 2**40 + 1, above 2**40
+    nums = np.array([2**31] * 512 + [0])  # the sum: 2**40, not below it
     assert value_objective(many, cols, np.ones(513), nums, 1, nums.astype(float))[1] is None
-    nums = np.array([2**31] * 512 + [0])  # the sum: 2**40
+    nums = np.array([2**31] * 511 + [2**31 - 1, 0])  # the sum: 2**40 - 1
     assert value_objective(many, cols, np.ones(513), nums, 1, nums.astype(float))[1] == 1
     # partial funding: one fraction per column, 0.7 * 50 / 60 and 0.3 * 30 / 40
     pp = p.with_options(partial=True, step=10)

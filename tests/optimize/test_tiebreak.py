@@ -326,9 +326,9 @@ def _two(scores: dict[str, tuple[float, float]], **kw: object) -> Problem:
 def test_the_keys_as_column_vectors_by_hand() -> None:
     from allocator.optimize.formulation import build
 
-    # green 2 and 4 out of 10 (requests of 100 and 50, all or nothing): per funded column 0.2
-    # and 0.4, as integers 1 and 2; the grant per column 100 and 50, as integers 2 and 1
-    p = _two({"A": (2, 3), "B": (4, 3)})
+    # green 4 and 8 out of 10 (requests of 100 and 50, all or nothing): per funded column 0.4
+    # and 0.8, as the least integers 1 and 2; the grant per column 100 and 50, as 2 and 1
+    p = _two({"A": (4, 3), "B": (8, 3)})
     f = build(p)
     keys = TieBreak(("-granted", "green")).vectors(f)
     assert [(k.name, k.maximize, k.exact) for k in keys] == [("-granted", False, True), ("green", True, True)]
@@ -473,3 +473,37 @@ def test_a_key_on_large_scores_with_six_decimals() -> None:
     p = Problem(frame=100, criteria=crit, applications=apps, options={"tie_break": ("green",)})
     assert solve(p).funded_ids == ["A-1"]
     assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2"]
+
+
+@pytest.mark.parametrize(("frame", "grants"), [(300, (50, 50)), (350, (100, 50)), (400, (150, 50))])
+def test_partial_grants_after_an_application_every_optimum_funds_in_full(frame: int, grants: tuple[int, int]) -> None:
+    """A-1 is worth twice as much per krone: every optimum grants it its 200 (its columns are
+    fixed before the stages). The rest of the frame is worth the same however A-2 and A-3
+    share it (steps of 50): both are funded, then the larger grant goes to A-2. By hand."""
+    apps = [
+        Application(id="A-1", requested=200, scores={"g": 6}),
+        Application(id="A-2", requested=200, scores={"g": 3}),
+        Application(id="A-3", requested=200, scores={"g": 3}),
+    ]
+    p = Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1, scale_max=7)],
+        applications=apps,
+        options={"partial": True, "step": 50},
+    )
+    assert solve(p).grants == {"A-1": 200, "A-2": grants[0], "A-3": grants[1]}
+
+
+def test_a_key_never_buys_a_unit_of_value_even_at_a_billion_units() -> None:
+    """Values scaled to integers of 1.5e9 (smart scores with nine decimals): A and C are
+    worth 1 500 000 001 units, B one unit less but far greener. The value is held exactly,
+    not within 1e-9 of it (1.5 units): A is funded, not B."""
+    crit = [Criterion(name="green", weight=0, scale_max=10), Criterion(name="smart", weight=1, scale_max=10)]
+    apps = [
+        Application(id="A", requested=100, scores={"green": 1, "smart": 1.500000001}),
+        Application(id="B", requested=100, scores={"green": 9, "smart": 1.5}),
+        Application(id="C", requested=100, scores={"green": 1, "smart": 1.500000001}),
+    ]
+    p = Problem(frame=100, criteria=crit, applications=apps, options={"tie_break": ("green",)})
+    sol = solve(p)
+    assert sol.funded_ids == ["A"] and sol.tied

@@ -45,8 +45,9 @@ __all__ = ["Formulation", "app_columns", "build", "common_scale", "to_columns", 
 _MAX_SCALE = 10**12
 _MAX_INT_TOTAL = 2**40
 _MAX_INT_COEF = 2**31
-"""An integer-scaled objective is used only while its sum and its largest coefficient stay
-within these: beyond them the solver's own tolerances (about 1e-9 relative, after its row
+"""An integer-scaled objective is used only while its sum stays below the first (the
+engine's ``EXACT``, below which it holds values exactly) and its largest coefficient at most
+the second: beyond them the solver's own tolerances (about 1e-9 relative, after its row
 scaling) exceed half a unit, and "worth at least V" could no longer be held exactly. The
 objective is then left in floats and held within 1e-9 relative."""
 
@@ -58,7 +59,7 @@ def common_scale(coefs: list[Fraction]) -> int | None:
         d = lcm(d, c.denominator)
         if d > _MAX_SCALE:
             return None
-    if sum(abs(c) for c in coefs) * d > _MAX_INT_TOTAL or max((abs(c) for c in coefs), default=0) * d > _MAX_INT_COEF:
+    if sum(abs(c) for c in coefs) * d >= _MAX_INT_TOTAL or max((abs(c) for c in coefs), default=0) * d > _MAX_INT_COEF:
         return None
     return d
 
@@ -298,7 +299,7 @@ def value_objective(
         per_col = numerators[np.maximum(col_app, 0)] // (common // d)
         if (
             d > _MAX_SCALE
-            or int(np.abs(per_col[mask]).sum()) > _MAX_INT_TOTAL
+            or int(np.abs(per_col[mask]).sum()) >= _MAX_INT_TOTAL
             or int(np.abs(per_col[mask]).max(initial=0)) > _MAX_INT_COEF
         ):
             return floats, None
@@ -314,7 +315,7 @@ def value_objective(
         if d > _MAX_SCALE:
             return floats, None
     ints = [p * d // q for p, q in zip(nums, dens, strict=True)]
-    if sum(abs(v) for v in ints) > _MAX_INT_TOTAL or max((abs(v) for v in ints), default=0) > _MAX_INT_COEF:
+    if sum(abs(v) for v in ints) >= _MAX_INT_TOTAL or max((abs(v) for v in ints), default=0) > _MAX_INT_COEF:
         return floats, None
     return np.array(ints, dtype=float), d
 
