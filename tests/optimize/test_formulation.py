@@ -201,6 +201,9 @@ def test_common_scale_by_hand() -> None:
     assert common_scale([Fraction(2**31 + 1)]) is None
     assert common_scale([Fraction(-(2**31) - 1)]) is None
     assert common_scale([Fraction(2**31 - 1, 2)]) == 2
+    assert common_scale([Fraction(2**31 + 1, 2)]) is None  # times the scale 2: above 2**31
+    assert common_scale([Fraction(2**31 - 1, 2)] * 600) is None  # times 2, summed: above 2**40
+    assert common_scale([Fraction(2**31 - 1, 2)] * 500) == 2
     assert common_scale([Fraction(2**31)] * 511 + [Fraction(2**31 - 1)]) == 1  # the sum: 2**40 - 1
     assert common_scale([Fraction(2**31)] * 512) is None  # the sum must stay below 2**40
     assert common_scale([Fraction(-(2**31))] * 512) is None
@@ -288,3 +291,44 @@ def test_scores_that_are_not_short_decimals_give_a_float_objective() -> None:
     q = p.with_options(partial=True, step=20)
     g = build(q)
     assert g.scale is None and g.model.objective[int(g.select[1])] == pytest.approx(0.5 * 20 / 40, rel=1e-15)
+
+
+def test_columns_for_one_step_and_for_a_grant_of_one_krone() -> None:
+    # A: request 150, minimum 100, step 50: 100 and 150 (K = 1); B: request 1 (only 1 kr)
+    p = Problem(
+        frame=500,
+        criteria=CRIT,
+        applications=[
+            Application(id="A", requested=150, minimum=100, scores={"g": 7}),
+            Application(id="B", requested=1, scores={"g": 5}),
+        ],
+        options={"partial": True, "step": 50},
+    )
+    f = build(p)
+    assert f.model.col_names == ("y_0000", "y_0001", "k_0000")
+    assert f.columns(np.array([150, 1])).tolist() == [1.0, 1.0, 1.0]
+    assert f.columns(np.array([100, 0])).tolist() == [1.0, 0.0, 0.0]
+    assert f.columns(np.array([0, 1])).tolist() == [0.0, 1.0, 0.0]
+    assert f.grants(np.array([1.0, 1.0, 1.0])).tolist() == [150, 1]
+
+
+def test_the_same_model_in_pulp() -> None:
+    """B-10 (60 kr, 0.7) alone fits beside nothing else worth more; the PuLP model of the
+    formulation, solved by PuLP's HiGHS, funds it: objective 7 (scale 10). By hand."""
+    import pulp
+
+    p = Problem(
+        frame=100,
+        criteria=CRIT,
+        applications=[
+            Application(id="B-10", requested=60, scores={"g": 7}),
+            Application(id="B-9", requested=50, scores={"g": 5}),
+        ],
+        name="Round2",
+    )
+    prob, xs = build(p).to_pulp()
+    assert prob.name == "Round2" and prob.sense == pulp.LpMaximize
+    assert [v.name for v in xs] == ["x_0000", "x_0001"] and prob.numConstraints() == 1
+    prob.solve(pulp.HiGHS(msg=False))
+    assert [round(v.value()) for v in xs] == [0, 1] and pulp.value(prob.objective) == pytest.approx(7.0)
+    assert build(p.model_copy(update={"name": ""})).to_pulp()[0].name == "allocator"
