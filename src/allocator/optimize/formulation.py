@@ -341,13 +341,13 @@ def app_columns(f: Formulation) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def to_columns(
-    row: RuleRow, f: Formulation, per_app: list[tuple[np.ndarray, np.ndarray]] | None = None
+    row: RuleRow, f: Formulation, per_app: list[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and coefficients of ``row`` in formulation ``f`` (columns may repeat)."""
+    """Column indices and coefficients of ``row`` in formulation ``f`` (columns may repeat);
+    ``per_app``: :func:`app_columns` of ``f``, computed once for all the rows."""
     if not f.problem.options.partial:  # one column per application: its funded indicator
         own = f.select[row.apps]
         return own.astype(np.int64), row.grant * f.col_amount[own] + row.funded
-    per_app = per_app if per_app is not None else app_columns(f)
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
     for i, cg, cy in zip(row.apps.tolist(), row.grant.tolist(), row.funded.tolist(), strict=True):
