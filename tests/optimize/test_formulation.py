@@ -294,23 +294,26 @@ def test_scores_that_are_not_short_decimals_give_a_float_objective() -> None:
     assert g.scale is None and g.model.objective[int(g.select[1])] == pytest.approx(0.5 * 20 / 40, rel=1e-15)
 
 
-def test_columns_for_one_step_and_for_a_grant_of_one_krone() -> None:
-    # A: request 150, minimum 100, step 50: 100 and 150 (K = 1); B: request 1 (only 1 kr)
+def test_columns_for_one_step_a_grant_of_one_krone_and_a_rest_of_one_krone() -> None:
+    # A: request 150, minimum 100, step 50: 100 and 150 (K = 1); B: request 1 (only 1 kr);
+    # C: request 151, minimum 100: 100, 150 and 151 (K = 1 and a top-up of 1 kr)
     p = Problem(
         frame=500,
         criteria=CRIT,
         applications=[
             Application(id="A", requested=150, minimum=100, scores={"g": 7}),
             Application(id="B", requested=1, scores={"g": 5}),
+            Application(id="C", requested=151, minimum=100, scores={"g": 5}),
         ],
         options={"partial": True, "step": 50},
     )
     f = build(p)
-    assert f.model.col_names == ("y_0000", "y_0001", "k_0000")
-    assert f.columns(np.array([150, 1])).tolist() == [1.0, 1.0, 1.0]
-    assert f.columns(np.array([100, 0])).tolist() == [1.0, 0.0, 0.0]
-    assert f.columns(np.array([0, 1])).tolist() == [0.0, 1.0, 0.0]
-    assert f.grants(np.array([1.0, 1.0, 1.0])).tolist() == [150, 1]
+    assert f.model.col_names == ("y_0000", "y_0001", "y_0002", "k_0000", "k_0001", "f_0000")
+    assert f.col_app.tolist() == [0, 1, 2, 0, 2, 2] and f.col_amount.tolist() == [100.0, 1.0, 100.0, 50.0, 50.0, 1.0]
+    assert f.columns(np.array([150, 1, 151])).tolist() == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert f.columns(np.array([100, 0, 150])).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    assert f.columns(np.array([0, 1, 0])).tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    assert f.grants(np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0])).tolist() == [150, 1, 151]
 
 
 def test_the_same_model_in_pulp() -> None:
