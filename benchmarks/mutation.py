@@ -79,7 +79,7 @@ TESTS: dict[str, list[str]] = {
     "src/allocator/model/scoring.py": _SCORING,
     "src/allocator/model/normalise.py": ["tests/model/test_normalise.py", *_SCORING],
     "src/allocator/optimize/tiebreak.py": ["tests/optimize/test_tiebreak.py", "tests/optimize/test_solve_brute.py"],
-    "src/allocator/analysis/explain.py": ["tests/analysis/test_explain.py"],
+    "src/allocator/analysis/explain.py": ["tests/analysis/test_explain_hand.py", "tests/analysis/test_explain.py"],
     "src/allocator/rules/rows.py": _ROWS,
     "src/allocator/analysis/baseline.py": _BASELINE,
     "src/allocator/model/cells.py": _TABLES,

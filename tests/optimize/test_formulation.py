@@ -146,7 +146,9 @@ def test_all_or_nothing_by_hand() -> None:
     assert m.row(0)[0].tolist() == [0, 1, 2] and m.row(0)[1].tolist() == [50.0, 60.0, 40.0]
     assert (m.row_lower[0], m.row_upper[0]) == (-np.inf, 100.0)
     assert f.grants(np.array([1.0, 0.0, 0.0])).tolist() == [0, 50, 0]
-    assert f.grants(np.array([0.9999999, 1e-9, 0.0])).dtype == np.int64  # whole kroner, rounded from the solver's values
+    assert (
+        f.grants(np.array([0.9999999, 1e-9, 0.0])).dtype == np.int64
+    )  # whole kroner, rounded from the solver's values
     assert f.columns(np.array([60, 50, 0])).tolist() == [1.0, 1.0, 0.0]
     assert f.value(np.array([60, 0, 0])) == pytest.approx(0.7)
     assert f.exact_value(np.array([60, 50, 0])) == Fraction(12, 10)
