@@ -507,3 +507,29 @@ def test_a_key_never_buys_a_unit_of_value_even_at_a_billion_units() -> None:
     p = Problem(frame=100, criteria=crit, applications=apps, options={"tie_break": ("green",)})
     sol = solve(p)
     assert sol.funded_ids == ["A"] and sol.tied
+
+
+def test_a_stage_without_proof_changes_nothing() -> None:
+    """When every run on the free columns stops unproven (a time limit, with some point), the
+    optimum found first is kept as it is, and it is reported as tied: nothing proved it the
+    only one. The unproven points (every column at 1: over the frame) are never adopted."""
+    from allocator.optimize.backends.base import RawResult
+    from allocator.optimize.loaded import LoadedModel
+    from allocator.status import Status
+
+    apps = [Application(id=i, requested=100, scores={"g": 6}) for i in ("A", "B", "C")]
+    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=7)], applications=apps)
+    e = Engine.of(p, method="mip")
+    o = e.best()
+    assert o is not None
+    real = LoadedModel.run
+
+    def unproven(self: LoadedModel, objective: np.ndarray, **k: object) -> RawResult:
+        if self is e:
+            return real(self, objective, **k)  # type: ignore[arg-type]
+        return RawResult(Status.FEASIBLE, np.ones(len(objective)), None, None, 0.0, "time limit")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LoadedModel, "run", unproven)
+        s = TieBreak.of(p).settle(e, e.f, e.c, o.x)
+    assert np.array_equal(s.x, o.x) and s.tied is True
