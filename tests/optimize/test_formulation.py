@@ -242,10 +242,21 @@ def test_value_objective_by_hand() -> None:
     assert value_objective(many, cols, np.ones(513), nums, 1, nums.astype(float))[1] is None
     nums = np.array([2**31] * 511 + [2**31 - 1, 0])  # the sum: 2**40 - 1
     assert value_objective(many, cols, np.ones(513), nums, 1, nums.astype(float))[1] == 1
-    # partial funding: one fraction per column, 0.7 * 50 / 60 and 0.3 * 30 / 40
+    # the largest scale: a denominator of 10**12 (one more and the values stay floats)
+    one = np.array([0, 0, -1])
+    assert value_objective(p, one, amounts, np.array([1, 1]), 10**12, weighted)[1] == 10**12
+    assert value_objective(p, one, amounts, np.array([1, 1]), 10**12 + 1, weighted)[1] is None
+    # partial funding: one fraction per column, 0.7 * 50 / 60 and 0.3 * 30 / 40, and a
+    # column of no application (worth 0)
     pp = p.with_options(partial=True, step=10)
-    obj, d = value_objective(pp, np.array([0, 1]), np.array([50.0, 30.0]), np.array([7, 3]), 10, weighted)
-    assert d == 120 and obj.tolist() == [70.0, 27.0]
+    obj, d = value_objective(pp, np.array([0, 1, -1]), np.array([50.0, 30.0, 5.0]), np.array([7, 3]), 10, weighted)
+    assert d == 120 and obj.tolist() == [70.0, 27.0, 0.0]
+    # an odd scale: 1/3 of a full grant of 5, one krone of it: 1/15 per column
+    five = Problem(frame=5, criteria=CRIT, applications=[Application(id="A", requested=5, scores={"g": 7})])
+    obj, d = value_objective(
+        five.with_options(partial=True, step=1), np.array([0]), np.array([1.0]), np.array([1]), 3, np.array([1 / 3])
+    )
+    assert d == 15 and obj.tolist() == [1.0]
 
 
 def test_rule_rows_reach_every_column_of_an_application() -> None:
