@@ -349,3 +349,55 @@ def test_the_same_model_in_pulp() -> None:
     prob.solve(pulp.HiGHS(msg=False))
     assert [round(v.value()) for v in xs] == [0, 1] and pulp.value(prob.objective) == pytest.approx(7.0)
     assert build(p.model_copy(update={"name": ""})).to_pulp()[0].name == "allocator"
+
+
+def test_value_objective_limits_under_partial_funding() -> None:
+    many = Problem(
+        frame=100,
+        criteria=CRIT,
+        applications=[Application(id=f"A{k}", requested=1, scores={"g": 7}) for k in range(513)],
+        options={"partial": True, "step": 1},
+    )
+    cols, ones = np.arange(513), np.ones(513)
+    nums = np.array([2**31] * 512 + [0])  # one krone of each: the sum is 2**40, not below it
+    assert value_objective(many, cols, ones, nums, 1, nums.astype(float))[1] is None
+    nums = np.array([2**31] * 511 + [2**31 - 1, 0])
+    obj, d = value_objective(many, cols, ones, nums, 1, nums.astype(float))
+    assert d == 1 and obj[0] == 2**31  # the largest coefficient allowed
+    nums = np.array([2**31 + 1] + [0] * 512)
+    assert value_objective(many, cols, ones, nums, 1, nums.astype(float))[1] is None
+    nums = np.array([1] + [0] * 512)
+    assert value_objective(many, cols, ones, nums, 10**12, nums / 1e12)[1] == 10**12  # the largest scale
+    assert value_objective(many, cols, ones, nums, 10**12 + 1, nums / 1e12)[1] is None
+
+
+def test_value_objective_divides_large_numerators_exactly() -> None:
+    # 2 233 368 770 096 266 375 / 446 673 754 019 253 275 is 5 exactly; in doubles 5.000000000000001
+    m = 446_673_754_019_253_275
+    p = Problem(
+        frame=100,
+        criteria=CRIT,
+        applications=[
+            Application(id="A", requested=60, scores={"g": 7}),
+            Application(id="B", requested=40, scores={"g": 3}),
+        ],
+    )
+    obj, d = value_objective(
+        p, np.array([0, 1]), np.array([60.0, 40.0]), np.array([5 * m, 2 * m]), m, np.array([5.0, 2.0])
+    )
+    assert d == 1 and obj.tolist() == [5.0, 2.0]
+
+
+def test_scores_of_seven_decimals_are_scaled_exactly() -> None:
+    """Seven decimals are beyond the vectorised path (six): the exact fractions give the scale."""
+    p = Problem(
+        frame=100,
+        criteria=CRIT,
+        applications=[
+            Application(id="A", requested=60, scores={"g": 1.2345678}),
+            Application(id="B", requested=40, scores={"g": 5}),
+        ],
+    )
+    f = build(p)
+    # 0.12345678 = 6 172 839 / 50 000 000 and 0.5: the least common denominator is 5 * 10**7
+    assert f.scale == 5 * 10**7 and f.model.objective.tolist() == [6_172_839.0, 25_000_000.0]

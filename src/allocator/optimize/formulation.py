@@ -32,7 +32,6 @@ import numpy as np
 from allocator.model import Problem
 from allocator.model.ids import id_order
 from allocator.model.levels import Levels, levels
-from allocator.model.limits import check_value_spread
 from allocator.model.scoring import Scores, reduced_denominator, score
 from allocator.optimize.linear import LinearModel, ModelBuilder
 from allocator.rules.rows import RuleRow, rule_rows
@@ -252,8 +251,7 @@ def build(problem: Problem, *, scores: Scores | None = None) -> Formulation:
         exact_coefs = _exact_coefficients(problem, list(scores.exact), col_app_arr, col_amount_arr)
         scale = common_scale(exact_coefs)
         objective = np.array([float(c * scale) if scale else float(c) for c in exact_coefs])
-    if scale is None:  # float values: refuse values no solver can tell apart
-        check_value_spread([a.id for a in apps], np.where(scores.eligible, scores.weighted, 0.0).tolist())
+    # (values no solver can tell apart were refused when the Problem was built: limits.check_value_spread)
     b.set_objective(objective)
 
     f = Formulation(
