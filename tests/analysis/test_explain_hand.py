@@ -20,10 +20,13 @@ import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
 
 from allocator import Application, Criterion, Problem, explain, rank_and_fund, solve
 from allocator.analysis import explanations
 from allocator.exceptions import AllocatorError
+from tests.brute import enumerate_portfolios, portfolio_value
+from tests.conftest import examples, problems
 
 P = Problem(
     frame=100,
@@ -125,3 +128,152 @@ def test_refusals_name_the_problem() -> None:
     other = solve(P.model_copy(update={"applications": P.applications[:2]}))
     with pytest.raises(AllocatorError, match=r"\(2 decisions for 5 applications\); pass solve\(problem\)'s solution"):
         explanations(P, other)
+
+
+def _call(
+    apps: list[tuple[str, int, float]], frame: int, rules: list[dict[str, object]] | None = None, **options: object
+) -> Problem:
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1, scale_max=1)],
+        applications=[Application(id=i, requested=r, scores={"g": s}) for i, r, s in apps],
+        rules=rules or [],
+        options=options,
+    )
+
+
+def test_lists_of_several_applications() -> None:
+    """A 100 (0.9) beats B 40, C 30 and D 30 together (0.3 + 0.25 + 0.25 = 0.8). Forcing B
+    in brings C and D with it and pushes A out; forcing A out brings all three in."""
+    p = _call([("A", 100, 0.9), ("B", 40, 0.3), ("C", 30, 0.25), ("D", 30, 0.25)], 100)
+    df = explain(p, max_grant=False)
+    assert df["funded"].tolist() == [True, False, False, False]
+    assert df["replaced_by"][0] == "B; C; D" and df["margin_down"][0] == pytest.approx(0.1)
+    assert (df["displaces"][1], df["also_funded"][1]) == ("A", "C; D") and df["margin_up"][1] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("b", [0.5, 0.4])
+def test_a_blocked_application_names_only_the_rules_that_alone_keep_it_out(b: float) -> None:
+    """A (0.4), B and C (0.6) fit together; at most one of A and B, at most one of B and C.
+    A and C (1.0) are funded. Without "B or C" alone, B and C are worth 0.6 + b >= 1.0: B
+    would be funded (ties included); without "A or B" alone, A and B (0.4 + b) are not
+    enough. So B is blocked by "B or C" only, though funding it breaks both."""
+    rules = [
+        {"kind": "exclusive", "ids": ["A", "B"], "at_most": 1, "label": "A or B"},
+        {"kind": "exclusive", "ids": ["B", "C"], "at_most": 1, "label": "B or C"},
+    ]
+    p = _call([("A", 30, 0.4), ("B", 30, b), ("C", 30, 0.6)], 100, rules)
+    e = explanations(p, max_grant=False)[1]
+    assert (e.reason.value, e.rules) == ("blocked_by_rule", ("B or C",))
+    assert e.margin_up == Fraction(1) - Fraction(repr(b))  # 1.0 - B alone
+
+
+def test_two_rules_that_each_keep_an_application_out_are_joined() -> None:
+    """B (0.5) is kept out by two exclusions, each with an application funded instead (A
+    0.4 and C 0.4 together 0.8); without either rule alone B would be funded with the
+    other one (0.9 > 0.8)."""
+    rules = [
+        {"kind": "exclusive", "ids": ["A", "B"], "at_most": 1, "label": "A or B"},
+        {"kind": "exclusive", "ids": ["B", "C"], "at_most": 1, "label": "B or C"},
+    ]
+    p = _call([("A", 30, 0.4), ("B", 30, 0.5), ("C", 30, 0.4)], 100, rules)
+    df = explain(p, max_grant=False)
+    assert df["reason"][1] == "blocked_by_rule" and df["rules"][1] == "A or B; B or C"
+
+
+def test_partial_margin_down_by_hand() -> None:
+    """Frame 100, steps of 10: A asks 150 (0.9), B 100 (0.5). A gets 100 (worth 0.6). Valued
+    at 0.9 - d, A's best portfolio is 100 to A while (0.9 - d) / 150 > 0.5 / 100, else 10 to A
+    and 90 to B; both are worth 0.5 (B alone, A out) at d = 0.15: margin_down 3/20."""
+    p = _call([("A", 150, 0.9), ("B", 100, 0.5)], 100, partial=True, step=10)
+    a = explanations(p, max_grant=False)[0]
+    assert a.granted == 100 and a.reason.value == "funded_partially"
+    assert a.margin_down == Fraction(3, 20)
+    assert a.min_amount == 10 and explanations(p, max_grant=False)[1].min_amount == 10
+
+
+def test_a_grant_of_one_krone_is_funded() -> None:
+    p = _call([("A", 1, 0.9), ("B", 100, 0.5)], 100)
+    e = explanations(p, max_grant=False)
+    assert e[0].funded and e[0].margin_down == Fraction(9, 10) - Fraction(1, 2)  # without A: B alone
+    assert e[1].margin_up is not None and e[0].min_amount == 1
+
+
+def test_only_the_criteria_below_their_threshold_are_named() -> None:
+    """g is below its threshold; h sits exactly on its own, and the total exactly on the
+    total threshold: neither is named."""
+    crit = [
+        Criterion(name="g", weight=1, scale_max=10, threshold=3),
+        Criterion(name="h", weight=1, scale_max=10, threshold=4),
+    ]
+    apps = [
+        Application(id="A", requested=10, scores={"g": 2, "h": 4}),
+        Application(id="B", requested=10, scores={"g": 9, "h": 9}),
+    ]
+    p = Problem(frame=10, criteria=crit, applications=apps, options={"min_total_score": 0.6})
+    e = explanations(p, max_grant=False)[0]
+    assert (e.detail, e.detail_nb) == ("g scored 2, below the threshold 3", "g fikk 2, under terskelen 3")
+
+
+def test_when_nothing_is_funded_the_margins_down_are_empty_floats() -> None:
+    p = _call([("A", 200, 0.9), ("B", 300, 0.5)], 100)
+    df = explain(p, max_grant=False)
+    assert df["funded"].tolist() == [False, False] and str(df["margin_down"].dtype) == "float64"
+    assert df["margin_down"].isna().all()
+
+
+def test_to_frame_defaults_and_the_name_in_errors() -> None:
+    from allocator.analysis.explain import to_frame
+
+    df = to_frame(explanations(P, max_grant=False))
+    assert df["sentence"].tolist() == df["sentence_en"].tolist() and isinstance(df["score"][0], float)
+    with pytest.raises(TypeError, match=r"^explain: expected an allocator\.Problem"):
+        explain("applications.csv")  # type: ignore[arg-type]
+
+
+@examples(30)
+@given(problems(max_n=7, ties=True))
+def test_the_portfolios_shown_keep_most_of_the_decision(p: Problem) -> None:
+    """Of the best portfolios with an application forced in (out), the one shown keeps as
+    many of the funded applications as any (brute force over every portfolio)."""
+    sol = solve(p)
+    funded = {i for i, g in sol.grants.items() if g}
+    ids = p.ids
+    every = [(portfolio_value(p, g), {ids[k] for k, x in enumerate(g) if x}) for g in enumerate_portfolios(p)]
+    for e in explanations(p, sol, max_grant=False):
+        if e.reason.value in ("outranked",):
+            best = max(v for v, s in every if e.id in s)
+            keep = max(len(s & funded) for v, s in every if e.id in s and v == best)
+            assert len(funded) - len(e.displaces) == keep, e.id
+        elif e.funded and e.margin_down is not None:
+            best = max(v for v, s in every if e.id not in s)
+            keep = max(len(s & funded) for v, s in every if e.id not in s and v == best)
+            others = {i for i in funded if i != e.id}
+            shown = [s for v, s in every if e.id not in s and v == best and s - funded == set(e.replaced_by)]
+            assert any(len(s & others) == keep for s in shown), e.id
+
+
+def test_of_equal_alternatives_the_one_keeping_most_of_the_decision_is_shown() -> None:
+    """Scale 0-3, frame 40. A3 (20 kr, 1), A4 (10, 2/3) and A5 (10, 1/3) are funded (2;
+    A6 ties with A5 and loses on the id).
+    * A0 (20, 1/3) forced in: A0 + A3 and A0 + A4 + A5 are both worth 4/3; the second keeps
+      two of the three, so A0 would push out A3 only (margin_up 2 - 4/3 = 2/3).
+    * A4 forced out: A3 + A2 and A3 + A5 + A6 are both worth 5/3; the second keeps A3 and
+      A5, so A4 would be replaced by A6.
+    * In the first call, A0 (20, 1) forced out: A3 + A6 and A4 + A6 + A1 are both worth 2;
+      the second keeps A1 and A6: replaced by A4."""
+    crit = [Criterion(name="g", weight=1, scale_max=3)]
+
+    def call(data: list[tuple[int, int]], frame: int) -> Problem:
+        apps = [Application(id=f"A{k}", requested=r, scores={"g": s}) for k, (r, s) in enumerate(data)]
+        return Problem(frame=frame, criteria=crit, applications=apps)
+
+    p = call([(20, 1), (30, 2), (20, 2), (20, 3), (10, 2), (10, 1), (10, 1)], 40)
+    e = {x.id: x for x in explanations(p, max_grant=False)}
+    assert sorted(i for i, x in e.items() if x.funded) == ["A3", "A4", "A5"]
+    assert (e["A0"].displaces, e["A0"].also_funded, e["A0"].margin_up) == (("A3",), (), Fraction(2, 3))
+    assert (e["A4"].replaced_by, e["A4"].margin_down) == (("A6",), Fraction(1, 3))
+    q = call([(20, 3), (10, 1), (30, 2), (30, 3), (20, 2), (30, 1), (10, 3)], 40)
+    e = {x.id: x for x in explanations(q, max_grant=False)}
+    assert sorted(i for i, x in e.items() if x.funded) == ["A0", "A1", "A6"]
+    assert (e["A0"].replaced_by, e["A0"].margin_down) == (("A4",), Fraction(1, 3))
