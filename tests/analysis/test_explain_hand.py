@@ -277,3 +277,70 @@ def test_of_equal_alternatives_the_one_keeping_most_of_the_decision_is_shown() -
     e = {x.id: x for x in explanations(q, max_grant=False)}
     assert sorted(i for i, x in e.items() if x.funded) == ["A0", "A1", "A6"]
     assert (e["A0"].replaced_by, e["A0"].margin_down) == (("A4",), Fraction(1, 3))
+
+
+def test_a_tie_is_explained_with_the_call_s_tie_break() -> None:
+    """A and B are worth the same and one fits: the sentences name the rule that chose A
+    (green, then the grant, then the id), in both languages."""
+    p = Problem(
+        frame=50,
+        criteria=[Criterion(name="green", weight=1, scale_max=10)],
+        applications=[Application(id=i, requested=50, scores={"green": 5}) for i in ("A", "B")],
+    )
+    rule_en = "higher total green score, then lower total grant, then smaller application id"
+    a, b = explanations(p)
+    assert (
+        a.sentence_en
+        == f"Funded (NOK 50): it ties with another portfolio of equal value, and the tie-break ({rule_en}) chose it."
+    )
+    assert (
+        b.sentence_en
+        == f"Not funded: it ties with the chosen portfolio, and the tie-break ({rule_en}) chose the other."
+    )
+    assert (
+        "høyere samlet poengsum for green, deretter lavere samlet tilskudd, deretter lavere søknadsnummer"
+        in a.sentence_nb
+    )
+
+
+def test_the_time_limit_reaches_every_solve() -> None:
+    """explain(time_limit=7.5) on a call with rules (every question an integer program): each
+    solver run, the solve of the call included, is limited to 7.5 s."""
+    from allocator.optimize.backends.highs import HighsBackend
+
+    rules = [{"kind": "exclusive", "ids": ["A", "B"], "at_most": 1, "label": "A or B"}]
+    p = _call([("A", 30, 0.4), ("B", 30, 0.5), ("C", 30, 0.4)], 100, rules)
+    seen: list[float | None] = []
+    real = HighsBackend.solve
+
+    def spy(self: HighsBackend, **k: object) -> object:
+        seen.append(k["time_limit"])  # type: ignore[arg-type]
+        return real(self, **k)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(HighsBackend, "solve", spy)
+        explain(p, time_limit=7.5, threads=1)
+        n = len(seen)
+        explain(p, time_limit=7.5, threads=2)
+    assert n > 3 and all(t is not None and 0 < t <= 7.5 for t in seen), seen
+
+
+def test_refusals_word_for_word() -> None:
+    infeasible = _call([("A", 30, 0.4), ("B", 30, 0.5)], 100, [{"kind": "count", "min": 3, "label": "three"}])
+    sol = solve(infeasible, raise_on_failure=False)
+    with pytest.raises(AllocatorError) as info:
+        explanations(infeasible, sol)
+    assert str(info.value) == "the solution has status infeasible: there is no portfolio to explain"
+    feasible = solve(_call([("A", 30, 0.4), ("B", 30, 0.5)], 100))
+    with pytest.raises(AllocatorError) as info:
+        explanations(infeasible, feasible)
+    assert str(info.value) == (
+        "the solution's value 0.9 is not the optimum (none); explain needs an optimal solution: "
+        "pass solve(problem)'s solution, or none"
+    )
+    with pytest.raises(AllocatorError) as info:
+        explanations(P, solve(P.model_copy(update={"applications": P.applications[:2]})))
+    assert str(info.value) == (
+        "the solution is for other applications than the problem (2 decisions for 5 applications); "
+        "pass solve(problem)'s solution"
+    )

@@ -533,3 +533,27 @@ def test_a_stage_without_proof_changes_nothing() -> None:
         mp.setattr(LoadedModel, "run", unproven)
         s = TieBreak.of(p).settle(e, e.f, e.c, o.x)
     assert np.array_equal(s.x, o.x) and s.tied is True
+
+
+def test_a_tie_break_cut_short_says_so() -> None:
+    """When the tie-break's runs stop unproven (as at a time limit), solve() still returns the
+    optimum, saying in its message that the rule may not have chosen among equal portfolios."""
+    from allocator.optimize.backends.base import RawResult
+    from allocator.optimize.loaded import LoadedModel
+    from allocator.optimize.solve import UNSETTLED
+    from allocator.status import Status
+
+    apps = [Application(id=i, requested=100, scores={"g": 6}) for i in ("A", "B", "C")]
+    p = Problem(frame=100, criteria=[Criterion(name="g", weight=1, scale_max=7)], applications=apps)
+    assert UNSETTLED not in solve(p).message
+    real = LoadedModel.run
+
+    def unproven(self: LoadedModel, objective: np.ndarray, **k: object) -> RawResult:
+        if type(self) is not LoadedModel:  # the engine itself: a real run
+            return real(self, objective, **k)  # type: ignore[arg-type]
+        return RawResult(Status.FEASIBLE, None, None, None, 0.0, "time limit")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LoadedModel, "run", unproven)
+        sol = solve(p, time_limit=30)
+    assert sol.status.value == "optimal" and sol.n_funded == 1 and UNSETTLED in sol.message

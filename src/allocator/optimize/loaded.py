@@ -12,6 +12,7 @@ certificates) never pay for loading it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -63,6 +64,9 @@ class LoadedModel:
     time_limit
         Seconds per solve (``None``: no limit). :meth:`proven` raises
         :class:`~allocator.exceptions.SolverError` when a solve ends without a proof.
+        ``deadline`` (an attribute, a :func:`time.perf_counter` time or ``None``) limits
+        every solve further, so that a sequence of solves ends by it; restricted models
+        inherit it.
     name
         A name for the solver's model (never user text inside it).
     """
@@ -81,6 +85,7 @@ class LoadedModel:
         self.solver = solver
         self.threads = threads
         self.time_limit = time_limit
+        self.deadline: float | None = None
         self._options = options
         self._name = name
         self.solves = 0
@@ -231,7 +236,15 @@ class LoadedModel:
         """The linear relaxation of the model as loaded now, maximising ``objective``, with
         its row duals (HiGHS, whatever solver answers the integer questions)."""
         lp = make_backend(self.current(objective), "highs", threads=self.threads, relax=True)
-        return lp.solve(time_limit=self.time_limit, rel_gap=0.0, abs_gap=0.0)
+        return lp.solve(time_limit=self._limit(None), rel_gap=0.0, abs_gap=0.0)
+
+    def _limit(self, time_limit: float | None) -> float | None:
+        """Seconds for the next solve: ``time_limit`` (else the model's), within the deadline."""
+        limit = self.time_limit if time_limit is None else time_limit
+        if self.deadline is None:
+            return limit
+        left = max(0.01, self.deadline - time.perf_counter())
+        return left if limit is None else min(limit, left)
 
     def restricted(
         self, free: np.ndarray, x: np.ndarray, *, options: dict[str, Any] | None = None
@@ -270,6 +283,7 @@ class LoadedModel:
         child = LoadedModel(
             sub, solver=self.solver, threads=self.threads, time_limit=self.time_limit, name=self._name, options=options
         )
+        child.deadline = self.deadline
         return child, cols
 
     # ----------------------------------------------------------------- reading
@@ -318,7 +332,7 @@ class LoadedModel:
         """
         b = self.backend
         b.set_objective(objective, maximize=maximize)
-        limit = self.time_limit if time_limit is None else time_limit
+        limit = self._limit(time_limit)
         abs_gap = self.gap(objective) if gap is None else gap
         res = b.solve(time_limit=limit, rel_gap=rel_gap, abs_gap=abs_gap, start=start)
         self.solves += 1

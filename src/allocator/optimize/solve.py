@@ -114,6 +114,12 @@ def solve(
     return _solution(f, out, name, version, t0, engine.notes)
 
 
+UNSETTLED = (
+    "the tie-break stopped before it was proven (the time limit ran out): the portfolio is optimal, but among "
+    "the portfolios of the same value it may not be the one the tie-break rule prefers; raise time_limit"
+)
+
+
 def optimum(
     engine: Engine,
     *,
@@ -152,8 +158,16 @@ def optimum(
     keys: tuple[str, ...] = ()
     solves = engine.solves - before
     if tie_break is not None and status is Status.OPTIMAL and rel_gap == 0:
-        settled = tie_break.settle(engine, f, c, x, unique=tied is False, free=free)
+        before_deadline = engine.deadline
+        if time_limit is not None:  # the tie-break's runs share what is left of the time limit
+            engine.deadline = t0 + time_limit
+        try:
+            settled = tie_break.settle(engine, f, c, x, unique=tied is False, free=free)
+        finally:
+            engine.deadline = before_deadline
         x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
+        if not settled.complete:
+            engine.notes.append(UNSETTLED)
     return engine.outcome(
         x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied
     )

@@ -68,12 +68,15 @@ class Key:
 @dataclass(frozen=True)
 class Settled:
     """What :meth:`TieBreak.settle` gives: the decision, the keys of the rule, whether other
-    portfolios had the same value, and the solver runs it took."""
+    portfolios had the same value, the solver runs it took, and whether every stage was proven."""
 
     x: np.ndarray
     keys: tuple[str, ...]
     tied: bool
     solves: int
+    complete: bool = True
+    """False when a stage ended without a proof (a time limit): ``x`` is optimal, but among
+    the portfolios of its value it may not be the one the rule prefers."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ class TieBreak:
             raise SolverError(
                 "a tie-break stage left the optimal value (a numerical tolerance); please report this call"
             )
-        return Settled(out, names, tied, 1 + sub.solves)
+        return Settled(out, names, tied, 1 + sub.solves, stage.complete)
 
 
 def _positions(cols: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -198,6 +201,7 @@ class _Stages:
         self.sub = sub
         self.y = y
         self.exact = exact
+        self.complete = True  # every stage proven so far
 
     def hold(self, coefs: np.ndarray, *, maximize: bool, exact: bool | None = None) -> None:
         """A row keeping ``coefs . y`` at least (at most) its value now."""
@@ -213,6 +217,7 @@ class _Stages:
     def _solve(self, objective: np.ndarray, *, maximize: bool = True, gap: float | None = None) -> bool:
         res = self.sub.run(objective, maximize=maximize, gap=gap, start=self.y)
         if res.status is not Status.OPTIMAL or res.x is None:
+            self.complete = False
             return False
         self.y = self.sub.clean(res.x)
         return True
