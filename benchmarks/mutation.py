@@ -134,8 +134,10 @@ def _equivalents() -> set[str]:
     keys = set()
     for line in EQUIVALENT.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            func, changed, *_ = (x.strip() for x in line.split("|"))
-            keys.add(f"{func}|{' '.join(changed.split())}")
+            # the changed line may itself hold " | " (a set union): the reason is after the last
+            func, rest = line.split(" | ", 1)
+            changed = rest.rsplit(" | ", 1)[0]
+            keys.add(f"{func.strip()}|{' '.join(changed.split())}")
     return keys
 
 
