@@ -24,7 +24,7 @@ from hypothesis import given
 
 from allocator import Application, Criterion, Problem, explain, rank_and_fund, solve
 from allocator.analysis import explanations
-from allocator.exceptions import AllocatorError
+from allocator.exceptions import AllocatorError, InputError
 from tests.brute import enumerate_portfolios, portfolio_value
 from tests.conftest import examples, problems
 
@@ -344,3 +344,10 @@ def test_refusals_word_for_word() -> None:
         "the solution is for other applications than the problem (2 decisions for 5 applications); "
         "pass solve(problem)'s solution"
     )
+
+
+def test_a_wrong_time_limit_is_refused_with_or_without_a_solution() -> None:
+    sol = solve(P)
+    for call in (lambda: explanations(P, sol, time_limit=-1), lambda: explain(P, sol, time_limit=-1)):
+        with pytest.raises(InputError, match=r"^time_limit -1 must be a positive number of seconds"):
+            call()

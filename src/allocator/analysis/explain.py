@@ -217,6 +217,7 @@ def explanations(
         questions are integer programs (rules or partial funding) and the machine has two
         cores or more, else one.
     """
+    check_solve("explanations", problem, time_limit=time_limit)
     if solution is None:
         solution = solve(problem, time_limit=time_limit)
     grants = _check_solution(problem, solution)
