@@ -225,7 +225,9 @@ def run_scenarios(
     long as chunks run) and ``raise_on_failure`` (default False: failures are rows of the
     results).
 
-    When a chunk fails for good (a worker killed, any exception), the run stops: chunks not
+    A chunk whose result Dask lost as its worker died is run again, up to twice (Dask's
+    executor reports that as a ValueError of its own). When a chunk fails for good (a worker
+    killed, any exception), the run stops: chunks not
     yet started are cancelled, the scenarios already solved are kept, and the scenarios of
     the failed chunk and of the cancelled ones come back with status ``error`` and a message
     naming the cause. The same happens when ``timeout`` passes without a chunk finishing,
