@@ -447,6 +447,7 @@ def test_the_solver_runs_a_tie_break_takes() -> None:
     )
     s, runs = _settle(tied)
     assert s.tied and runs >= 2 and s.solves == 1 + runs  # the relaxation, then each run on the free columns
+    assert s.complete is True  # every stage proven
     # a float objective (thirds): no fixing, so the stages run even when one portfolio is best
     thirds = Problem(
         frame=100,
@@ -532,7 +533,7 @@ def test_a_stage_without_proof_changes_nothing() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(LoadedModel, "run", unproven)
         s = TieBreak.of(p).settle(e, e.f, e.c, o.x)
-    assert np.array_equal(s.x, o.x) and s.tied is True
+    assert np.array_equal(s.x, o.x) and s.tied is True and s.complete is False
 
 
 def test_a_tie_break_cut_short_says_so() -> None:
