@@ -317,12 +317,23 @@ def test_the_time_limit_reaches_every_solve() -> None:
         seen.append(k["time_limit"])  # type: ignore[arg-type]
         return real(self, **k)  # type: ignore[arg-type]
 
+    from allocator.optimize.engine import Engine
+
+    engines: list[object] = []
+    of = Engine.of
+
+    def spy_of(*a: object, **k: object) -> Engine:
+        engines.append(k.get("time_limit"))
+        return of(*a, **k)  # type: ignore[arg-type]
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(HighsBackend, "solve", spy)
+        mp.setattr(Engine, "of", staticmethod(spy_of))
         explain(p, time_limit=7.5, threads=1)
         n = len(seen)
         explain(p, time_limit=7.5, threads=2)
     assert n > 3 and all(t is not None and 0 < t <= 7.5 for t in seen), seen
+    assert len(engines) >= 3 and all(t == 7.5 for t in engines), engines  # one engine per thread
 
 
 def test_refusals_word_for_word() -> None:
@@ -351,3 +362,8 @@ def test_a_wrong_time_limit_is_refused_with_or_without_a_solution() -> None:
     for call in (lambda: explanations(P, sol, time_limit=-1), lambda: explain(P, sol, time_limit=-1)):
         with pytest.raises(InputError, match=r"^time_limit -1 must be a positive number of seconds"):
             call()
+
+
+def test_explanations_names_itself_when_given_something_else() -> None:
+    with pytest.raises(TypeError, match=r"^explanations: expected an allocator\.Problem"):
+        explanations("applications.csv")  # type: ignore[arg-type]
