@@ -386,6 +386,10 @@ def test_value_objective_divides_large_numerators_exactly() -> None:
         p, np.array([0, 1]), np.array([60.0, 40.0]), np.array([5 * m, 2 * m]), m, np.array([5.0, 2.0])
     )
     assert d == 1 and obj.tolist() == [5.0, 2.0]
+    # 2 122 839 773 142 272 520 / 707 613 257 714 090 840 is 3 exactly; floored in doubles, 2
+    m = 707_613_257_714_090_840
+    obj, d = value_objective(p, np.array([0, 1]), np.array([60.0, 40.0]), np.array([3 * m, m]), m, np.array([3.0, 1.0]))
+    assert d == 1 and obj.tolist() == [3.0, 1.0]
 
 
 def test_scores_of_seven_decimals_are_scaled_exactly() -> None:
