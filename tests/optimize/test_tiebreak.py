@@ -265,13 +265,25 @@ def test_partial_grants_go_to_the_smaller_ids_first(frame: int, grants: dict[str
         assert solve(p.with_options(tie_break=keys)).grants == grants
 
 
-def test_a_key_on_a_scale_from_one_counts_points_above_its_bottom() -> None:
+@pytest.mark.parametrize(
+    ("bottom", "top", "green"),
+    [
+        (1, 8, (5, 2, 3)),
+        (1, 7.0000000004096, (5, 2, 3)),  # denominators multiply to 2 441 406 250, above 2**31
+        (1 / 65536, 3 / 65536, (6 / 131072, 3 / 131072, 4 / 131072)),  # to 2**31 exactly
+    ],
+)
+def test_a_key_on_a_scale_from_one_counts_points_above_its_bottom(
+    bottom: float, top: float, green: tuple[float, ...]
+) -> None:
     """Range normalisation on a 1-8 scale: a key counts (score - 1) / 7 per funded
     application. A alone (200 kr) and B + C (100 kr each) are worth the same ((5-1)/7 =
     (3-1)/7 + (3-1)/7 on smart); on green A has 5 - 1 = 4 points above the bottom, B and C
     (2 - 1) + (3 - 1) = 3: A wins. Counted from 0 instead, B and C would (5 against 5, then
-    the ids), and counted with the offset added, B and C (7 against 9). Worked out by hand."""
-    scores = {"A-1": (5, 5), "A-2": (2, 3), "A-3": (3, 3)}  # (green, smart)
+    the ids), and counted with the offset added, B and C (7 against 9). Worked out by hand.
+    The same choice on scales whose denominators multiply to 2**31 or more (green 4 units
+    above the bottom against 1 + 2): the key's numerators are Python integers there."""
+    scores = {"A-1": (green[0], 5), "A-2": (green[1], 3), "A-3": (green[2], 3)}  # (green, smart)
     apps = [
         Application(id=i, requested=200 if i == "A-1" else 100, scores={"green": g, "smart": s})
         for i, (g, s) in scores.items()
@@ -279,7 +291,7 @@ def test_a_key_on_a_scale_from_one_counts_points_above_its_bottom() -> None:
     p = Problem(
         frame=200,
         criteria=[
-            Criterion(name="green", weight=0, scale_min=1, scale_max=8),
+            Criterion(name="green", weight=0, scale_min=bottom, scale_max=top),
             Criterion(name="smart", weight=1, scale_min=1, scale_max=8),
         ],
         applications=apps,
@@ -365,37 +377,6 @@ def test_a_key_on_thirds_under_range_normalisation_counts_from_the_bottom() -> N
     )
     assert solve(p).funded_ids == ["A-2", "A-3"]  # less green above the bottom: 5/3 < 10/3
     assert solve(p.with_options(tie_break=("green",))).funded_ids == ["A-1"]
-
-
-@pytest.mark.parametrize(
-    ("bottom", "top", "green"),
-    [
-        (1, 7.0000000004096, (5, 2, 3)),  # A = 2 441 406 250: above 2**31
-        (1 / 65536, 3 / 65536, (6 / 131072, 3 / 131072, 4 / 131072)),  # A = 2**31 exactly
-    ],
-)
-def test_a_key_on_a_scale_with_a_large_denominator(bottom: float, top: float, green: tuple[float, ...]) -> None:
-    """Range normalisation on a scale whose denominators multiply to 2**31 or more: the
-    key's numerators are Python integers (in int64 they overflow). The same choice as on a
-    1-8 scale: A alone against B + C, equal on smart; green above the bottom 4 units against
-    1 + 2, so A wins on "green" and B + C on "-green"; counted from 0 or with the bottom
-    added, B + C would win on "green"."""
-    apps = [
-        Application(id="A-1", requested=200, scores={"green": green[0], "smart": 5}),
-        Application(id="A-2", requested=100, scores={"green": green[1], "smart": 3}),
-        Application(id="A-3", requested=100, scores={"green": green[2], "smart": 3}),
-    ]
-    p = Problem(
-        frame=200,
-        criteria=[
-            Criterion(name="green", weight=0, scale_min=bottom, scale_max=top),
-            Criterion(name="smart", weight=1, scale_min=1, scale_max=8),
-        ],
-        applications=apps,
-        options={"normalisation": "range", "tie_break": ("green",)},
-    )
-    assert solve(p).funded_ids == ["A-1"]
-    assert solve(p.with_options(tie_break=("-green",))).funded_ids == ["A-2", "A-3"]
 
 
 def test_a_hundred_equal_applications_go_to_the_ninety_smallest_ids() -> None:
