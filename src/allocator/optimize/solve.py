@@ -166,7 +166,7 @@ def optimum(
         finally:
             engine.deadline = before_deadline
         x, keys, tied, solves = settled.x, settled.keys, settled.tied, solves + settled.solves
-        if not settled.complete:
+        if not settled.complete and UNSETTLED not in engine.notes:
             engine.notes.append(UNSETTLED)
     return engine.outcome(
         x, status=status, bound=bound, method=method, solves=max(solves, 1), tie_break=keys, tied=tied

@@ -145,7 +145,7 @@ def _collect(
     *,
     timeout: float | None,
     bar: Any,
-    again: Callable[[int, int], Future[list[ScenarioOutcome]]] | None = None,
+    again: Callable[[int, int], Future[list[ScenarioOutcome]]],
 ) -> tuple[list[list[ScenarioOutcome]], str]:
     """Every chunk's outcomes in order, and why the run stopped early ('' if it did not).
 
@@ -167,7 +167,7 @@ def _collect(
         for fut in sorted(finished, key=index.__getitem__):
             k = index[fut]
             exc = fut.exception() if not fut.cancelled() else None
-            if again is not None and _lost_by_dask(exc) and tries.get(k, 0) < 2:
+            if _lost_by_dask(exc) and tries.get(k, 0) < 2:
                 tries[k] = tries.get(k, 0) + 1
                 new = again(k, tries[k])
                 index[new] = k
