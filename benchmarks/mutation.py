@@ -65,6 +65,12 @@ _ROWS = [
     "tests/rules/test_oracle.py",
     "tests/rules/test_check.py",
 ]
+_CHECK = [
+    "tests/rules/test_check_hand.py",
+    "tests/rules/test_check.py",
+    "tests/rules/test_oracle.py",
+    "tests/rules/test_rows_brute.py",
+]
 _BASELINE = ["tests/analysis/test_baseline_rules.py", "tests/analysis/test_baseline.py", "tests/model/test_ids.py"]
 _TABLES = [
     "tests/io/test_tables.py",
@@ -84,6 +90,9 @@ TESTS: dict[str, list[str]] = {
     "src/allocator/analysis/baseline.py": _BASELINE,
     "src/allocator/model/cells.py": _TABLES,
     "src/allocator/model/table.py": _TABLES,
+    "src/allocator/rules/check.py": _CHECK,
+    "src/allocator/model/selectors.py": _CHECK,
+    "src/allocator/optimize/knapsack.py": ["tests/optimize/test_knapsack.py", "tests/optimize/test_solve_brute.py"],
     # the same modules before the new layout (for --ref at an older commit, whose tests had other names:
     # pass them with --tests)
     "src/allocator/formulation.py": _FORMULATION,

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from allocator import Application, Criterion, Problem, check, solve
 from allocator.model.ledger import LedgerEntry
 from allocator.model.rules import DeMinimis
+from allocator.rules.violations import CheckResult
 from tests.brute import grant_levels
 from tests.conftest import examples
 from tests.oracle_rules import RuleOracle, de_minimis_counts
@@ -109,14 +110,25 @@ def test_de_minimis_in_nok_and_exact_rate() -> None:
     assert solve(p).funded_ids == ["A"]
 
 
+CALL_CONDITIONS = {"frame", "grant levels", "eligibility"}
+
+
+def _rules_broken(result: CheckResult) -> set[str]:
+    """The labels of the call's rules a check found broken (not the frame, levels, eligibility)."""
+    return {v.rule for v in result.violations} - CALL_CONDITIONS
+
+
 @examples(40)
 @given(p=ruled_problems(KINDS, max_rules=3, partial=False), data=st.data())
 def test_check_agrees_with_the_oracle(p: Problem, data: st.DataObject) -> None:
-    """``allocator.check`` and the oracle give the same verdict on random grant vectors."""
+    """``allocator.check`` and the oracle give the same verdict on random grant vectors, and
+    name the same rules as broken."""
     oracle = RuleOracle(p)
     for _ in range(8):
         grants = {a.id: data.draw(st.sampled_from(grant_levels(p, a))) for a in p.applications}
-        assert check(p, grants).ok == oracle.admissible(grants), (grants, oracle.broken(grants), str(check(p, grants)))
+        got = check(p, grants)
+        assert got.ok == oracle.admissible(grants), (grants, oracle.broken(grants), str(got))
+        assert _rules_broken(got) == set(oracle.broken(grants)), (grants, str(got))
 
 
 @examples(15)
@@ -125,4 +137,6 @@ def test_check_agrees_with_the_oracle_partial(p: Problem, data: st.DataObject) -
     oracle = RuleOracle(p)
     for _ in range(8):
         grants = {a.id: data.draw(st.sampled_from(grant_levels(p, a))) for a in p.applications}
-        assert check(p, grants).ok == oracle.admissible(grants), (grants, oracle.broken(grants), str(check(p, grants)))
+        got = check(p, grants)
+        assert got.ok == oracle.admissible(grants), (grants, oracle.broken(grants), str(got))
+        assert _rules_broken(got) == set(oracle.broken(grants)), (grants, str(got))
