@@ -91,7 +91,14 @@ TESTS: dict[str, list[str]] = {
     "src/allocator/model/cells.py": _TABLES,
     "src/allocator/model/table.py": _TABLES,
     "src/allocator/rules/check.py": _CHECK,
-    "src/allocator/model/selectors.py": _CHECK,
+    "src/allocator/model/selectors.py": [
+        "tests/rules/test_selectors.py",
+        "tests/rules/test_check_hand.py",
+        "tests/rules/test_policy.py",
+        "tests/test_catalogue_tables.py",
+        "tests/rules/test_check.py",
+        "tests/rules/test_oracle.py",
+    ],
     "src/allocator/optimize/knapsack.py": ["tests/optimize/test_knapsack.py", "tests/optimize/test_solve_brute.py"],
     # the same modules before the new layout (for --ref at an older commit, whose tests had other names:
     # pass them with --tests)

@@ -91,13 +91,19 @@ def columns(problem: Call) -> list[str]:
 
 
 def resolve_column(problem: Call, name: str, where: str) -> str:
-    """The column ``name`` refers to (exact, else ignoring case); PolicyError if none."""
+    """The column ``name`` refers to (exact, else ignoring case and spaces); PolicyError if
+    none, or if several columns differ from it only so."""
     known = columns(problem)
     if name in known:
         return name
     folded = [k for k in known if _key(k) == _key(name)]
     if len(folded) == 1:
         return folded[0]
+    if folded:
+        raise PolicyError(
+            f"{where}: column {name!r} is ambiguous: ignoring case and spaces it is each of {folded}; "
+            "give one of them exactly as written"
+        )
     raise unknown(where, "unknown column", name, known, "columns")
 
 
@@ -157,18 +163,14 @@ def _distinct(values: list[Any]) -> list[str]:
 def _condition(problem: Call, values: list[Any], wanted: Sequence[Any], what: str, where: str) -> set[int]:
     hits: set[int] = set()
     for w in wanted:
-        memo: dict[tuple[type, Any], bool] = {}  # one match per distinct cell value, not per application
-
-        def hit(v: Any, memo: dict[tuple[type, Any], bool] = memo, w: Any = w) -> bool:
-            try:
-                key = (type(v), v)
-                if key not in memo:
-                    memo[key] = matches(v, w)
-                return memo[key]
-            except TypeError:  # unhashable cell
-                return matches(v, w)
-
-        found = {i for i, v in enumerate(values) if hit(v)}
+        # one match per distinct cell value, not per application (cells are scalars or tuples
+        # of text, all hashable; the type is in the key, so that 1 and True stay apart)
+        memo: dict[tuple[type, Any], bool] = {}
+        for v in values:
+            key = (type(v), v)
+            if key not in memo:
+                memo[key] = matches(v, w)
+        found = {i for i, v in enumerate(values) if memo[(type(v), v)]}
         if not found:
             plural = f"values of {what.split()[1]}" if what.startswith("column") else f"{what.split()[0]}s"
             if what.startswith("category"):
