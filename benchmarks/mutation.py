@@ -99,7 +99,11 @@ TESTS: dict[str, list[str]] = {
         "tests/rules/test_check.py",
         "tests/rules/test_oracle.py",
     ],
-    "src/allocator/optimize/knapsack.py": ["tests/optimize/test_knapsack.py", "tests/optimize/test_solve_brute.py"],
+    "src/allocator/optimize/knapsack.py": [
+        "tests/optimize/test_knapsack.py",
+        "tests/optimize/test_engine.py",
+        "tests/optimize/test_loaded.py",
+    ],
     # the same modules before the new layout (for --ref at an older commit, whose tests had other names:
     # pass them with --tests)
     "src/allocator/formulation.py": _FORMULATION,

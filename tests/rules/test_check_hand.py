@@ -471,3 +471,9 @@ def test_multi_year_counts_the_funded_share_of_each_year() -> None:
             "'years' [2024]: 247 507.50 kr granted, at most 247 507 kr allowed (0.50 kr over)",
         )
     ]
+
+
+def test_check_names_itself_when_given_no_problem() -> None:
+    with pytest.raises(TypeError) as exc:
+        check({"A": 1}, {})  # type: ignore[arg-type]
+    assert str(exc.value).startswith("check: expected an allocator.Problem, got dict; ")

@@ -117,6 +117,7 @@ def test_select(selector: dict[str, Any], ids: list[str]) -> None:
         (25, "2*", True),  # a wildcard compares text
         (35, "2*", False),
         ("Cluster:  Water", "cluster: water", True),  # spaces collapsed, case ignored
+        ("cluster:  water", "cluster:?water", True),  # ... to one space, which ? matches
         (("green", "Telemark"), "telemark", True),  # a tag list matches if any tag does
         ((), "x", False),
         ("A1", "a[0-9]", True),
