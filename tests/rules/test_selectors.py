@@ -109,6 +109,7 @@ def test_select(selector: dict[str, Any], ids: list[str]) -> None:
         (False, "true", False),
         (True, 1, False),
         (1, True, False),
+        (True, "tr*", False),  # a yes/no cell is yes or no, never text a wildcard matches
         (2, "2.0", True),
         (2.0, 2, True),
         ("2,5", 2.5, True),

@@ -160,7 +160,7 @@ def _distinct(values: list[Any]) -> list[str]:
     return out
 
 
-def _condition(problem: Call, values: list[Any], wanted: Sequence[Any], what: str, where: str) -> set[int]:
+def _condition(values: list[Any], wanted: Sequence[Any], what: str, where: str) -> set[int]:
     hits: set[int] = set()
     for w in wanted:
         # one match per distinct cell value, not per application (cells are scalars or tuples
@@ -194,12 +194,12 @@ def select(rule: Any, problem: Call, *, where: str | None = None) -> list[int]:
             sel.add(ids[x])
         chosen &= sel
     if rule.category:
-        chosen &= _condition(problem, column_values(problem, "category"), rule.category, "category", where)
+        chosen &= _condition(column_values(problem, "category"), rule.category, "category", where)
     if rule.tag:
-        chosen &= _condition(problem, column_values(problem, "tags"), rule.tag, "tag", where)
+        chosen &= _condition(column_values(problem, "tags"), rule.tag, "tag", where)
     for col, vals in rule.where.items():
         c = resolve_column(problem, col, where)
-        chosen &= _condition(problem, column_values(problem, c), vals, f"column {c!r} =", where)
+        chosen &= _condition(column_values(problem, c), vals, f"column {c!r} =", where)
     return sorted(chosen)
 
 
