@@ -5,10 +5,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from allocator.optimize.knapsack import choose, divisor, knapsack
+from allocator import Application, Criterion, Problem
+from allocator.optimize import knapsack as ks
+from allocator.optimize.formulation import build
+from allocator.optimize.knapsack import applies, choose, divisor, knapsack, optimum
+from allocator.rules import FundedCount
 from tests.conftest import examples
 
 items = st.lists(st.tuples(st.integers(0, 9), st.integers(1, 6)), max_size=9)
@@ -74,3 +79,90 @@ def test_choose_with_preference_target_and_cheapest(
 def test_divisor() -> None:
     assert divisor([150_000, 240_000, 95_000]) == 5000
     assert divisor([]) == 1 and divisor([7]) == 7
+
+
+def _call(units: list[int], frame: int, *, partial: bool = False, rules: list[object] = ()) -> Problem:  # type: ignore[assignment]
+    apps = [Application(id=f"A{k}", requested=10_000 * u, scores={"g": 1}) for k, u in enumerate(units)]
+    return Problem(
+        frame=frame,
+        criteria=[Criterion(name="g", weight=1)],
+        applications=apps,
+        rules=rules,
+        options={"partial": partial},
+    )
+
+
+@examples(100)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 6), st.integers(0, 9), st.sampled_from(["free", "in", "out"])), min_size=1, max_size=7
+    ),
+    st.integers(1, 25),
+    st.booleans(),
+)
+def test_optimum_on_a_formulation_against_enumeration(
+    apps: list[tuple[int, int, str]], frame_units: int, no_frame: bool
+) -> None:
+    """``optimum`` on a call's columns, some forced in or out by their bounds, against every
+    portfolio: the best value within the frame (or with no frame), and whether it is the only one."""
+    f = build(_call([u for u, _, _ in apps], 10_000 * frame_units))
+    n = len(apps)
+    assert f.model.n_cols == n and f.select.tolist() == list(range(n))
+    c = np.array([float(v) for _, v, _ in apps])
+    lower = np.array([1.0 if s == "in" else 0.0 for _, _, s in apps])
+    upper = np.array([0.0 if s == "out" else 1.0 for _, _, s in apps])
+    frame = float("inf") if no_frame else 10_000.0 * frame_units
+    cost = [10_000 * u for u, _, _ in apps]
+    fits = [
+        x
+        for x in itertools.product((0, 1), repeat=n)
+        if all(lower[i] <= x[i] <= upper[i] for i in range(n))
+        and sum(ci * xi for ci, xi in zip(cost, x, strict=True)) <= frame
+    ]
+    x, unique = optimum(f, c, lower, upper, frame)
+    if not fits:
+        assert (x, unique) == (None, False)
+        return
+    assert x is not None
+    got = tuple(int(v) for v in x)
+    best = max(float(np.dot(c, t)) for t in fits)
+    assert got in fits and float(np.dot(c, got)) == best
+    assert unique == (sum(1 for t in fits if float(np.dot(c, t)) == best) == 1)
+
+
+def test_applies_only_to_all_or_nothing_frame_only_integer_values() -> None:
+    p = _call([1, 2, 3], 30_000)
+    f = build(p)
+    lo, hi = np.zeros(3), np.ones(3)
+    assert applies(f, np.array([3.0, 1.0, 0.0]), f.scale, lo, hi, 30_000.0)
+    assert applies(f, np.array([3.0, 1.0, 0.0]), f.scale, lo, hi, float("inf"))  # no frame
+    assert not applies(f, np.array([3.0, 1.0, 0.0]), None, lo, hi, 30_000.0)  # values not integer-scaled
+    assert not applies(f, np.array([3.0, -1.0, 0.0]), f.scale, lo, hi, 30_000.0)  # a negative value
+    assert not applies(f, np.array([3.5, 1.0, 0.0]), f.scale, lo, hi, 30_000.0)  # a fractional value
+    assert not applies(f, np.array([3.0, 1.0, 0.0]), f.scale, lo, np.array([1.0, 2.0, 1.0]), 30_000.0)
+    assert not applies(f, np.array([3.0, 1.0, 0.0]), f.scale, np.array([-1.0, 0, 0]), hi, 30_000.0)
+    # values whose total times (items + 2) reaches 2**62 cannot be held in int64 by the table:
+    # 5 * 2**59 is below it, 5 * 2**60 above
+    assert applies(f, np.array([2.0**59, 0.0, 0.0]), f.scale, lo, hi, 30_000.0)
+    assert not applies(f, np.array([2.0**60, 0.0, 0.0]), f.scale, lo, hi, 30_000.0)
+    partial = build(_call([1, 2, 3], 30_000, partial=True))
+    m = partial.model.n_cols
+    assert not applies(partial, np.ones(m), partial.scale, np.zeros(m), np.ones(m), 30_000.0)
+    ruled = build(_call([1, 2, 3], 30_000, rules=[FundedCount(max=1)]))
+    assert not applies(ruled, np.array([3.0, 1.0, 0.0]), ruled.scale, lo, hi, 30_000.0)  # a row beside the frame
+
+
+def test_applies_refuses_tables_beyond_max_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    f = build(_call([1, 2, 3], 30_000))
+    lo, hi, c = np.zeros(3), np.ones(3), np.array([3.0, 1.0, 0.0])
+    # 3 items, capacity 3 units (30 000 kr / 10 000): 3 * (3 + 1) = 12 cells
+    assert ks.cells(3, 3) == 12
+    monkeypatch.setattr(ks, "MAX_CELLS", 12)
+    assert applies(f, c, f.scale, lo, hi, 30_000.0)
+    monkeypatch.setattr(ks, "MAX_CELLS", 11)
+    assert not applies(f, c, f.scale, lo, hi, 30_000.0)
+    # only the free items count, and the capacity is at most their total, whatever the frame:
+    # two items of 2 + 3 units give 2 * (5 + 1) = 12 cells, one item of 3 units 1 * (3 + 1) = 4
+    assert not applies(f, c, f.scale, lo, np.array([0.0, 1.0, 1.0]), 1e9)
+    assert applies(f, c, f.scale, lo, np.array([0.0, 0.0, 1.0]), 1e9)
