@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from allocator import Application, Criterion, Problem
 from allocator.optimize import knapsack as ks
 from allocator.optimize.formulation import build
-from allocator.optimize.knapsack import applies, choose, divisor, knapsack, optimum
+from allocator.optimize.knapsack import applies, choose, divisor, knapsack, optimum, table, what_if
 from allocator.rules import FundedCount
 from tests.conftest import examples
 
@@ -79,6 +79,32 @@ def test_choose_with_preference_target_and_cheapest(
 def test_divisor() -> None:
     assert divisor([150_000, 240_000, 95_000]) == 5000
     assert divisor([]) == 1 and divisor([7]) == 7
+    assert divisor([4, 6, 9]) == 1  # 4, then 2, then 1: not stopped at 2
+
+
+def test_choose_by_hand() -> None:
+    v, w = np.array([1, 0]), np.array([1, 1])
+    # the value first, the preference only among equal values (one unit of room)
+    assert choose(v, w, 1, prefer=np.array([0, 1])).tolist() == [True, False]
+    assert choose(np.array([1, 1]), w, 1, prefer=np.array([0, 1])).tolist() == [False, True]
+    # a target reached exactly is reached
+    assert choose(v, w, 1, target=1).tolist() == [True, False]
+    assert choose(v, w, 1, target=2) is None
+    assert choose(np.array([3, 2]), np.array([2, 1]), 3, target=2, cheapest=True).tolist() == [False, True]
+
+
+def test_table_refuses_bad_input() -> None:
+    one = np.array([1])
+    with pytest.raises(ValueError, match=r"^1 values for 2 weights$"):
+        table(one, np.array([1, 2]), 3)
+    with pytest.raises(ValueError, match=r"^weights must be positive and values non-negative integers$"):
+        table(one, np.array([0]), 3)
+    with pytest.raises(ValueError, match=r"^weights must be positive and values non-negative integers$"):
+        table(np.array([-1]), one, 3)
+    with pytest.raises(ValueError, match=r"^capacity -1 must be at least 0$"):
+        table(one, one, -1)
+    t = table(np.array([2, 2]), np.array([1, 1]), 2)  # an empty table is fine, and so are ties
+    assert t.best.tolist() == [0, 2, 4] and t.count.tolist() == [1, 2, 1]
 
 
 def _call(units: list[int], frame: int, *, partial: bool = False, rules: list[object] = ()) -> Problem:  # type: ignore[assignment]
@@ -142,9 +168,12 @@ def test_applies_only_to_all_or_nothing_frame_only_integer_values() -> None:
     assert not applies(f, np.array([3.0, 1.0, 0.0]), f.scale, lo, np.array([1.0, 2.0, 1.0]), 30_000.0)
     assert not applies(f, np.array([3.0, 1.0, 0.0]), f.scale, np.array([-1.0, 0, 0]), hi, 30_000.0)
     # values whose total times (items + 2) reaches 2**62 cannot be held in int64 by the table:
-    # 5 * 2**59 is below it, 5 * 2**60 above
-    assert applies(f, np.array([2.0**59, 0.0, 0.0]), f.scale, lo, hi, 30_000.0)
+    # with three items, 5 * 8e17 is below it, 6 * 8e17 above; with two, 4 * 2**60 is 2**62 itself
+    assert applies(f, np.array([8e17, 0.0, 0.0]), f.scale, lo, hi, 30_000.0)
     assert not applies(f, np.array([2.0**60, 0.0, 0.0]), f.scale, lo, hi, 30_000.0)
+    two = build(_call([1, 2], 30_000))
+    assert applies(two, np.array([2.0**60 - 2.0**8, 0.0]), two.scale, lo[:2], hi[:2], 30_000.0)
+    assert not applies(two, np.array([2.0**60, 0.0]), two.scale, lo[:2], hi[:2], 30_000.0)
     partial = build(_call([1, 2, 3], 30_000, partial=True))
     m = partial.model.n_cols
     assert not applies(partial, np.ones(m), partial.scale, np.zeros(m), np.ones(m), 30_000.0)
@@ -160,9 +189,67 @@ def test_applies_refuses_tables_beyond_max_cells(monkeypatch: pytest.MonkeyPatch
     assert ks.cells(3, 3) == 12
     monkeypatch.setattr(ks, "MAX_CELLS", 12)
     assert applies(f, c, f.scale, lo, hi, 30_000.0)
+    assert applies(f, c, f.scale, lo, hi, 35_000.0)  # 3 whole units of room, not 3.5
     monkeypatch.setattr(ks, "MAX_CELLS", 11)
     assert not applies(f, c, f.scale, lo, hi, 30_000.0)
     # only the free items count, and the capacity is at most their total, whatever the frame:
     # two items of 2 + 3 units give 2 * (5 + 1) = 12 cells, one item of 3 units 1 * (3 + 1) = 4
     assert not applies(f, c, f.scale, lo, np.array([0.0, 1.0, 1.0]), 1e9)
     assert applies(f, c, f.scale, lo, np.array([0.0, 0.0, 1.0]), 1e9)
+
+
+@examples(150)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 4), st.integers(0, 6), st.integers(0, 2), st.sampled_from(["free", "in", "out"])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_what_if_against_enumeration(apps: list[tuple[int, int, int, str]], data: st.DataObject) -> None:
+    """``what_if`` (the engine's questions on a plain knapsack) against every portfolio: columns
+    forced in or out by their bounds and by the question, a frame or none, the best value (then
+    the highest preference), a value target, and the cheapest portfolio reaching it."""
+    n = len(apps)
+    f = build(_call([u for u, _, _, _ in apps], 10_000 * 25))
+    units = [u for u, _, _, _ in apps]
+    c = np.array([float(v) for _, v, _, _ in apps])
+    pref = np.array([float(p) for _, _, p, _ in apps])
+    lower = np.array([1.0 if s == "in" else 0.0 for _, _, _, s in apps])
+    upper = np.array([0.0 if s == "out" else 1.0 for _, _, _, s in apps])
+    fix_in = data.draw(st.lists(st.integers(0, n - 1), max_size=2, unique=True))
+    fix_out = data.draw(st.lists(st.integers(0, n - 1), max_size=2, unique=True))
+    frame = data.draw(
+        st.one_of(st.just(float("inf")), st.integers(0, 14).map(lambda k: 10_000.0 * k + 5_000 * (k % 2)))
+    )
+    target = data.draw(st.one_of(st.none(), st.integers(0, 20)))
+    cheapest = data.draw(st.booleans())
+    prefer = data.draw(st.one_of(st.none(), st.just(pref)))
+
+    def ok(x: tuple[int, ...]) -> bool:
+        return (
+            all(lower[i] <= x[i] <= upper[i] for i in range(n))
+            and all(x[i] for i in fix_in)
+            and not any(x[i] for i in fix_out)
+            and 10_000 * sum(u * xi for u, xi in zip(units, x, strict=True)) <= frame
+        )
+
+    value = lambda x: sum(int(c[i]) for i in range(n) if x[i])  # noqa: E731
+    liked = lambda x: 0 if prefer is None else sum(int(pref[i]) for i in range(n) if x[i])  # noqa: E731
+    cost = lambda x: sum(units[i] for i in range(n) if x[i])  # noqa: E731
+    fits = [x for x in itertools.product((0, 1), repeat=n) if ok(x)]
+    got = what_if(f, c, lower, upper, frame, fix_in, fix_out, prefer, target, cheapest)
+    reach = [x for x in fits if target is None or value(x) >= target]
+    if not reach:
+        assert got is None
+        return
+    assert got is not None
+    x = tuple(int(v) for v in got)
+    assert x in fits
+    if cheapest:
+        least = min(cost(t) for t in reach)
+        assert cost(x) == least
+        assert (value(x), liked(x)) == max((value(t), liked(t)) for t in fits if cost(t) == least)
+    else:
+        assert (value(x), liked(x)) == max((value(t), liked(t)) for t in fits)
