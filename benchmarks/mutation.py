@@ -99,6 +99,21 @@ TESTS: dict[str, list[str]] = {
         "tests/rules/test_check.py",
         "tests/rules/test_oracle.py",
     ],
+    "src/allocator/model/ledger.py": [
+        "tests/model/test_ledger.py",
+        "tests/rules/test_check.py",
+        "tests/rules/test_oracle.py",
+        "tests/rules/test_check_hand.py",
+        "tests/rules/test_policy.py",
+    ],
+    "src/allocator/model/levels.py": [
+        "tests/rules/test_check_hand.py",
+        "tests/rules/test_check.py",
+        "tests/optimize/test_formulation.py",
+        "tests/rules/test_oracle.py",
+    ],
+    "src/allocator/optimize/diagnose.py": ["tests/optimize/test_diagnose.py"],
+    "src/allocator/analysis/frontier.py": ["tests/analysis/test_frontier.py"],
     "src/allocator/optimize/knapsack.py": [
         "tests/optimize/test_knapsack.py",
         "tests/optimize/test_engine.py",

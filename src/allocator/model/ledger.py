@@ -212,7 +212,14 @@ def read_ledger(source: str | Path | Any) -> tuple[LedgerEntry, ...]:
             raise PolicyError(f"de minimis ledger {str(path)!r} does not exist; give the path of a CSV file")
         try:
             text = decode(path.read_bytes(), path.name)
+            if not text.strip():
+                raise PolicyError(
+                    f"de minimis ledger {str(path)!r} is empty; give a header row (organisation, date, amount, "
+                    "currency) and one row per aid received"
+                )
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+        except PolicyError:
+            raise
         except InputError as exc:  # an encoding that is not UTF-8 or Windows-1252
             raise PolicyError(f"de minimis ledger {exc}") from None
         except Exception as exc:
