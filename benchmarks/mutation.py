@@ -107,6 +107,7 @@ TESTS: dict[str, list[str]] = {
         "tests/rules/test_policy.py",
     ],
     "src/allocator/model/levels.py": [
+        "tests/model/test_levels.py",
         "tests/rules/test_check_hand.py",
         "tests/rules/test_check.py",
         "tests/optimize/test_formulation.py",

@@ -32,14 +32,6 @@ class Levels:
             out.append(self.requested)
         return out
 
-    def nearest_below(self, amount: int) -> int:
-        """The largest possible grant not above ``amount`` (0 if none)."""
-        best = 0
-        for a in self.amounts():
-            if a <= amount:
-                best = a
-        return best
-
 
 def levels(app: Application, options: Options) -> Levels:
     """The grant levels of ``app`` under the problem's options."""
