@@ -45,7 +45,9 @@ def test_room_left_in_whole_kroner() -> None:
     assert room_nok([], "x", decision_date=D(2024, 1, 1), eur_nok=10) == 3_000_000
     # 100 x 4.35 is 435 exactly, although 100 * 4.35 in floats is 434.99999999999994
     assert room_nok([], "x", decision_date=D(2024, 6, 1), eur_nok=4.35, ceiling=100) == 435
-    # EUR 3 000 at 1/3 = 1 000 kr, less 1 000/3 received: 666.67, rounded down
+    # EUR 3 000 at exactly 1/3 is 1 000 kr (at 0.3333333333333333 it would be 999.99...)
+    assert room_nok([], "x", decision_date=DECIDED, eur_nok=Fraction(1, 3), ceiling=3_000) == 1_000
+    # less 1 000/3 received: 666.67, rounded down
     assert room_nok(ENTRIES, "org a", decision_date=DECIDED, eur_nok=Fraction(1, 3), ceiling=3_000) == 666
     # rolling, the 500 kr of 2019 count too: 166.67
     assert (
@@ -72,6 +74,10 @@ def test_a_csv_ledger_with_norwegian_headers(tmp_path: Path) -> None:
         LedgerEntry(organisation="Nett AS", date=D(2022, 1, 1), amount=5, currency="NOK"),  # no currency: NOK
     )
     assert read_ledger(str(path)) == read_ledger(path)
+    # a column of organisation numbers only is still text: leading zeros kept, no decimals
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("organisation,date,amount\n0042,2021-05-01,1\n912345678,2021-05-02,2\n", encoding="utf-8")
+    assert [e.organisation for e in read_ledger(numbers)] == ["0042", "912345678"]
 
 
 def test_a_ledger_table_without_a_currency_column_is_in_kroner() -> None:
