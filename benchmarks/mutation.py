@@ -113,7 +113,7 @@ TESTS: dict[str, list[str]] = {
         "tests/optimize/test_formulation.py",
         "tests/rules/test_oracle.py",
     ],
-    "src/allocator/optimize/diagnose.py": ["tests/optimize/test_diagnose.py"],
+    "src/allocator/optimize/diagnose.py": ["tests/optimize/test_diagnose_hand.py", "tests/optimize/test_diagnose.py"],
     "src/allocator/analysis/frontier.py": ["tests/analysis/test_frontier.py"],
     "src/allocator/optimize/knapsack.py": [
         "tests/optimize/test_knapsack.py",

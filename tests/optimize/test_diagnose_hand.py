@@ -1,0 +1,289 @@
+"""Each kind of sentence of the diagnosis, worked out by hand on one small call.
+
+The call: clusters C1 (200 000 kr, project cost 300 000) and C2 (100 000 kr, cost 400 000), a
+network N1 (180 000 kr, cost 400 000, score 2); the frame 300 000 kr unless a case says
+otherwise (then 1 000 000, out of the way). Where two applications could equally give way
+(a lock on several, a floor met by either), the test accepts either: which one the solver
+names is not part of the rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from allocator import Application, Criterion, Problem
+from allocator.optimize.diagnose import diagnose
+from allocator.rules import CoFinancing, FundedCount, GroupLimit, MaxGrant, MustFund, MustNotFund, Requires
+
+WIDE = 1_000_000
+
+
+def call(*rules: Any, frame: int = 300_000, threshold: float | None = None) -> Problem:
+    apps = [
+        Application(id="C1", requested=200_000, category="cluster", total_cost=300_000, scores={"g": 5}),
+        Application(id="C2", requested=100_000, category="cluster", total_cost=400_000, scores={"g": 4}),
+        Application(id="N1", requested=180_000, category="network", total_cost=400_000, scores={"g": 2}),
+    ]
+    crit = Criterion(name="g", weight=1, scale_max=7, threshold=threshold)
+    return Problem(frame=frame, criteria=[crit], applications=apps, rules=list(rules))
+
+
+def v(rule: str, kind: str, parts: tuple[str, ...], violation: float, unit: str, message: str) -> dict[str, Any]:
+    return {
+        "rule": rule,
+        "kind": kind,
+        "parts": parts,
+        "violation": violation,
+        "unit": unit,
+        "resolves_all": True,
+        "message": message,
+    }
+
+
+def found(p: Problem) -> list[dict[str, Any]]:
+    d = diagnose(p)
+    assert not d.feasible and d.irreducible
+    assert d.conflicting == tuple(x.rule for x in d.violations)
+    return [x.model_dump() for x in d.violations]
+
+
+def test_floors_and_the_frame() -> None:
+    # clusters need 300 000 and a network 180 000, with 300 000 in all: with N1 funded only C2 fits
+    p = call(
+        GroupLimit(category="cluster", min_amount=300_000, label="clusters"),
+        GroupLimit(category="network", min_count=1, label="a network"),
+    )
+    assert found(p) == [
+        v(
+            "clusters",
+            "group",
+            (),
+            200_000,
+            "kr",
+            "the floor 'clusters' would have to come down by 200 000 kr (100 000 kr instead of 300 000 kr): "
+            "it needs 180 000 kr more than the frame leaves after 'a network'",
+        ),
+        v(
+            "a network",
+            "group",
+            (),
+            1,
+            "applications",
+            "the floor 'a network' is 1 application short: it needs 180 000 kr more than the frame leaves after "
+            "'clusters'",
+        ),
+        v(
+            "frame",
+            "frame",
+            (),
+            180_000,
+            "kr",
+            "the frame is 180 000 kr short: it would have to be 480 000 kr instead of 300 000 kr",
+        ),
+    ]
+    assert str(diagnose(p)) == (
+        "'clusters', 'a network' and the frame conflict (an irreducible set: loosen any one of them and the others "
+        "can hold). Smallest change to each: the floor 'clusters' would have to come down by 200 000 kr (100 000 kr "
+        "instead of 300 000 kr): it needs 180 000 kr more than the frame leaves after 'a network'; the floor 'a "
+        "network' is 1 application short: it needs 180 000 kr more than the frame leaves after 'clusters'; the frame "
+        "is 180 000 kr short: it would have to be 480 000 kr instead of 300 000 kr."
+    )
+
+
+def test_a_rule_that_cannot_hold_on_its_own() -> None:
+    p = call(GroupLimit(category="network", min_amount=200_000, label="networks"), frame=WIDE)
+    assert found(p) == [
+        v(
+            "networks",
+            "group",
+            (),
+            20_000,
+            "kr",
+            "the floor 'networks' would have to come down by 20 000 kr (180 000 kr instead of 200 000 kr)",
+        )
+    ]
+    assert str(diagnose(p)) == (
+        "'networks' cannot hold on its own. Smallest change to each: the floor 'networks' would have to come down by "
+        "20 000 kr (180 000 kr instead of 200 000 kr)."
+    )
+
+
+def test_caps_of_applications_and_of_kroner() -> None:
+    assert found(call(MustFund(ids="N1", label="lock"), FundedCount(max=0, label="none"), frame=WIDE)) == [
+        v(
+            "lock",
+            "must_fund",
+            (),
+            1,
+            "applications",
+            "the lock 'lock' would have to be dropped: the other rules leave no room to fund it",
+        ),
+        v(
+            "none",
+            "count",
+            (),
+            1,
+            "applications",
+            "the cap 'none' would have to allow 1 application more (at most 1 instead of 0)",
+        ),
+    ]
+    got = found(
+        call(
+            GroupLimit(category="cluster", max_amount=250_000, label="cap"),
+            MustFund(ids=["C1", "C2"], label="both"),
+            frame=WIDE,
+        )
+    )
+    assert got[0] == v(
+        "cap",
+        "group",
+        (),
+        50_000,
+        "kr",
+        "the cap 'cap' would have to allow 50 000 kr more (300 000 kr instead of 250 000 kr)",
+    )
+    (part,) = got[1]["parts"]  # either cluster may leave the lock
+    assert part in ("C1", "C2")
+    assert got[1] == v(
+        "both",
+        "must_fund",
+        (part,),
+        1,
+        "applications",
+        f"the lock 'both' [{part}] would have to be dropped: the other rules leave no room to fund it",
+    )
+
+
+def test_a_lock_on_an_amount() -> None:
+    # all-or-nothing: C1 gets its 200 000 or nothing, so the lock gives way by all of it
+    p = call(
+        MustFund(ids="C1", amount=200_000, label="lock"),
+        GroupLimit(category="cluster", max_amount=150_000, label="cap"),
+        frame=WIDE,
+    )
+    assert found(p) == [
+        v("lock", "must_fund", (), 200_000, "kr", "the lock 'lock' would have to change its amount by 200 000 kr"),
+        v(
+            "cap",
+            "group",
+            (),
+            50_000,
+            "kr",
+            "the cap 'cap' would have to allow 50 000 kr more (200 000 kr instead of 150 000 kr)",
+        ),
+    ]
+
+
+def test_exclusions_dependencies_and_eligibility() -> None:
+    assert found(
+        call(
+            MustNotFund(ids="N1", label="not N1"),
+            GroupLimit(category="network", min_count=1, label="a network"),
+            frame=WIDE,
+        )
+    ) == [
+        v(
+            "not N1",
+            "must_not_fund",
+            (),
+            1,
+            "applications",
+            "the lock 'not N1' would have to be dropped: the other rules need it funded",
+        ),
+        v("a network", "group", (), 1, "applications", "the floor 'a network' is 1 application short"),
+    ]
+    dep = call(
+        Requires(ids="C2", requires=["N1"], label="dep"),
+        MustFund(ids="C2", label="lock C2"),
+        MustNotFund(ids="N1", label="not N1"),
+        frame=WIDE,
+    )
+    assert found(dep)[0] == v(
+        "dep",
+        "requires",
+        ("C2 needs N1",),
+        1,
+        "applications",
+        "the dependency 'dep' [C2 needs N1] would have to be dropped",
+    )
+    # N1 scores 2, below the threshold 3
+    assert found(call(MustFund(ids="N1", label="lock"), threshold=3, frame=WIDE)) == [
+        v(
+            "lock",
+            "must_fund",
+            (),
+            1,
+            "applications",
+            "the lock 'lock' would have to be dropped: the other rules leave no room to fund it",
+        ),
+        v(
+            "eligibility",
+            "eligibility",
+            ("N1",),
+            1,
+            "applications",
+            "ineligible application 'N1' would have to be funded for the other rules to hold",
+        ),
+    ]
+
+
+def test_per_application_rules_name_their_parts() -> None:
+    # co-financing: C1 may get half of 300 000
+    assert found(call(CoFinancing(share=0.5, label="half"), MustFund(ids="C1", label="lock"), frame=WIDE))[0] == v(
+        "half",
+        "co_financing",
+        ("C1",),
+        50_000,
+        "kr",
+        "the rule 'half' [C1] would have to allow 50 000 kr more (200 000 kr instead of 150 000 kr)",
+    )
+    # 150 000 per application: C1 is 50 000 over, N1 30 000; no single limit to quote
+    d = diagnose(call(MaxGrant(amount=150_000, label="max"), MustFund(ids=["C1", "N1"], label="both"), frame=WIDE))
+    assert [x.model_dump() for x in d.violations] == [
+        v("max", "max_grant", ("C1", "N1"), 80_000, "kr", "the cap 'max' [C1, N1] would have to allow 80 000 kr more"),
+        v(
+            "both",
+            "must_fund",
+            ("C1", "N1"),
+            2,
+            "applications",
+            "the lock 'both' [C1, N1] would have to be dropped: the other rules leave no room to fund it",
+        ),
+    ]
+    assert [(r.label, r.part) for r in d.rule_refs] == [("max", "C1"), ("max", "N1"), ("both", "C1"), ("both", "N1")]
+    frame = d.to_frame()
+    assert list(frame.columns) == ["rule", "kind", "parts", "violation", "unit", "resolves_all", "message"]
+    assert frame["parts"].tolist() == ["C1; N1", "C1; N1"]
+
+
+def test_the_frame_alone_against_locks() -> None:
+    got = found(call(MustFund(ids=["C1", "C2", "N1"], label="all")))
+    (part,) = got[0]["parts"]  # C1 + C2 = 300 000 fit, and so do C2 + N1 = 280 000
+    assert part in ("C1", "N1")
+    assert got == [
+        v(
+            "all",
+            "must_fund",
+            (part,),
+            1,
+            "applications",
+            f"the lock 'all' [{part}] would have to be dropped: the other rules leave no room to fund it",
+        ),
+        v(
+            "frame",
+            "frame",
+            (),
+            180_000,
+            "kr",
+            "the frame is 180 000 kr short: it would have to be 480 000 kr instead of 300 000 kr",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("frame", [480_000, WIDE])
+def test_a_feasible_call(frame: int) -> None:
+    d = diagnose(call(MustFund(ids=["C1", "C2", "N1"], label="all"), frame=frame))
+    assert d.feasible and d.conflicting == () and d.violations == ()
+    assert str(d) == "every rule can hold: the problem has a feasible portfolio"
