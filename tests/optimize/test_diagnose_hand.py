@@ -110,6 +110,15 @@ def test_a_rule_that_cannot_hold_on_its_own() -> None:
     )
 
 
+def test_two_rules_conflict() -> None:
+    d = diagnose(call(MustFund(ids="N1", label="lock"), FundedCount(max=0, label="none"), frame=WIDE))
+    assert str(d) == (
+        "'lock' and 'none' conflict (an irreducible set: loosen any one of them and the others can hold). Smallest "
+        "change to each: the lock 'lock' would have to be dropped: the other rules leave no room to fund it; the cap "
+        "'none' would have to allow 1 application more (at most 1 instead of 0)."
+    )
+
+
 def test_caps_of_applications_and_of_kroner() -> None:
     assert found(call(MustFund(ids="N1", label="lock"), FundedCount(max=0, label="none"), frame=WIDE)) == [
         v(
@@ -287,3 +296,34 @@ def test_a_feasible_call(frame: int) -> None:
     d = diagnose(call(MustFund(ids=["C1", "C2", "N1"], label="all"), frame=frame))
     assert d.feasible and d.conflicting == () and d.violations == ()
     assert str(d) == "every rule can hold: the problem has a feasible portfolio"
+
+
+def test_solves_cut_short_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every solve that asks how far one rule alone must give way runs out of time (a spy
+    on the elastic model: the filters themselves run): the set is reported, not proven
+    irreducible, and the rule's least violation is unknown."""
+    import math
+
+    from allocator.optimize import elastic
+    from allocator.status import Status
+
+    real = elastic.Elastic.minimise
+
+    def spy(self: elastic.Elastic, deadline: float) -> tuple[Status, Any]:
+        if sum(1 for m in self.mode.values() if m == "elastic") == 1:
+            self.timed_out = True
+            return Status.NO_SOLUTION, None
+        return real(self, deadline)
+
+    monkeypatch.setattr(elastic.Elastic, "minimise", spy)
+    d = diagnose(call(GroupLimit(category="network", min_amount=200_000, label="networks"), frame=WIDE))
+    assert d.conflicting == ("networks",) and not d.irreducible and not d.feasible
+    (only,) = d.violations
+    assert math.isnan(only.violation)
+    assert (only.rule, only.kind, only.parts, only.unit, only.resolves_all) == ("networks", "group", (), "kr", False)
+    sentence = "'networks' takes part in the conflict (the time limit ran out before its least violation was found)"
+    assert only.message == sentence
+    assert str(d) == (
+        "'networks' cannot hold (the time limit ran out before this set was proven irreducible). Smallest change to "
+        f"each: {sentence}."
+    )
