@@ -15,7 +15,7 @@ import pytest
 
 from allocator import Application, Criterion, Problem
 from allocator.optimize.diagnose import diagnose
-from allocator.rules import CoFinancing, FundedCount, GroupLimit, MaxGrant, MustFund, MustNotFund, Requires
+from allocator.rules import CoFinancing, Exclusive, FundedCount, GroupLimit, MaxGrant, MustFund, MustNotFund, Requires
 
 WIDE = 1_000_000
 
@@ -327,3 +327,34 @@ def test_solves_cut_short_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> 
         "'networks' cannot hold (the time limit ran out before this set was proven irreducible). Smallest change to "
         f"each: {sentence}."
     )
+
+
+def test_counts_in_the_plural_and_exclusions() -> None:
+    got = found(call(FundedCount(max=0, label="none"), MustFund(ids=["C1", "C2"], label="both"), frame=WIDE))
+    assert got[0] == v(
+        "none",
+        "count",
+        (),
+        2,
+        "applications",
+        "the cap 'none' would have to allow 2 applications more (at most 2 instead of 0)",
+    )
+    got = found(
+        call(
+            Exclusive(ids=["C1", "C2"], at_most=1, label="one of"), MustFund(ids=["C1", "C2"], label="both"), frame=WIDE
+        )
+    )
+    assert got[0] == v(
+        "one of",
+        "exclusive",
+        (),
+        1,
+        "applications",
+        "the cap 'one of' would have to allow 1 application more (at most 2 instead of 1)",
+    )
+
+
+def test_a_feasible_diagnosis_as_a_table() -> None:
+    frame = diagnose(call(frame=WIDE)).to_frame()
+    assert list(frame.columns) == ["rule", "kind", "parts", "violation", "unit", "resolves_all", "message"]
+    assert len(frame) == 0
