@@ -45,6 +45,7 @@ def v(rule: str, kind: str, parts: tuple[str, ...], violation: float, unit: str,
 def found(p: Problem) -> list[dict[str, Any]]:
     d = diagnose(p)
     assert not d.feasible and d.irreducible
+    assert d.solves >= 2 * len(d.violations) and 0 <= d.runtime_s < 60
     assert d.conflicting == tuple(x.rule for x in d.violations)
     return [x.model_dump() for x in d.violations]
 
@@ -293,9 +294,10 @@ def test_the_frame_alone_against_locks() -> None:
 
 @pytest.mark.parametrize("frame", [480_000, WIDE])
 def test_a_feasible_call(frame: int) -> None:
-    d = diagnose(call(MustFund(ids=["C1", "C2", "N1"], label="all"), frame=frame))
-    assert d.feasible and d.conflicting == () and d.violations == ()
+    d = diagnose(call(MustFund(ids=["C1", "C2", "N1"], label="all"), frame=frame), time_limit=None)
+    assert d.feasible and d.conflicting == () and d.violations == () and d.irreducible
     assert str(d) == "every rule can hold: the problem has a feasible portfolio"
+    assert d.solves == 1 and 0 <= d.runtime_s < 60  # one solve finds no rule needing to give way
 
 
 def test_solves_cut_short_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
