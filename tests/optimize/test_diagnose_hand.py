@@ -15,7 +15,18 @@ import pytest
 
 from allocator import Application, Criterion, Problem
 from allocator.optimize.diagnose import diagnose
-from allocator.rules import CoFinancing, Exclusive, FundedCount, GroupLimit, MaxGrant, MustFund, MustNotFund, Requires
+from allocator.rules import (
+    BudgetPots,
+    CoFinancing,
+    Exclusive,
+    FundedCount,
+    GroupLimit,
+    MaxGrant,
+    MultiYear,
+    MustFund,
+    MustNotFund,
+    Requires,
+)
 
 WIDE = 1_000_000
 
@@ -360,3 +371,73 @@ def test_a_feasible_diagnosis_as_a_table() -> None:
     frame = diagnose(call(frame=WIDE)).to_frame()
     assert list(frame.columns) == ["rule", "kind", "parts", "violation", "unit", "resolves_all", "message"]
     assert len(frame) == 0
+
+
+def with_columns(*rules: Any) -> Problem:
+    """The call (frame out of the way) with a pot per application (clusters p1, the network
+    p2) and a quarter of each grant in year y1, three quarters in y2."""
+    pots = {"C1": "p1", "C2": "p1", "N1": "p2"}
+    apps = [
+        a.model_copy(update={"attributes": {"Pott": pots[a.id], "Y1": 0.25, "Y2": 0.75}}) for a in call().applications
+    ]
+    return Problem(frame=WIDE, criteria=call().criteria, applications=apps, rules=list(rules))
+
+
+def test_pots_and_years_are_caps() -> None:
+    lock = MustFund(ids=["C1", "C2"], label="both")
+    pots = BudgetPots(column="Pott", frames={"p1": 250_000, "p2": 500_000}, label="pots")
+    got = found(with_columns(pots, lock))
+    assert got[0] == v(
+        "pots",
+        "pots",
+        ("p1",),
+        50_000,
+        "kr",
+        "the cap 'pots' [p1] would have to allow 50 000 kr more (300 000 kr instead of 250 000 kr)",
+    )
+    # a quarter of 300 000 in y1; the row is scaled by 4 to hold the quarters in integers
+    years = MultiYear(frames={"y1": 50_000, "y2": WIDE}, columns={"y1": "Y1", "y2": "Y2"}, label="years")
+    got = found(with_columns(years, lock))
+    assert got[0] == v(
+        "years",
+        "multi_year",
+        ("y1",),
+        25_000,
+        "kr",
+        "the cap 'years' [y1] would have to allow 25 000 kr more (75 000 kr instead of 50 000 kr)",
+    )
+    assert got[1]["parts"] in (("C1",), ("C2",))
+
+
+def test_a_floor_over_several_parts_quotes_no_single_limit() -> None:
+    # clusters have 300 000 (50 000 short of 350 000), the network 180 000 (170 000 short)
+    assert found(call(GroupLimit(per="category", min_amount=350_000, label="each"), frame=WIDE)) == [
+        v(
+            "each",
+            "group",
+            ("cluster", "network"),
+            220_000,
+            "kr",
+            "the floor 'each' [cluster, network] would have to come down by 220 000 kr",
+        )
+    ]
+
+
+def test_another_conflict_remains() -> None:
+    # two conflicts: the lock against 'none', and the network floor on its own; either may be reported
+    d = diagnose(
+        call(
+            MustFund(ids="N1", label="lock"),
+            FundedCount(max=0, label="none"),
+            GroupLimit(category="network", min_amount=200_000, label="networks"),
+            frame=WIDE,
+        )
+    )
+    assert d.conflicting in (("lock", "none"), ("networks",))
+    assert d.violations and all(not x.resolves_all for x in d.violations)
+    assert all(x.message.endswith(" (another conflict remains)") for x in d.violations)
+    if d.conflicting == ("networks",):
+        assert d.violations[0].message == (
+            "the floor 'networks' would have to come down by 20 000 kr (180 000 kr instead of 200 000 kr) "
+            "(another conflict remains)"
+        )
