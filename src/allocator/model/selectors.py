@@ -166,11 +166,13 @@ def _condition(values: list[Any], wanted: Sequence[Any], what: str, where: str) 
         # one match per distinct cell value, not per application (cells are scalars or tuples
         # of text, all hashable; the type is in the key, so that 1 and True stay apart)
         memo: dict[tuple[type, Any], bool] = {}
-        for v in values:
+        found = set()
+        for i, v in enumerate(values):
             key = (type(v), v)
             if key not in memo:
                 memo[key] = matches(v, w)
-        found = {i for i, v in enumerate(values) if memo[(type(v), v)]}
+            if memo[key]:
+                found.add(i)
         if not found:
             plural = f"values of {what.split()[1]}" if what.startswith("column") else f"{what.split()[0]}s"
             if what.startswith("category"):
