@@ -2,7 +2,9 @@
 
 The call: clusters C1 (200 000 kr, project cost 300 000) and C2 (100 000 kr, cost 400 000), a
 network N1 (180 000 kr, cost 400 000, score 2); the frame 300 000 kr unless a case says
-otherwise (then 1 000 000, out of the way). Where two applications could equally give way
+otherwise (then 1 000 000, out of the way). A column ``Pott`` puts the clusters in pot p1 and
+the network in p2; columns ``Y1`` and ``Y2`` put a quarter of each grant in year y1, three
+quarters in y2 (only the rules that name them read them). Where two applications could equally give way
 (a lock on several, a floor met by either), the test accepts either: which one the solver
 names is not part of the rule.
 """
@@ -32,10 +34,22 @@ WIDE = 1_000_000
 
 
 def call(*rules: Any, frame: int = 300_000, threshold: float | None = None) -> Problem:
+    rows = [
+        # id, request, category, project cost, score, pot
+        ("C1", 200_000, "cluster", 300_000, 5, "p1"),
+        ("C2", 100_000, "cluster", 400_000, 4, "p1"),
+        ("N1", 180_000, "network", 400_000, 2, "p2"),
+    ]
     apps = [
-        Application(id="C1", requested=200_000, category="cluster", total_cost=300_000, scores={"g": 5}),
-        Application(id="C2", requested=100_000, category="cluster", total_cost=400_000, scores={"g": 4}),
-        Application(id="N1", requested=180_000, category="network", total_cost=400_000, scores={"g": 2}),
+        Application(
+            id=i,
+            requested=r,
+            category=c,
+            total_cost=t,
+            scores={"g": s},
+            attributes={"Pott": pot, "Y1": 0.25, "Y2": 0.75},
+        )
+        for i, r, c, t, s, pot in rows
     ]
     crit = Criterion(name="g", weight=1, scale_max=7, threshold=threshold)
     return Problem(frame=frame, criteria=[crit], applications=apps, rules=list(rules))
@@ -373,20 +387,10 @@ def test_a_feasible_diagnosis_as_a_table() -> None:
     assert len(frame) == 0
 
 
-def with_columns(*rules: Any) -> Problem:
-    """The call (frame out of the way) with a pot per application (clusters p1, the network
-    p2) and a quarter of each grant in year y1, three quarters in y2."""
-    pots = {"C1": "p1", "C2": "p1", "N1": "p2"}
-    apps = [
-        a.model_copy(update={"attributes": {"Pott": pots[a.id], "Y1": 0.25, "Y2": 0.75}}) for a in call().applications
-    ]
-    return Problem(frame=WIDE, criteria=call().criteria, applications=apps, rules=list(rules))
-
-
 def test_pots_and_years_are_caps() -> None:
     lock = MustFund(ids=["C1", "C2"], label="both")
     pots = BudgetPots(column="Pott", frames={"p1": 250_000, "p2": 500_000}, label="pots")
-    got = found(with_columns(pots, lock))
+    got = found(call(pots, lock, frame=WIDE))
     assert got[0] == v(
         "pots",
         "pots",
@@ -397,7 +401,7 @@ def test_pots_and_years_are_caps() -> None:
     )
     # a quarter of 300 000 in y1; the row is scaled by 4 to hold the quarters in integers
     years = MultiYear(frames={"y1": 50_000, "y2": WIDE}, columns={"y1": "Y1", "y2": "Y2"}, label="years")
-    got = found(with_columns(years, lock))
+    got = found(call(years, lock, frame=WIDE))
     assert got[0] == v(
         "years",
         "multi_year",
