@@ -260,18 +260,16 @@ def test_what_if_by_hand() -> None:
     f = build(_call([2, 2], 30_000))
     c, lo, hi = np.array([1.0, 5.0]), np.array([1.0, 0.0]), np.ones(2)
 
-    def ask(frame: float, **kw: object) -> list[float] | None:
-        opts: dict[str, object] = {"fix_in": (), "fix_out": (), "prefer": None, "target": None, "cheapest": False}
-        opts.update(kw)
-        x = what_if(f, c, lo, hi, frame, **opts)  # type: ignore[arg-type]
+    def ask(frame: float, fix_in: tuple[int, ...] = (), fix_out: tuple[int, ...] = ()) -> list[float] | None:
+        x = what_if(f, c, lo, hi, frame, fix_in, fix_out, None, None, False)
         return None if x is None else x.tolist()
 
     assert ask(30_000.0) == [1.0, 0.0]  # one unit left: B does not fit
     assert ask(40_000.0) == [1.0, 1.0]
     assert ask(20_000.0) == [1.0, 0.0]  # A alone spends the frame exactly
     assert ask(19_999.0) is None  # A alone is over it
-    assert ask(40_000.0, fix_out=[1]) == [1.0, 0.0]
-    assert ask(40_000.0, fix_in=[0], fix_out=[0]) is None
+    assert ask(40_000.0, fix_out=(1,)) == [1.0, 0.0]
+    assert ask(40_000.0, fix_in=(0,), fix_out=(0,)) is None
     # equal values: the preference decides
     g = build(_call([1, 1], 10_000))
     x = what_if(g, np.array([3.0, 3.0]), np.zeros(2), np.ones(2), 10_000.0, (), (), np.array([0.0, 2.0]), None, False)
