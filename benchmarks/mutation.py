@@ -10,7 +10,8 @@ mutant as a diff. Options:
     A module to mutate (repeatable), e.g. ``src/allocator/model/scoring.py``; any module path of
     the package works (the modules that decide: ``optimize/formulation.py``, ``model/ids.py``,
     ``model/scoring.py``, ``optimize/tiebreak.py``, ``analysis/explain.py``, ``rules/rows.py``, ``analysis/baseline.py``, ``model/cells.py``,
-    ``model/table.py``, ``rules/check.py``, ``model/selectors.py``, ``optimize/knapsack.py``).
+    ``model/table.py``, ``rules/check.py``, ``model/selectors.py``, ``optimize/knapsack.py``, ``model/ledger.py``,
+    ``model/levels.py``, ``optimize/diagnose.py``).
 ``--tests PATH``
     The tests to run against the mutants (repeatable; pytest node ids or files). Default: the
     tests listed for the module in :data:`TESTS` (the ones about it), else all of ``tests/``.
